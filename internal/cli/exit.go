@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, documented in `tier help exit-codes` and used by every command.
+const (
+	ExitOK          = 0
+	ExitInternal    = 1
+	ExitUsage       = 2 // usage or configuration error
+	ExitAuth        = 3 // no key, 401, 403
+	ExitRateLimited = 4 // still 429 after retries, or the wait would exceed --max-wait
+	ExitExhausted   = 5 // quota or credit exhausted; unmet --require
+	ExitNetwork     = 6 // unreachable, timeout, 5xx after retries, stream cut
+	ExitInterrupted = 130
+)
+
+// ExitError carries an exit code with the error to print.
+type ExitError struct {
+	Code int
+	Err  error
+	// Silent means the message was already printed (e.g. inside --json output).
+	Silent bool
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exitf builds an ExitError with a formatted message.
+func Exitf(code int, format string, a ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, a...)}
+}
+
+// CodeOf maps an error to its exit code.
+func CodeOf(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return ExitInternal
+}

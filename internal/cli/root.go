@@ -1,0 +1,133 @@
+// Package cli is tier's command layer: cobra commands, one file per command
+// group, flags and output wiring. It stays thin: the work is done by the
+// packages under internal/ that know nothing of cobra. Exit codes are mapped
+// in exit.go, in one place.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Set through -ldflags "-X github.com/tier-cli/tier/internal/cli.version=..." by releases.
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+// Env is what a command run sees of the outside world; tests replace it.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// Main runs tier with args and returns the process exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Run(ctx, env, args)
+}
+
+// Run executes the command tree against env.
+func Run(ctx context.Context, env *Env, args []string) int {
+	root := NewRootCmd(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := CodeOf(err)
+	if ctx.Err() != nil && code == ExitInternal {
+		code = ExitInterrupted
+	}
+	var ee *ExitError
+	if !(errors.As(err, &ee) && ee.Silent) {
+		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+	}
+	return code
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.ReplaceAll(s, "\n", "; ")
+}
+
+// NewRootCmd builds the whole command tree. The docs generator imports it.
+func NewRootCmd(env *Env) *cobra.Command {
+	if env == nil {
+		env = &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	}
+	root := &cobra.Command{
+		Use:   "tier",
+		Short: "Chat with OpenAI-compatible LLM APIs and see what is left of every limit and credit",
+		Long: `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
+After every reply it shows what is left: requests and tokens per minute and day with their
+reset countdowns, and credit with its expiry. tier quota shows the same for every provider
+without spending a request; tier keys keeps API keys in the OS keyring.`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetVersionTemplate("tier {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+	})
+	for _, add := range commands {
+		root.AddCommand(add(env))
+	}
+	return root
+}
+
+// commands is filled by each command file's init, so that files stay independent.
+var commands []func(*Env) *cobra.Command
+
+func versionString() string {
+	v, c, d := version, commit, date
+	if v == "" || c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			if v == "" && bi.Main.Version != "" {
+				v = bi.Main.Version
+			}
+			for _, s := range bi.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					if c == "" {
+						c = s.Value
+					}
+				case "vcs.time":
+					if d == "" {
+						d = s.Value
+					}
+				}
+			}
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	if d == "" {
+		d = "unknown"
+	}
+	return fmt.Sprintf("%s (commit %s, built %s)", v, c, d)
+}

@@ -1,0 +1,105 @@
+// Package quota owns tier's picture of "what is left": it turns whatever a
+// provider sends back (rate-limit headers in several dialects, 429/402 error
+// bodies, balance endpoints) into one normalized Snapshot, classifies each
+// outcome, and projects a stored snapshot past its reset times.
+//
+// The package knows nothing of HTTP clients, the catalog file or the CLI: it
+// takes a status, headers, a body, a Dialect and the arrival time, and it
+// returns data.
+package quota
+
+import "time"
+
+// Metric names. A provider may report its own unit (e.g. "neurons"), so a
+// Window's Metric is a free-form lower-case word; these are the common ones.
+const (
+	Requests = "requests"
+	Tokens   = "tokens"
+)
+
+// Periods. PeriodUnknown is used when neither the header name nor the
+// catalog says which window a figure belongs to.
+const (
+	PeriodMinute  = "minute"
+	PeriodHour    = "hour"
+	PeriodDay     = "day"
+	PeriodMonth   = "month"
+	PeriodUnknown = "unknown"
+)
+
+// Sources say where a figure comes from.
+const (
+	SourceHeader    = "header"    // a response header
+	SourceError     = "error"     // an error body (429, 402, ...)
+	SourceBalance   = "balance"   // a provider's balance endpoint
+	SourceEstimate  = "estimate"  // counted by tier from its own usage ledger
+	SourceProjected = "projected" // a stored figure carried past its reset
+	SourceGrant     = "grant"     // a credit grant recorded by the user or the catalog
+)
+
+// Window is one rate-limit window as last seen. Pointer fields are nil when
+// the provider did not report them: "not reported" is never 0.
+type Window struct {
+	Metric    string     `json:"metric"`
+	Period    string     `json:"period"`
+	Limit     *int64     `json:"limit,omitempty"`
+	Remaining *int64     `json:"remaining,omitempty"`
+	ResetAt   *time.Time `json:"reset_at,omitempty"`
+	Source    string     `json:"source"`
+}
+
+// Credit is a money or token balance, with its expiry when known.
+type Credit struct {
+	Remaining *float64   `json:"remaining,omitempty"`
+	Granted   *float64   `json:"granted,omitempty"`
+	Unit      string     `json:"unit,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Source    string     `json:"source"`
+}
+
+// Snapshot is the normalized picture of one provider/key/model at one moment.
+// Its JSON form is a public contract (chat --json, quota --json, scripts).
+type Snapshot struct {
+	Provider    string    `json:"provider"`
+	Key         string    `json:"key,omitempty"`
+	Model       string    `json:"model,omitempty"`
+	ObservedAt  time.Time `json:"observed_at"`
+	Windows     []Window  `json:"windows"`
+	RetryAfterS *float64  `json:"retry_after_s,omitempty"`
+	Credit      *Credit   `json:"credit,omitempty"`
+}
+
+// Class is what kind of outcome a response was.
+type Class string
+
+const (
+	ClassOK             Class = "ok"
+	ClassRateLimited    Class = "rate_limited"    // retryable; see Result.RetryAfter
+	ClassQuotaExhausted Class = "quota_exhausted" // 402, insufficient_quota, a far-off window at 0
+	ClassAuth           Class = "auth"            // 401, 403
+	ClassInvalid        Class = "invalid_request" // 400, 404, 422: the request itself is wrong
+	ClassServer         Class = "server"          // 5xx
+	ClassNetwork        Class = "network"         // no response at all
+)
+
+// Response is the raw material of one HTTP exchange, captured at arrival.
+type Response struct {
+	Status int
+	Header map[string][]string // http.Header; names in any case
+	Body   []byte              // error bodies; may be nil for successes
+	At     time.Time           // when the response arrived
+}
+
+// Result is the parsed outcome of one Response.
+type Result struct {
+	Class    Class
+	Snapshot Snapshot // Provider/Key/Model are left for the caller to fill
+	// RetryAfter is how long to wait before retrying, from Retry-After,
+	// retry-after-ms, a hint in the error body, or the reset of the window
+	// that ran out, in that order; 0 when nothing says.
+	RetryAfter time.Duration
+	// Exhausted is the window that ran out, when one is known.
+	Exhausted *Window
+	// Message is the provider's own error message, trimmed to one line.
+	Message string
+}
