@@ -13,6 +13,8 @@ type Catalog struct {
 	Default   string                    `yaml:"default,omitempty"`
 	Dialects  map[string]*quota.Dialect `yaml:"dialects,omitempty"`
 	Providers map[string]*Profile       `yaml:"providers"`
+
+	userFile string // the user's providers.yaml as shown in messages
 }
 
 // Profile is one provider as data.
@@ -45,6 +47,8 @@ type Profile struct {
 	Credits         []Grant  `yaml:"credits,omitempty" json:"credits,omitempty"`
 	Models          []Model  `yaml:"models,omitempty" json:"models,omitempty"`
 	Notes           string   `yaml:"notes,omitempty" json:"notes,omitempty"`
+
+	userFile string // the user's providers.yaml as shown in messages
 }
 
 // Fact carries provenance; every limit, price and grant has one.
@@ -66,26 +70,32 @@ type Balance struct {
 // Limit is a published limit for some models on some tier. Nil means the
 // provider publishes no figure for that window.
 type Limit struct {
-	Tier   string   `yaml:"tier" json:"tier"`     // "free", "developer", ...
-	Models []string `yaml:"models" json:"models"` // model ids; "*" for all
+	// Tier is "free", "developer", ...; "*" means every tier.
+	Tier string `yaml:"tier" json:"tier"`
+	// Models holds exact model ids, "*" for every model, or "*SUFFIX" for
+	// the ids ending in SUFFIX (e.g. "*:free").
+	Models []string `yaml:"models" json:"models"`
 	RPM    *int64   `yaml:"rpm,omitempty" json:"rpm,omitempty"`
 	RPH    *int64   `yaml:"rph,omitempty" json:"rph,omitempty"`
 	RPD    *int64   `yaml:"rpd,omitempty" json:"rpd,omitempty"`
 	TPM    *int64   `yaml:"tpm,omitempty" json:"tpm,omitempty"`
 	TPH    *int64   `yaml:"tph,omitempty" json:"tph,omitempty"`
 	TPD    *int64   `yaml:"tpd,omitempty" json:"tpd,omitempty"`
-	// Other windows in the provider's own unit, e.g. neurons per day.
-	Unit     string `yaml:"unit,omitempty" json:"unit,omitempty"`
-	PerDay   *int64 `yaml:"per_day,omitempty" json:"per_day,omitempty"`
-	PerMonth *int64 `yaml:"per_month,omitempty" json:"per_month,omitempty"`
-	Fact     `yaml:",inline"`
+	// Other windows in the provider's own unit, e.g. neurons per day or
+	// generated_tokens per minute.
+	Unit      string `yaml:"unit,omitempty" json:"unit,omitempty"`
+	PerMinute *int64 `yaml:"per_minute,omitempty" json:"per_minute,omitempty"`
+	PerDay    *int64 `yaml:"per_day,omitempty" json:"per_day,omitempty"`
+	PerMonth  *int64 `yaml:"per_month,omitempty" json:"per_month,omitempty"`
+	Fact      `yaml:",inline"`
 }
 
 // Grant is a published credit grant.
 type Grant struct {
 	Amount float64 `yaml:"amount" json:"amount"`
 	Unit   string  `yaml:"unit" json:"unit"` // "USD", "tokens", ...
-	// ValidDays is how long a grant lasts from the key's creation; 0 = no expiry.
+	// ValidDays is how long a grant lasts from the key's creation; 0 = no
+	// expiry is known (which is not the same as "never expires").
 	ValidDays int `yaml:"valid_days,omitempty" json:"valid_days,omitempty"`
 	// RenewDays, when set, says the grant refills every N days (Vercel: 30);
 	// "monthly" grants use RenewMonthly.
@@ -109,8 +119,11 @@ type Model struct {
 
 // Price is per million tokens.
 type Price struct {
-	Input    float64 `yaml:"input" json:"input"`
-	Output   float64 `yaml:"output" json:"output"`
-	Currency string  `yaml:"currency,omitempty" json:"currency,omitempty"` // default USD
-	Fact     `yaml:",inline"`
+	Input float64 `yaml:"input" json:"input"`
+	// CachedInput is the price of input served from the provider's cache,
+	// when it publishes one.
+	CachedInput *float64 `yaml:"cached_input,omitempty" json:"cached_input,omitempty"`
+	Output      float64  `yaml:"output" json:"output"`
+	Currency    string   `yaml:"currency,omitempty" json:"currency,omitempty"` // default USD
+	Fact        `yaml:",inline"`
 }

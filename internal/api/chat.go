@@ -1,0 +1,412 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Usage is token usage as the provider reported it.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// ChatRequest is one chat completion.
+type ChatRequest struct {
+	Model       string
+	Messages    []openai.ChatCompletionMessage
+	MaxTokens   int      // 0: provider default
+	Temperature *float32 // nil: provider default
+}
+
+// CallOptions controls delivery and retries.
+type CallOptions struct {
+	Stream bool
+	// Out receives the content as it arrives. When it has a Flush method,
+	// tier flushes whenever the network has nothing more buffered, so a
+	// terminal sees tokens at once while a pipe gets large writes.
+	Out io.Writer
+	// KeepContent keeps the whole reply in Reply.Content (for --json).
+	KeepContent bool
+	Retries     int           // retries after the first attempt
+	MaxWait     time.Duration // total time tier may spend waiting between attempts
+	// Wait sleeps d before a retry (a countdown on a terminal); nil sleeps.
+	Wait func(ctx context.Context, d time.Duration, why string) error
+}
+
+// Reply is what a call produced, also when it failed.
+type Reply struct {
+	Model        string
+	Content      string
+	FinishReason string
+	Usage        *Usage // nil when the provider did not report it
+	Latency      time.Duration
+	Attempts     int
+	// Quota is the parsed outcome of the last response seen; nil when no
+	// response arrived at all.
+	Quota *quota.Result
+	// Wrote says whether any content reached Out.
+	Wrote bool
+}
+
+// Error is a failed call, classified.
+type Error struct {
+	Class     quota.Class
+	Status    int // HTTP status, 0 when none arrived
+	Message   string
+	RetryIn   time.Duration // when the provider says a retry can succeed
+	Exhausted *quota.Window
+	StreamCut bool
+	Err       error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Chat runs one chat completion with retries. It always returns a Reply
+// (possibly partial); err is an *Error, or the context's error on cancel.
+func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*Reply, error) {
+	start := time.Now()
+	reply := &Reply{Model: req.Model}
+	var waited time.Duration
+	for attempt := 0; ; attempt++ {
+		reply.Attempts = attempt + 1
+		err := c.chatOnce(ctx, req, opt, reply)
+		reply.Latency = time.Since(start)
+		if err == nil || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return reply, ctx.Err()
+			}
+			return reply, nil
+		}
+		var ae *Error
+		if !errors.As(err, &ae) || reply.Wrote || !retryable(ae.Class) {
+			return reply, err
+		}
+		if attempt >= opt.Retries {
+			if opt.Retries > 0 {
+				ae.Message += fmt.Sprintf(" (after %d attempts)", attempt+1)
+			}
+			return reply, err
+		}
+		wait := backoff(attempt, ae.RetryIn)
+		if waited+wait > opt.MaxWait {
+			if ae.Class == quota.ClassRateLimited {
+				ae.Message = fmt.Sprintf("%s: rate limited; a retry could succeed in %s, more than --max-wait %s allows",
+					c.cfg.Provider, roundDur(wait), opt.MaxWait)
+			}
+			return reply, err
+		}
+		waited += wait
+		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae))
+		if opt.Wait != nil {
+			if werr := opt.Wait(ctx, wait, why); werr != nil {
+				return reply, werr
+			}
+		} else {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return reply, ctx.Err()
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func retryable(c quota.Class) bool {
+	return c == quota.ClassRateLimited || c == quota.ClassServer || c == quota.ClassNetwork
+}
+
+func describe(e *Error) string {
+	switch e.Class {
+	case quota.ClassRateLimited:
+		return "rate limited (429)"
+	case quota.ClassServer:
+		return fmt.Sprintf("server error (%d)", e.Status)
+	}
+	return "network error"
+}
+
+// backoff is the provider's hint plus a little jitter, or exponential
+// backoff from 1s with jitter when there is no hint.
+func backoff(attempt int, hint time.Duration) time.Duration {
+	if hint > 0 {
+		return hint + time.Duration(rand.Int64N(int64(250*time.Millisecond)))
+	}
+	d := time.Second << min(attempt, 5)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d > time.Minute {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+func (c *Client) wireRequest(req ChatRequest, stream bool) openai.ChatCompletionRequest {
+	r := openai.ChatCompletionRequest{Model: req.Model, Messages: req.Messages, Stream: stream}
+	if req.Temperature != nil {
+		r.Temperature = *req.Temperature
+	}
+	if req.MaxTokens > 0 {
+		if needsCompletionTokens(req.Model) {
+			r.MaxCompletionTokens = req.MaxTokens
+		} else {
+			r.MaxTokens = req.MaxTokens
+		}
+	}
+	if stream {
+		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
+	return r
+}
+
+// needsCompletionTokens mirrors go-openai's validation: these OpenAI
+// reasoning models take max_completion_tokens instead of max_tokens.
+func needsCompletionTokens(model string) bool {
+	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
+		if strings.HasPrefix(model, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions, reply *Reply) error {
+	ctx, cap := withCapture(ctx)
+	if opt.Stream {
+		return c.stream(ctx, cap, req, opt, reply)
+	}
+	resp, err := c.oa.CreateChatCompletion(ctx, c.wireRequest(req, false))
+	if ex := cap.take(); ex != nil {
+		r := c.observe(ex, req.Model)
+		reply.Quota = &r
+	}
+	if err != nil {
+		return c.classify(ctx, err, reply.Quota)
+	}
+	if resp.Model != "" {
+		reply.Model = resp.Model
+	}
+	reply.Usage = &Usage{resp.Usage.PromptTokens, resp.Usage.CompletionTokens, resp.Usage.TotalTokens}
+	if reply.Usage.TotalTokens == 0 && reply.Usage.PromptTokens == 0 && reply.Usage.CompletionTokens == 0 {
+		reply.Usage = nil
+	}
+	if len(resp.Choices) > 0 {
+		ch := resp.Choices[0]
+		reply.FinishReason = string(ch.FinishReason)
+		content := ch.Message.Content
+		if opt.KeepContent {
+			reply.Content = content
+		}
+		if opt.Out != nil && content != "" {
+			io.WriteString(opt.Out, content)
+			reply.Wrote = true
+			flush(opt.Out)
+		}
+	}
+	return nil
+}
+
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		f.Flush()
+	}
+}
+
+// classify turns a failed call into an *Error, using the quota result of the
+// response when one arrived.
+func (c *Client) classify(ctx context.Context, err error, qr *quota.Result) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if qr == nil || qr.Class == quota.ClassOK {
+		return &Error{Class: quota.ClassNetwork, Message: fmt.Sprintf("%s: cannot reach %s: %s", c.cfg.Provider, hostOf(c.cfg.BaseURL), netReason(err)), Err: err}
+	}
+	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, Err: err}
+	e.Status = statusOf(err)
+	return e
+}
+
+func statusOf(err error) int {
+	var ae *openai.APIError
+	if errors.As(err, &ae) {
+		return ae.HTTPStatusCode
+	}
+	var re *openai.RequestError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode
+	}
+	return 0
+}
+
+// message is one line saying what went wrong and what to do.
+func (c *Client) message(qr *quota.Result) string {
+	p := c.cfg.Provider
+	msg := strings.TrimSpace(qr.Message)
+	switch qr.Class {
+	case quota.ClassAuth:
+		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, orDefault(msg, "unauthorized"), p, p)
+	case quota.ClassQuotaExhausted:
+		what := "quota or credit exhausted"
+		if w := qr.Exhausted; w != nil {
+			what = fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
+			if w.Period == quota.PeriodUnknown {
+				what = w.Metric + " limit exhausted"
+			}
+			if w.ResetAt != nil {
+				what += fmt.Sprintf(", resets in %s (%s)", roundDur(time.Until(*w.ResetAt)), w.ResetAt.Local().Format("Jan 2 15:04"))
+			}
+		}
+		if msg != "" {
+			return fmt.Sprintf("%s: %s: %s", p, what, msg)
+		}
+		return fmt.Sprintf("%s: %s", p, what)
+	case quota.ClassRateLimited:
+		return fmt.Sprintf("%s: rate limited: %s", p, orDefault(msg, "429 Too Many Requests"))
+	case quota.ClassInvalid:
+		return fmt.Sprintf("%s rejected the request: %s", p, orDefault(msg, "bad request"))
+	case quota.ClassServer:
+		return fmt.Sprintf("%s: server error: %s", p, orDefault(msg, "5xx"))
+	}
+	return fmt.Sprintf("%s: %s", p, orDefault(msg, string(qr.Class)))
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func hostOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// netReason is the transport error without the request URL.
+func netReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// stream runs a streaming completion with tier's own SSE reader (see
+// chunk.go for why not go-openai's).
+func (c *Client) stream(ctx context.Context, cap *capture, req ChatRequest, opt CallOptions, reply *Reply) error {
+	body, err := json.Marshal(c.wireRequest(req, true))
+	if err != nil {
+		return err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: bad base URL: %v", c.cfg.Provider, err)}
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "text/event-stream")
+	if c.cfg.Key != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Key)
+	}
+	resp, err := c.http.Do(hreq)
+	ex := cap.take()
+	if ex != nil {
+		r := c.observe(ex, req.Model)
+		reply.Quota = &r
+	}
+	if err != nil {
+		return c.classify(ctx, err, nil)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		e := c.classify(ctx, fmt.Errorf("HTTP %d", resp.StatusCode), reply.Quota)
+		if ae, ok := e.(*Error); ok {
+			ae.Status = resp.StatusCode
+		}
+		return e
+	}
+	var (
+		sse     = newSSEReader(resp.Body)
+		p       chunkParser
+		ch      chunk
+		content strings.Builder
+		keep    = opt.KeepContent
+	)
+	if keep {
+		defer func() { reply.Content = content.String() }()
+	}
+	for {
+		data, rerr := sse.next()
+		if rerr != nil {
+			if rerr == errDone {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if rerr == io.EOF && reply.FinishReason != "" {
+				return nil // ended without [DONE] but after a finish_reason: complete
+			}
+			return &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: rerr,
+				Message: fmt.Sprintf("%s: the stream was cut before the reply finished (%s)", c.cfg.Provider, netReason(rerr))}
+		}
+		if perr := p.parse(data, &ch); perr != nil {
+			return &Error{Class: quota.ClassServer, StreamCut: reply.Wrote, Err: perr,
+				Message: fmt.Sprintf("%s: the stream sent malformed data", c.cfg.Provider)}
+		}
+		if ch.ErrorJSON != nil {
+			r := quota.Parse(c.cfg.Dialect, quota.Response{Status: http.StatusInternalServerError, Body: append([]byte(`{"error":`), append(ch.ErrorJSON, '}')...), At: c.cfg.Now()})
+			return &Error{Class: quota.ClassServer, StreamCut: reply.Wrote,
+				Message: fmt.Sprintf("%s: error in the stream: %s", c.cfg.Provider, orDefault(r.Message, "unknown"))}
+		}
+		if ch.Model != "" && reply.Model != ch.Model {
+			reply.Model = ch.Model
+		}
+		if len(ch.Content) > 0 {
+			if opt.Out != nil {
+				opt.Out.Write(ch.Content)
+			}
+			if keep {
+				content.Write(ch.Content)
+			}
+			reply.Wrote = true
+		}
+		if ch.FinishReason != "" {
+			reply.FinishReason = ch.FinishReason
+		}
+		if ch.HasUsage {
+			u := ch.Usage
+			reply.Usage = &u
+		}
+		if opt.Out != nil && sse.r.Buffered() == 0 {
+			flush(opt.Out)
+		}
+	}
+}

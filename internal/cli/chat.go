@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+	"github.com/spf13/cobra"
+
+	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/ui"
+)
+
+func init() { commands = append(commands, newChatCmd) }
+
+type chatOptions struct {
+	provider, model, system, key string
+	maxTokens                    int
+	temperature                  float32
+	temperatureSet               bool
+	noStdin, noStream, json      bool
+	quiet                        bool
+	retries                      int
+	maxWait                      time.Duration
+}
+
+func newChatCmd(env *Env) *cobra.Command {
+	o := &chatOptions{}
+	cmd := &cobra.Command{
+		Use:   "chat [flags] [prompt words...]",
+		Short: "Send one prompt and stream the reply; then show what is left",
+		Long: `Send one prompt and stream the reply to stdout. Afterwards one line on stderr shows what is
+left: requests and tokens per minute and day with reset countdowns, and credit with its expiry.
+
+The prompt comes from the arguments and/or stdin: 'git diff | tier chat "review this"' sends both
+(stdin first). Stdin that is a terminal is never read. Otherwise tier waits for its first byte for
+TIER_STDIN_TIMEOUT: 2s when the prompt is also given as arguments (then it goes on without stdin
+and says so), 30s when it is not (then it fails with exit code 2); TIER_STDIN_TIMEOUT=0 waits
+forever. --no-stdin never reads stdin. So tier never hangs on an inherited stdin that is open but
+never written to, as in CI jobs and child processes.
+
+A 429, a 5xx or a network failure before the first byte is retried (--retries), waiting as long as
+Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total.
+A used-up quota or credit is not retried: tier says which window ran out and when it resets.`,
+		Example: `  tier chat -p demo "hello"
+  git diff | tier chat -p groq "review this diff"
+  tier chat --json -p deepseek "one word for blue" | jq -r .content`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.temperatureSet = cmd.Flags().Changed("temperature")
+			return runChat(cmd.Context(), env, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
+	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
+	f.StringVarP(&o.system, "system", "s", "", "system prompt")
+	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
+	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature (default: the provider's)")
+	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
+	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
+	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
+	f.DurationVar(&o.maxWait, "max-wait", 60*time.Second, "longest total wait between retries")
+	return cmd
+}
+
+// chatJSON is the --json output; Quota is the snapshot contract.
+type chatJSON struct {
+	Provider     string          `json:"provider"`
+	Model        string          `json:"model"`
+	Key          string          `json:"key"`
+	Content      string          `json:"content"`
+	FinishReason string          `json:"finish_reason,omitempty"`
+	Usage        *api.Usage      `json:"usage,omitempty"`
+	LatencyMS    int64           `json:"latency_ms"`
+	Quota        *quota.Snapshot `json:"quota,omitempty"`
+	Error        *jsonError      `json:"error,omitempty"`
+}
+
+type jsonError struct {
+	Kind       string `json:"kind"`
+	Message    string `json:"message"`
+	HTTPStatus int    `json:"http_status,omitempty"`
+	ExitCode   int    `json:"exit_code"`
+}
+
+func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
+	a := newApp(env)
+	// With --json, every failure still prints the object.
+	fail := func(err error, prov, model string) error {
+		if !o.json {
+			return err
+		}
+		code := CodeOf(err)
+		writeJSONOut(env, chatJSON{Provider: prov, Model: model, Key: o.key,
+			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+		return &ExitError{Code: code, Err: err, Silent: true}
+	}
+	p, err := a.profile(o.provider)
+	if err != nil {
+		return fail(err, o.provider, o.model)
+	}
+	model := o.model
+	if model == "" {
+		model = p.DefaultModel
+	}
+	if model == "" {
+		return fail(Exitf(ExitUsage, "%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
+	}
+	if o.retries < 0 || o.maxWait < 0 {
+		return fail(Exitf(ExitUsage, "--retries and --max-wait must not be negative"), p.Name, model)
+	}
+	in, err := readPrompt(args, env.Stdin, o.noStdin, env.Getenv)
+	if err != nil {
+		return fail(err, p.Name, model)
+	}
+	if in.StdinNote != "" && !o.quiet {
+		fmt.Fprintf(env.Stderr, "tier: %s\n", in.StdinNote)
+	}
+	client, err := a.client(p, o.key)
+	if err != nil {
+		return fail(err, p.Name, model)
+	}
+
+	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}
+	if o.system != "" {
+		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: o.system})
+	}
+	req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: in.Text})
+	if o.temperatureSet {
+		t := o.temperature
+		req.Temperature = &t
+	}
+
+	var out *replyWriter
+	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json}
+	if !o.json {
+		out = &replyWriter{w: bufio.NewWriterSize(env.Stdout, 64<<10)}
+		opts.Out = out
+	}
+	if !o.quiet {
+		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
+			return ui.Countdown(ctx, env.Stderr, d, why)
+		}
+	}
+	reply, callErr := client.Chat(ctx, req, opts)
+	if out != nil {
+		out.finish()
+	}
+
+	snap := a.record(p.Name, o.key, model, reply)
+	if !o.quiet && snap != nil {
+		fmt.Fprintln(env.Stderr, ui.QuotaLine(snap.Project(a.now()), a.now(), ui.ThemeFor(env.Stderr)))
+	}
+
+	err = chatError(callErr)
+	if o.json {
+		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
+			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap}
+		if err != nil {
+			code := CodeOf(err)
+			j.Error = &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}
+			var ae *api.Error
+			if errors.As(callErr, &ae) {
+				j.Error.HTTPStatus = ae.Status
+			}
+		}
+		writeJSONOut(env, j)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+			return &ExitError{Code: CodeOf(err), Err: err, Silent: true}
+		}
+	}
+	return err
+}
+
+// record saves the response's snapshot and the call's usage in the state
+// store, and returns the snapshot to show (nil when no response arrived).
+func (a *app) record(provider, key, model string, reply *api.Reply) *quota.Snapshot {
+	st, err := a.store()
+	if err != nil || reply == nil {
+		return nil
+	}
+	if reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK) {
+		u := store.Usage{Provider: provider, Key: key, Model: model, At: a.now(), Requests: 1}
+		if reply.Usage != nil {
+			u.PromptTokens = int64(reply.Usage.PromptTokens)
+			u.CompletionTokens = int64(reply.Usage.CompletionTokens)
+		}
+		if err := st.RecordUsage(u); err != nil {
+			fmt.Fprintf(a.env.Stderr, "tier: warning: usage not recorded: %v\n", err)
+		}
+	}
+	if reply.Quota == nil {
+		return nil
+	}
+	snap := reply.Quota.Snapshot
+	snap.Provider, snap.Key, snap.Model = provider, key, model
+	if err := st.SaveSnapshot(snap); err != nil {
+		fmt.Fprintf(a.env.Stderr, "tier: warning: quota not saved: %v\n", err)
+	}
+	if merged, ok, err := st.Snapshot(provider, key, model); err == nil && ok {
+		snap = merged
+	}
+	return &snap
+}
+
+// chatError maps a call's error to an exit code.
+func chatError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+	}
+	var ae *api.Error
+	if !errors.As(err, &ae) {
+		return &ExitError{Code: ExitNetwork, Err: err}
+	}
+	return &ExitError{Code: exitForClass(ae.Class), Err: ae}
+}
+
+func exitForClass(c quota.Class) int {
+	switch c {
+	case quota.ClassAuth:
+		return ExitAuth
+	case quota.ClassRateLimited:
+		return ExitRateLimited
+	case quota.ClassQuotaExhausted:
+		return ExitExhausted
+	case quota.ClassInvalid:
+		return ExitUsage
+	case quota.ClassServer, quota.ClassNetwork:
+		return ExitNetwork
+	}
+	return ExitInternal
+}
+
+func kindOf(err error, code int) string {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		if ae.StreamCut {
+			return "stream_cut"
+		}
+		return string(ae.Class)
+	}
+	switch code {
+	case ExitUsage:
+		return "usage"
+	case ExitAuth:
+		return "auth"
+	case ExitInterrupted:
+		return "interrupted"
+	}
+	return "internal"
+}
+
+func writeJSONOut(env *Env, v any) {
+	if err := ui.WriteJSON(env.Stdout, v); err != nil {
+		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v\n", err)
+	}
+}
+
+// replyWriter buffers the reply for stdout, remembers whether it ended in a
+// newline, and adds one at the end so the shell prompt starts on its own line.
+type replyWriter struct {
+	w    *bufio.Writer
+	last byte
+	n    int64
+}
+
+func (r *replyWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		r.last = p[len(p)-1]
+		r.n += int64(len(p))
+	}
+	return r.w.Write(p)
+}
+
+func (r *replyWriter) Flush() error { return r.w.Flush() }
+
+func (r *replyWriter) finish() {
+	if r.n > 0 && r.last != '\n' {
+		r.w.WriteByte('\n')
+	}
+	r.w.Flush()
+}
+
+var _ io.Writer = (*replyWriter)(nil)

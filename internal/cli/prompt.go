@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The stdin rule (documented in 'tier chat --help'):
+//   - stdin that is a terminal is never read;
+//   - --no-stdin never reads it;
+//   - otherwise tier waits for the first byte: when the prompt is also given
+//     as arguments, for TIER_STDIN_TIMEOUT (default 2s), then goes on without
+//     stdin and says so; with no prompt arguments, for TIER_STDIN_TIMEOUT
+//     (default 30s), then fails with exit code 2. TIER_STDIN_TIMEOUT=0 waits
+//     forever. Once data arrives, stdin is read to its end.
+//
+// This is what keeps 'tier chat "hi"' from hanging in a CI job or a child
+// process whose inherited stdin is open but never written to.
+const (
+	stdinGraceWithArgs = 2 * time.Second
+	stdinGraceNoArgs   = 30 * time.Second
+)
+
+type promptInput struct {
+	Text       string
+	FromStdin  bool
+	StdinNote  string // a notice for stderr (stdin ignored)
+	StdinBytes int
+}
+
+func stdinTimeout(getenv func(string) string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("TIER_STDIN_TIMEOUT"))
+	if v == "" {
+		return def, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return d, nil
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), nil
+	}
+	return 0, Exitf(ExitUsage, "TIER_STDIN_TIMEOUT=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", v)
+}
+
+// readPrompt joins the prompt arguments and stdin (stdin first, then a blank
+// line, then the arguments: 'git diff | tier chat "review this"').
+func readPrompt(args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (promptInput, error) {
+	argText := strings.TrimSpace(strings.Join(args, " "))
+	in := promptInput{Text: argText}
+	if noStdin || stdin == nil || isTerminalReader(stdin) {
+		if argText == "" {
+			return in, Exitf(ExitUsage, "no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
+		}
+		return in, nil
+	}
+	def := stdinGraceNoArgs
+	if argText != "" {
+		def = stdinGraceWithArgs
+	}
+	grace, err := stdinTimeout(getenv, def)
+	if err != nil {
+		return in, err
+	}
+	data, timedOut, err := readWithFirstByteTimeout(stdin, grace)
+	if err != nil {
+		return in, Exitf(ExitUsage, "cannot read stdin: %v (use --no-stdin to ignore it)", err)
+	}
+	if timedOut {
+		if argText == "" {
+			return in, Exitf(ExitUsage, "no prompt: nothing arrived on stdin within %s; pass the prompt as arguments, or set TIER_STDIN_TIMEOUT=0 to wait for stdin", grace)
+		}
+		in.StdinNote = fmt.Sprintf("stdin sent nothing within %s; going on without it (use --no-stdin to skip the wait)", grace)
+		return in, nil
+	}
+	stdinText := strings.TrimRight(string(data), "\r\n\t ")
+	in.StdinBytes = len(data)
+	switch {
+	case stdinText == "" && argText == "":
+		return in, Exitf(ExitUsage, "no prompt: stdin was empty and no prompt arguments were given")
+	case stdinText == "":
+	case argText == "":
+		in.Text, in.FromStdin = stdinText, true
+	default:
+		in.Text, in.FromStdin = stdinText+"\n\n"+argText, true
+	}
+	return in, nil
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	return isTerminalFd(f.Fd())
+}
+
+// readWithFirstByteTimeout reads r to EOF, giving up (timedOut) when the
+// first byte has not arrived within grace (0 = wait forever). A reader left
+// blocked is abandoned; the process exits soon after.
+func readWithFirstByteTimeout(r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	first := make(chan struct{})
+	done := make(chan result, 1)
+	go func() {
+		var buf bytes.Buffer
+		p := make([]byte, 32<<10)
+		signalled := false
+		for {
+			n, rerr := r.Read(p)
+			if n > 0 || rerr != nil {
+				if !signalled {
+					close(first)
+					signalled = true
+				}
+			}
+			buf.Write(p[:n])
+			if rerr == io.EOF {
+				done <- result{buf.Bytes(), nil}
+				return
+			}
+			if rerr != nil {
+				done <- result{buf.Bytes(), rerr}
+				return
+			}
+		}
+	}()
+	if grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-first:
+		case <-t.C:
+			return nil, true, nil
+		}
+	}
+	res := <-done
+	return res.data, false, res.err
+}

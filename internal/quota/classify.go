@@ -1,0 +1,248 @@
+package quota
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Parse turns one response into a Result, at arrival. It reads the windows
+// named by d (nil: none) from the headers, Retry-After and retry-after-ms
+// whatever the dialect, and, for any non-2xx status, the error body whatever
+// its provider. It never fails: a malformed value drops only its own field,
+// and a window only when nothing of it survives.
+func Parse(d *Dialect, r Response) Result {
+	at := r.At
+	snap := Snapshot{ObservedAt: ceilSecond(at), Windows: []Window{}}
+
+	windows, retry, hasRetry := headerWindows(d, r.Header, at)
+	if len(windows) > 0 {
+		snap.Windows = windows
+	}
+
+	var b bodyInfo
+	if r.Status < 200 || r.Status > 299 {
+		b = parseBody(r.Status, r.Body, at)
+		snap.Windows = mergeWindows(snap.Windows, b.windows)
+		if b.creditOut {
+			snap.Credit = &Credit{Remaining: ptr(0.0), Source: SourceError}
+		}
+	}
+
+	if d != nil && d.DayResetTZ != "" {
+		for i := range snap.Windows {
+			w := &snap.Windows[i]
+			if w.Period == PeriodDay && w.ResetAt == nil {
+				if t, ok := nextMidnight(d.DayResetTZ, at); ok {
+					w.ResetAt = &t
+				}
+			}
+		}
+	}
+
+	res := Result{Snapshot: snap, Message: b.message}
+	res.Exhausted = exhaustedWindow(snap.Windows, snap.ObservedAt)
+	res.Class = classify(r.Status, res.Exhausted, b, at)
+
+	switch {
+	case hasRetry:
+		res.RetryAfter = retry
+	case b.hasRetry:
+		res.RetryAfter = b.retry
+	}
+	if hasRetry || b.hasRetry {
+		s := math.Round(res.RetryAfter.Seconds()*1000) / 1000
+		res.Snapshot.RetryAfterS = &s
+	} else if ex := res.Exhausted; ex != nil && ex.ResetAt != nil &&
+		(res.Class == ClassRateLimited || res.Class == ClassQuotaExhausted) {
+		res.RetryAfter = max(ex.ResetAt.Sub(at), 0)
+	}
+	return res
+}
+
+// mergeWindows adds the windows read from an error body to those read from
+// headers. A body window with the same metric and period as a header window
+// only fills that window's gaps (header values win). So does one whose
+// header twin has an unknown period but the same metric and the same limit;
+// the twin then takes the body's period.
+func mergeWindows(header, body []Window) []Window {
+	for _, bw := range body {
+		merged := false
+		for i := range header {
+			hw := &header[i]
+			if hw.Key() == bw.Key() {
+				fillGaps(hw, bw)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			for i := range header {
+				hw := &header[i]
+				if hw.Metric == bw.Metric && hw.Period == PeriodUnknown && bw.Period != PeriodUnknown &&
+					hw.Limit != nil && bw.Limit != nil && *hw.Limit == *bw.Limit {
+					fillGaps(hw, bw)
+					hw.Period = bw.Period
+					merged = true
+					break
+				}
+			}
+		}
+		if !merged {
+			header = append(header, bw)
+		}
+	}
+	return header
+}
+
+// exhaustedWindow returns a copy of the window at 0 that ends last (by its
+// reset, else by observedAt plus its period), or nil when none is at 0.
+func exhaustedWindow(ws []Window, observedAt time.Time) *Window {
+	var best *Window
+	var bestEnd time.Time
+	for i := range ws {
+		w := &ws[i]
+		if w.Remaining == nil || *w.Remaining != 0 {
+			continue
+		}
+		end := observedAt.Add(periodLength(w.Period))
+		if w.ResetAt != nil {
+			end = *w.ResetAt
+		}
+		if best == nil || end.After(bestEnd) {
+			best, bestEnd = w, end
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	c := best.clone()
+	return &c
+}
+
+// classify decides the Class of a response.
+func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
+	switch {
+	case status == 0:
+		return ClassNetwork
+	case status >= 200 && status <= 299:
+		return ClassOK
+	case status == 401:
+		return ClassAuth
+	case status == 402 || b.creditOut || b.quotaOut:
+		return ClassQuotaExhausted
+	case status == 403:
+		return ClassAuth
+	case status == 429:
+		if ex != nil && (ex.Period == PeriodDay || ex.Period == PeriodMonth ||
+			ex.ResetAt != nil && ex.ResetAt.Sub(at) > time.Hour) {
+			return ClassQuotaExhausted
+		}
+		return ClassRateLimited
+	case status == 408:
+		return ClassServer // the server gave up waiting: transient
+	case status >= 400 && status <= 499:
+		return ClassInvalid
+	}
+	return ClassServer // 5xx, 529, and anything unexpected
+}
+
+// periodLength is how long a period lasts at most; 0 when unknown.
+func periodLength(p string) time.Duration {
+	switch p {
+	case PeriodMinute:
+		return time.Minute
+	case PeriodHour:
+		return time.Hour
+	case PeriodDay:
+		return 24 * time.Hour
+	case PeriodMonth:
+		return 31 * 24 * time.Hour
+	}
+	return 0
+}
+
+// Project returns a copy of s as it must stand at now: every window whose
+// reset has passed, or whose whole period has passed since s was observed
+// (minute, hour, day; month counts as 31 days), is shown refilled:
+// remaining = limit (absent when the limit is unknown), no reset, Source
+// "projected". Other figures are copied unchanged. s is not modified.
+func (s Snapshot) Project(now time.Time) Snapshot {
+	out := s
+	out.Windows = make([]Window, len(s.Windows))
+	for i, w := range s.Windows {
+		w = w.clone()
+		refilled := false
+		if w.ResetAt != nil {
+			refilled = !w.ResetAt.After(now)
+		} else if n := periodLength(w.Period); n > 0 {
+			refilled = !s.ObservedAt.Add(n).After(now)
+		}
+		if refilled {
+			w.Remaining = nil
+			if w.Limit != nil {
+				w.Remaining = ptr(*w.Limit)
+			}
+			w.ResetAt = nil
+			w.Source = SourceProjected
+		}
+		out.Windows[i] = w
+	}
+	if s.RetryAfterS != nil {
+		out.RetryAfterS = ptr(*s.RetryAfterS)
+	}
+	if s.Credit != nil {
+		c := *s.Credit
+		c.Remaining = clonePtr(c.Remaining)
+		c.Granted = clonePtr(c.Granted)
+		c.ExpiresAt = clonePtr(c.ExpiresAt)
+		out.Credit = &c
+	}
+	return out
+}
+
+// Key names the window: "requests/minute".
+func (w Window) Key() string { return w.Metric + "/" + w.Period }
+
+// clone copies w so that no pointer is shared with the original.
+func (w Window) clone() Window {
+	w.Limit = clonePtr(w.Limit)
+	w.Remaining = clonePtr(w.Remaining)
+	w.ResetAt = clonePtr(w.ResetAt)
+	return w
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// FormatCountdown renders a wait in at most two units, rounded up so that it
+// never promises "ready" early: "41s", "5m03s", "13h05m", "2d04h", "62d"
+// (days alone from 10 days on). Zero or negative gives "0s".
+func FormatCountdown(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	if secs < 60 {
+		return fmt.Sprintf("%ds", secs)
+	}
+	if secs < 3600 {
+		return fmt.Sprintf("%dm%02ds", secs/60, secs%60)
+	}
+	mins := ceilDiv(secs, 60)
+	if mins < 24*60 {
+		return fmt.Sprintf("%dh%02dm", mins/60, mins%60)
+	}
+	hours := ceilDiv(mins, 60)
+	if hours < 10*24 {
+		return fmt.Sprintf("%dd%02dh", hours/24, hours%24)
+	}
+	return fmt.Sprintf("%dd", ceilDiv(hours, 24))
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+const snapshotsFile = "snapshots"
+
+// formatVersion is the layout of the files this package writes; a file
+// with a higher version was written by a newer tier.
+const formatVersion = 1
+
+type snapshotsState struct {
+	Version   int              `json:"version"`
+	Snapshots []quota.Snapshot `json:"snapshots"`
+}
+
+func newerFormat(s *Store, name string, v int) error {
+	if v > formatVersion {
+		return newerFormatError(s.path(name), uint64(v))
+	}
+	return nil
+}
+
+// SaveSnapshot merges snap into the stored snapshot of the same
+// provider/key/model. Key is a key's name or fingerprint, never the secret.
+//
+// Merge rules (the newer observation is the one with the later ObservedAt,
+// so two processes saving out of order end with the same result):
+//   - a window of the newer snapshot replaces the stored window with the same
+//     metric and period;
+//   - an older window the newer snapshot does not mention is kept only while
+//     its reset_at is after the newer snapshot's observed_at (the provider may
+//     simply not have repeated it); one with no reset_at is dropped;
+//   - the newer snapshot's credit replaces the older one; if it has none, the
+//     older credit is kept;
+//   - retry_after_s comes from the newer snapshot only.
+func (s *Store) SaveSnapshot(snap quota.Snapshot) error {
+	if snap.Provider == "" {
+		return errors.New("cannot save a snapshot without a provider: this is a bug in tier, please report it")
+	}
+	if snap.ObservedAt.IsZero() {
+		return fmt.Errorf("cannot save the %s snapshot: it has no observed_at time: this is a bug in tier, please report it", snap.Provider)
+	}
+	snap = normalizeSnapshot(snap)
+	return Update(s, snapshotsFile, func(st *snapshotsState) error {
+		if err := newerFormat(s, snapshotsFile, st.Version); err != nil {
+			return err
+		}
+		st.Version = formatVersion
+		i, found := slices.BinarySearchFunc(st.Snapshots, snap, compareSnapshotID)
+		if found {
+			st.Snapshots[i] = mergeSnapshots(st.Snapshots[i], snap)
+		} else {
+			st.Snapshots = slices.Insert(st.Snapshots, i, snap)
+		}
+		return nil
+	})
+}
+
+// Snapshots returns every stored snapshot, sorted by provider, key, model.
+func (s *Store) Snapshots() ([]quota.Snapshot, error) {
+	st, err := Read[snapshotsState](s, snapshotsFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := newerFormat(s, snapshotsFile, st.Version); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(st.Snapshots, compareSnapshotID) // the file may have been edited by hand
+	return st.Snapshots, nil
+}
+
+// Snapshot returns the stored snapshot of provider/key/model, and false when
+// there is none.
+func (s *Store) Snapshot(provider, key, model string) (quota.Snapshot, bool, error) {
+	all, err := s.Snapshots()
+	if err != nil {
+		return quota.Snapshot{}, false, err
+	}
+	i, found := slices.BinarySearchFunc(all, quota.Snapshot{Provider: provider, Key: key, Model: model}, compareSnapshotID)
+	if !found {
+		return quota.Snapshot{}, false, nil
+	}
+	return all[i], true, nil
+}
+
+func compareSnapshotID(a, b quota.Snapshot) int {
+	return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Model, b.Model))
+}
+
+// mergeSnapshots applies the rules of SaveSnapshot to a stored and an
+// incoming snapshot of the same provider/key/model.
+func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
+	older, newer := stored, incoming
+	if incoming.ObservedAt.Before(stored.ObservedAt) {
+		older, newer = incoming, stored
+	}
+	out := newer
+	out.Windows = slices.Clone(newer.Windows)
+	for _, w := range older.Windows {
+		if slices.ContainsFunc(newer.Windows, func(n quota.Window) bool { return n.Metric == w.Metric && n.Period == w.Period }) {
+			continue
+		}
+		if w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt) {
+			out.Windows = append(out.Windows, w)
+		}
+	}
+	if out.Windows == nil {
+		out.Windows = []quota.Window{}
+	}
+	if newer.Credit == nil {
+		out.Credit = older.Credit
+	}
+	return out
+}
+
+// normalizeSnapshot copies snap with every time in UTC, so that the caller's
+// values are not changed and the file is the same whatever the local zone.
+func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
+	snap.ObservedAt = snap.ObservedAt.UTC()
+	ws := make([]quota.Window, len(snap.Windows))
+	for i, w := range snap.Windows {
+		w.ResetAt = utcPtr(w.ResetAt)
+		w.Limit = clonePtr(w.Limit)
+		w.Remaining = clonePtr(w.Remaining)
+		ws[i] = w
+	}
+	snap.Windows = ws
+	snap.RetryAfterS = clonePtr(snap.RetryAfterS)
+	if snap.Credit != nil {
+		c := *snap.Credit
+		c.Remaining = clonePtr(c.Remaining)
+		c.Granted = clonePtr(c.Granted)
+		c.ExpiresAt = utcPtr(c.ExpiresAt)
+		snap.Credit = &c
+	}
+	return snap
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// SaveSnapshotAndUsage records the usage of one call and the snapshot its
+// response gave. These are two files and two separate locked updates, which
+// is enough: no rule spans the two files and each update is atomic on its
+// own. The ledger goes first, so a reader (or a crash) in between sees the
+// call in the ledger next to the previous snapshot: the call counted against
+// the previous figures, as if the response had carried no headers; never an
+// under-count. An error in one does not stop the other.
+func (s *Store) SaveSnapshotAndUsage(snap quota.Snapshot, u Usage) error {
+	uerr := s.RecordUsage(u)
+	serr := s.SaveSnapshot(snap)
+	switch {
+	case uerr != nil && serr != nil:
+		return fmt.Errorf("%w; %w", uerr, serr) // one line, unlike errors.Join
+	case uerr != nil:
+		return uerr
+	}
+	return serr
+}

@@ -1,0 +1,313 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+const sep = " · "
+
+// expirySoon is how close a credit's expiry must be to earn a warning.
+const expirySoon = 7 * 24 * time.Hour
+
+// QuotaLine renders one snapshot as a single line, e.g.
+//
+//	sambanova · Meta-Llama-3.1-8B-Instruct · RPM 59/60 ↻41s · RPD 38/40 ↻13h05m · credit $4.98, expires in 62d
+//
+// Windows come requests first, then tokens, then other metrics, each from
+// the shortest period to the longest. Figures that were not reported are left
+// out, never shown as 0; estimates carry a "~".
+func QuotaLine(s quota.Snapshot, now time.Time, th Theme) string {
+	parts := []string{th.Provider.Render(s.Provider)}
+	if s.Model != "" {
+		parts = append(parts, s.Model)
+	}
+	reported := false
+	for _, w := range sortedWindows(s.Windows) {
+		if seg := windowSegment(w, now); seg != "" {
+			parts = append(parts, windowStyle(w, th).Render(seg))
+			reported = true
+		}
+	}
+	if c := s.Credit; c != nil && (c.Remaining != nil || c.Granted != nil) {
+		parts = append(parts, creditStyle(c, now, th).Render(creditSegment(c, now)))
+		reported = true
+	}
+	if !reported {
+		parts = append(parts, "limits not reported")
+	}
+	return strings.Join(parts, sep)
+}
+
+// ExpiryWarning returns a one-line warning when credit expires within 7 days
+// or a window is exhausted, and "" otherwise.
+func ExpiryWarning(s quota.Snapshot, now time.Time) string {
+	var warns []string
+	if c := s.Credit; c != nil && c.ExpiresAt != nil && expiresSoon(c, now) &&
+		(c.Remaining == nil || *c.Remaining > 0) {
+		what := "credit"
+		if c.Remaining != nil {
+			what += " " + creditAmount(c)
+		}
+		warns = append(warns, fmt.Sprintf("%s expires in %s: use it or lose it",
+			what, FormatCountdown(c.ExpiresAt.Sub(now))))
+	}
+	for _, w := range sortedWindows(s.Windows) {
+		if w.Remaining == nil || *w.Remaining > 0 {
+			continue
+		}
+		msg := windowLabel(w) + " exhausted"
+		if w.ResetAt != nil && w.ResetAt.After(now) {
+			msg += ", resets in " + FormatCountdown(w.ResetAt.Sub(now))
+		}
+		warns = append(warns, msg)
+	}
+	return strings.Join(warns, "; ")
+}
+
+// FormatCountdown renders a duration compactly: "41s", "5m03s", "13h05m",
+// "2d04h", and days only from 10 days on ("62d"). Seconds round up, so a
+// wait never shows as "0s" while it lasts; larger units truncate.
+func FormatCountdown(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	const minute, hour, day = 60, 3600, 86400
+	switch {
+	case secs < minute:
+		return fmt.Sprintf("%ds", secs)
+	case secs < hour:
+		return fmt.Sprintf("%dm%02ds", secs/minute, secs%minute)
+	case secs < day:
+		return fmt.Sprintf("%dh%02dm", secs/hour, secs%hour/minute)
+	case secs < 10*day:
+		return fmt.Sprintf("%dd%02dh", secs/day, secs%day/hour)
+	default:
+		return fmt.Sprintf("%dd", secs/day)
+	}
+}
+
+// windowSegment renders "RPM 59/60 ↻41s", or "" when the window carries
+// no figure at all.
+func windowSegment(w quota.Window, now time.Time) string {
+	tilde := ""
+	if w.Source == quota.SourceEstimate {
+		tilde = "~"
+	}
+	var fig string
+	switch {
+	case w.Remaining != nil && w.Limit != nil:
+		fig = fmt.Sprintf("%s%d/%d", tilde, *w.Remaining, *w.Limit)
+	case w.Remaining != nil:
+		fig = fmt.Sprintf("%s%d left", tilde, *w.Remaining)
+	case w.Limit != nil:
+		fig = fmt.Sprintf("limit %s%d", tilde, *w.Limit)
+	default:
+		return ""
+	}
+	seg := windowLabel(w) + " " + fig
+	if w.ResetAt != nil && w.ResetAt.After(now) {
+		seg += " ↻" + FormatCountdown(w.ResetAt.Sub(now))
+	}
+	if w.Source == quota.SourceProjected {
+		seg += " (refilled)"
+	}
+	return seg
+}
+
+func windowStyle(w quota.Window, th Theme) Style {
+	switch {
+	case w.Remaining != nil && *w.Remaining <= 0:
+		return th.Exhausted
+	case w.Remaining != nil && w.Limit != nil && *w.Remaining*10 < *w.Limit:
+		return th.Low
+	case w.Source == quota.SourceEstimate || w.Source == quota.SourceProjected:
+		return th.Estimate
+	default:
+		return th.OK
+	}
+}
+
+var shortLabels = map[[2]string]string{
+	{quota.Requests, quota.PeriodMinute}: "RPM",
+	{quota.Requests, quota.PeriodHour}:   "RPH",
+	{quota.Requests, quota.PeriodDay}:    "RPD",
+	{quota.Requests, quota.PeriodMonth}:  "req/month",
+	{quota.Tokens, quota.PeriodMinute}:   "TPM",
+	{quota.Tokens, quota.PeriodHour}:     "TPH",
+	{quota.Tokens, quota.PeriodDay}:      "TPD",
+	{quota.Tokens, quota.PeriodMonth}:    "tok/month",
+}
+
+// windowLabel names a window: "RPM", "tok/month", "requests", "neurons/day".
+func windowLabel(w quota.Window) string {
+	if l, ok := shortLabels[[2]string{w.Metric, w.Period}]; ok {
+		return l
+	}
+	if w.Period == "" || w.Period == quota.PeriodUnknown {
+		return w.Metric
+	}
+	return w.Metric + "/" + w.Period
+}
+
+// sortedWindows returns a sorted copy: requests, tokens, then other metrics
+// by name; within a metric, minute → hour → day → month → anything else.
+func sortedWindows(ws []quota.Window) []quota.Window {
+	out := append([]quota.Window(nil), ws...)
+	metricRank := func(m string) int {
+		switch m {
+		case quota.Requests:
+			return 0
+		case quota.Tokens:
+			return 1
+		}
+		return 2
+	}
+	periodRank := func(p string) int {
+		switch p {
+		case quota.PeriodMinute:
+			return 0
+		case quota.PeriodHour:
+			return 1
+		case quota.PeriodDay:
+			return 2
+		case quota.PeriodMonth:
+			return 3
+		}
+		return 4
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ra, rb := metricRank(a.Metric), metricRank(b.Metric); ra != rb {
+			return ra < rb
+		}
+		if a.Metric != b.Metric {
+			return a.Metric < b.Metric
+		}
+		return periodRank(a.Period) < periodRank(b.Period)
+	})
+	return out
+}
+
+// creditSegment renders "credit $4.98 of $5, expires in 62d".
+func creditSegment(c *quota.Credit, now time.Time) string {
+	est := c.Source == quota.SourceEstimate
+	seg := "credit"
+	if c.Remaining != nil {
+		seg += " " + creditAmount(c)
+		if c.Granted != nil && *c.Granted != *c.Remaining {
+			seg += " of " + formatAmount(*c.Granted, c.Unit, true)
+		}
+	} else {
+		// Only the grant is known (e.g. recorded by the user).
+		seg += " granted " + formatAmount(*c.Granted, c.Unit, true)
+	}
+	if est {
+		seg += " (est.)"
+	}
+	if c.ExpiresAt != nil {
+		if left := c.ExpiresAt.Sub(now); left > 0 {
+			seg += ", expires in " + FormatCountdown(left)
+		} else {
+			seg += ", expired " + FormatCountdown(-left) + " ago"
+		}
+	}
+	return seg
+}
+
+// creditAmount renders the remaining amount, with "~" for an estimate.
+func creditAmount(c *quota.Credit) string {
+	s := formatAmount(*c.Remaining, c.Unit, false)
+	if c.Source == quota.SourceEstimate {
+		s = "~" + s
+	}
+	return s
+}
+
+func creditStyle(c *quota.Credit, now time.Time, th Theme) Style {
+	switch {
+	case c.ExpiresAt != nil && !c.ExpiresAt.After(now):
+		return th.Exhausted
+	case c.Remaining != nil && *c.Remaining <= 0:
+		return th.Exhausted
+	case c.ExpiresAt != nil && expiresSoon(c, now):
+		return th.Warning
+	case c.Remaining != nil && c.Granted != nil && *c.Remaining*10 < *c.Granted:
+		return th.Low
+	case c.Source == quota.SourceEstimate || c.Source == quota.SourceProjected:
+		return th.Estimate
+	default:
+		return th.OK
+	}
+}
+
+func expiresSoon(c *quota.Credit, now time.Time) bool {
+	left := c.ExpiresAt.Sub(now)
+	return left > 0 && left <= expirySoon
+}
+
+// formatAmount renders money and token balances: "$4.98", "$0.004",
+// "110.00 CNY", "1.2M tokens". whole drops ".00" from whole amounts
+// ("of $5").
+func formatAmount(v float64, unit string, whole bool) string {
+	switch {
+	case strings.EqualFold(unit, "USD") || unit == "$":
+		sign := ""
+		if v < 0 {
+			sign, v = "-", -v
+		}
+		return sign + "$" + money(v, whole)
+	case isCurrencyCode(unit):
+		return money(v, whole) + " " + unit
+	case unit == "":
+		return money(v, whole)
+	default:
+		return compact(v) + " " + unit
+	}
+}
+
+// money shows two decimals, or three significant figures below a cent.
+func money(v float64, whole bool) string {
+	a := math.Abs(v)
+	if a > 0 && a < 0.01 {
+		decimals := 2 - int(math.Floor(math.Log10(a)))
+		s := strconv.FormatFloat(v, 'f', decimals, 64)
+		return strings.TrimRight(s, "0")
+	}
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if whole {
+		s = strings.TrimSuffix(s, ".00")
+	}
+	return s
+}
+
+// compact shows large counts with K/M/B and one decimal: 1.2M, 950, 12.5K.
+func compact(v float64) string {
+	suffixes := []string{"", "K", "M", "B", "T"}
+	i := 0
+	for i < len(suffixes)-1 && math.Abs(v) >= 999.95 {
+		v /= 1000
+		i++
+	}
+	s := strconv.FormatFloat(v, 'f', 1, 64)
+	return strings.TrimSuffix(s, ".0") + suffixes[i]
+}
+
+func isCurrencyCode(u string) bool {
+	if len(u) != 3 {
+		return false
+	}
+	for _, r := range u {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
