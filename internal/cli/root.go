@@ -90,11 +90,18 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	for _, add := range commands {
 		root.AddCommand(add(env))
 	}
+	for _, fin := range finishers {
+		fin(root, env)
+	}
 	return root
 }
 
 // commands is filled by each command file's init, so that files stay independent.
 var commands []func(*Env) *cobra.Command
+
+// finishers run over the whole tree once it is built (e.g. to register flag
+// completions on every command that has a --model flag).
+var finishers []func(root *cobra.Command, env *Env)
 
 func versionString() string {
 	v, c, d := version, commit, date
