@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/ui"
@@ -158,8 +159,15 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 
 	snap := a.record(p.Name, o.key, model, reply)
-	if !o.quiet && snap != nil {
-		fmt.Fprintln(env.Stderr, ui.QuotaLine(snap.Project(a.now()), a.now(), ui.ThemeFor(env.Stderr)))
+	if snap != nil {
+		full := a.overviewSource().Complete(*snap)
+		snap = &full
+		if !o.quiet {
+			fmt.Fprintln(env.Stderr, ui.QuotaLine(full, a.now(), ui.ThemeFor(env.Stderr)))
+			if w := ui.ExpiryWarning(full, a.now()); w != "" {
+				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
+			}
+		}
 	}
 
 	err = chatError(callErr)
@@ -202,6 +210,9 @@ func (a *app) record(provider, key, model string, reply *api.Reply) *quota.Snaps
 	}
 	if reply.Quota == nil {
 		return nil
+	}
+	if err := overview.MarkSeen(st, provider, key, a.now()); err != nil {
+		fmt.Fprintf(a.env.Stderr, "tier: warning: %v\n", err)
 	}
 	snap := reply.Quota.Snapshot
 	snap.Provider, snap.Key, snap.Model = provider, key, model

@@ -14,8 +14,8 @@ const ledgerFile = "ledger"
 
 // Retention of the usage ledger. Entries older than these, relative to the
 // usage being recorded, are pruned on every write, so the file stays bounded
-// however many calls are made: at most 2880 minute buckets and 62 day
-// buckets per provider/key/model.
+// however many calls are made: at most 2881 minute buckets (48 h and the
+// current minute) and 62 day buckets per provider/key/model.
 const (
 	MinuteRetention = 48 * time.Hour
 	DayRetention    = 62 // days, today (UTC) included
@@ -174,8 +174,15 @@ func (s *Store) UsageSince(provider, key, model string, since, now time.Time) (r
 }
 
 func (st *ledgerState) usageSince(provider, key, model string, since, now time.Time) (requests, tokens int64, err error) {
+	t := st.sum(provider, key, model, since, now)
+	return t[1], t[2] + t[3], nil
+}
+
+// sum adds up the buckets from since to now: requests, prompt and
+// completion tokens in t[1], t[2], t[3].
+func (st *ledgerState) sum(provider, key, model string, since, now time.Time) (t bucket) {
 	if now.Before(since) {
-		return 0, 0, nil
+		return t
 	}
 	useMinutes := now.Sub(since) <= MinuteRetention
 	from, to := unixDay(since), unixDay(now)
@@ -195,11 +202,12 @@ func (st *ledgerState) usageSince(provider, key, model string, since, now time.T
 		}
 		j, _ := slices.BinarySearchFunc(bs, from, func(b bucket, t int64) int { return cmp.Compare(b[0], t) })
 		for ; j < len(bs) && bs[j][0] <= to; j++ {
-			requests += bs[j][1]
-			tokens += bs[j][2] + bs[j][3]
+			t[1] += bs[j][1]
+			t[2] += bs[j][2]
+			t[3] += bs[j][3]
 		}
 	}
-	return requests, tokens, nil
+	return t
 }
 
 // The decoded ledger is kept for the life of the process, keyed by path and

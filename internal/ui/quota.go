@@ -97,6 +97,16 @@ func FormatCountdown(d time.Duration) string {
 // windowSegment renders "RPM 59/60 ↻41s", or "" when the window carries
 // no figure at all.
 func windowSegment(w quota.Window, now time.Time) string {
+	fig := windowFigure(w, now)
+	if fig == "" {
+		return ""
+	}
+	return windowLabel(w) + " " + fig
+}
+
+// windowFigure renders "59/60 ↻41s", "~38/50", "40/40 (refilled)", or ""
+// when the window carries no figure.
+func windowFigure(w quota.Window, now time.Time) string {
 	tilde := ""
 	if w.Source == quota.SourceEstimate {
 		tilde = "~"
@@ -112,14 +122,13 @@ func windowSegment(w quota.Window, now time.Time) string {
 	default:
 		return ""
 	}
-	seg := windowLabel(w) + " " + fig
 	if w.ResetAt != nil && w.ResetAt.After(now) {
-		seg += " ↻" + FormatCountdown(w.ResetAt.Sub(now))
+		fig += " ↻" + FormatCountdown(w.ResetAt.Sub(now))
 	}
 	if w.Source == quota.SourceProjected {
-		seg += " (refilled)"
+		fig += " (refilled)"
 	}
-	return seg
+	return fig
 }
 
 func windowStyle(w quota.Window, th Theme) Style {
@@ -198,16 +207,21 @@ func sortedWindows(ws []quota.Window) []quota.Window {
 
 // creditSegment renders "credit $4.98 of $5, expires in 62d".
 func creditSegment(c *quota.Credit, now time.Time) string {
+	return "credit " + creditFigure(c, now)
+}
+
+// creditFigure renders "$4.98 of $5, expires in 62d".
+func creditFigure(c *quota.Credit, now time.Time) string {
 	est := c.Source == quota.SourceEstimate
-	seg := "credit"
+	seg := ""
 	if c.Remaining != nil {
-		seg += " " + creditAmount(c)
+		seg += creditAmount(c)
 		if c.Granted != nil && *c.Granted != *c.Remaining {
 			seg += " of " + formatAmount(*c.Granted, c.Unit, true)
 		}
 	} else {
 		// Only the grant is known (e.g. recorded by the user).
-		seg += " granted " + formatAmount(*c.Granted, c.Unit, true)
+		seg += "granted " + formatAmount(*c.Granted, c.Unit, true)
 	}
 	if est {
 		seg += " (est.)"

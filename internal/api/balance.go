@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Balance asks a provider's balance endpoint (kind "deepseek", "openrouter"
+// or "vercel", as the catalog says) what is left. It spends no quota. The
+// snapshot is for the account (no model).
+func (c *Client) Balance(ctx context.Context, kind, url string) (quota.Snapshot, error) {
+	snap := quota.Snapshot{Provider: c.cfg.Provider, Key: c.cfg.KeyName, Windows: []quota.Window{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return snap, &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: bad balance URL in the catalog: %v", c.cfg.Provider, err)}
+	}
+	if c.cfg.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Key)
+	}
+	req.Header.Set("Accept", "application/json")
+	ctx, cap := withCapture(ctx)
+	resp, err := c.http.Do(req.WithContext(ctx))
+	if err != nil {
+		return snap, c.classify(ctx, err, nil)
+	}
+	defer resp.Body.Close()
+	ex := cap.take()
+	if resp.StatusCode >= 300 {
+		var qr *quota.Result
+		if ex != nil {
+			r := c.observe(ex, "")
+			qr = &r
+		}
+		e := c.classify(ctx, fmt.Errorf("HTTP %d", resp.StatusCode), qr)
+		if ae, ok := e.(*Error); ok {
+			ae.Status = resp.StatusCode
+		}
+		return snap, e
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return snap, c.classify(ctx, err, nil)
+	}
+	at := c.cfg.Now().UTC().Truncate(time.Second)
+	snap.ObservedAt = at
+	if err := parseBalance(kind, body, at, &snap); err != nil {
+		return snap, &Error{Class: quota.ClassServer, Message: fmt.Sprintf("%s: unexpected balance response: %v", c.cfg.Provider, err)}
+	}
+	return snap, nil
+}
+
+// flexNum accepts 1.5 and "1.5" (providers document strings; some clients
+// and servers send numbers).
+type flexNum struct {
+	v  float64
+	ok bool
+}
+
+func (n *flexNum) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	if s == "" || s == "null" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %s", b)
+	}
+	n.v, n.ok = v, true
+	return nil
+}
+
+func (n flexNum) ptr() *float64 {
+	if !n.ok {
+		return nil
+	}
+	v := n.v
+	return &v
+}
+
+func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) error {
+	switch kind {
+	case "deepseek":
+		var v struct {
+			IsAvailable  bool `json:"is_available"`
+			BalanceInfos []struct {
+				Currency     string  `json:"currency"`
+				TotalBalance flexNum `json:"total_balance"`
+			} `json:"balance_infos"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return err
+		}
+		if len(v.BalanceInfos) == 0 {
+			return fmt.Errorf("no balance_infos")
+		}
+		pick := v.BalanceInfos[0]
+		for _, b := range v.BalanceInfos {
+			if b.Currency == "USD" {
+				pick = b
+			}
+		}
+		snap.Credit = &quota.Credit{Remaining: pick.TotalBalance.ptr(), Unit: pick.Currency, Source: quota.SourceBalance}
+	case "vercel":
+		var v struct {
+			Balance flexNum `json:"balance"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return err
+		}
+		if !v.Balance.ok {
+			return fmt.Errorf("no balance")
+		}
+		snap.Credit = &quota.Credit{Remaining: v.Balance.ptr(), Unit: "USD", Source: quota.SourceBalance}
+	case "openrouter":
+		var v struct {
+			Data struct {
+				Free *struct {
+					Limit     flexNum `json:"limit"`
+					Remaining flexNum `json:"remaining"`
+					Used      flexNum `json:"used"`
+				} `json:"free_model_daily_requests"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return err
+		}
+		// The key's spending cap (limit_remaining) is not the account's
+		// balance, so it is not shown as credit. The daily counter of
+		// ":free" model requests is per UTC day.
+		if f := v.Data.Free; f != nil && (f.Limit.ok || f.Remaining.ok) {
+			w := quota.Window{Metric: quota.Requests, Period: quota.PeriodDay, Source: quota.SourceBalance}
+			if f.Limit.ok {
+				l := int64(f.Limit.v)
+				w.Limit = &l
+			}
+			switch {
+			case f.Remaining.ok:
+				r := int64(f.Remaining.v)
+				w.Remaining = &r
+			case f.Limit.ok && f.Used.ok:
+				r := max(0, int64(f.Limit.v-f.Used.v))
+				w.Remaining = &r
+			}
+			next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
+			w.ResetAt = &next
+			snap.Windows = append(snap.Windows, w)
+		}
+	default:
+		return fmt.Errorf("unknown balance kind %q", kind)
+	}
+	return nil
+}

@@ -1,0 +1,303 @@
+// Package overview assembles what tier knows about each provider, key and
+// model at one moment: the last snapshot seen, projected past its resets;
+// the catalog's published limits for windows the provider does not report,
+// with what is left estimated from tier's own usage ledger; and credit, from
+// a balance, a grant recorded with the key, or the catalog's published grant.
+// Every figure keeps its source, so an estimate is always marked as one.
+// It reads local state only: no network.
+package overview
+
+import (
+	"slices"
+	"time"
+
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/store"
+)
+
+// Tier is the catalog tier whose published limits are used for estimates.
+const Tier = "free"
+
+// KeyInfo is what the key metadata says about a key.
+type KeyInfo struct {
+	Created time.Time // zero when unknown
+	// A grant the user recorded with 'tier keys set --credit'.
+	Grant *Grant
+}
+
+// Grant is a credit grant recorded by the user.
+type Grant struct {
+	Amount    float64
+	Unit      string
+	GrantedAt time.Time  // zero when unknown
+	ExpiresAt *time.Time // nil when it does not expire or is unknown
+}
+
+// Source is where the overview gets its inputs.
+type Source struct {
+	Catalog *catalog.Catalog
+	Store   *store.Store
+	// Keys returns the metadata of a stored key; nil or !ok when none.
+	Keys func(provider, key string) (KeyInfo, bool)
+	// FirstSeen returns when tier first used a provider/key (for providers
+	// without stored keys, such as the demo).
+	FirstSeen func(provider, key string) (time.Time, bool)
+	Now       time.Time
+}
+
+// Complete returns s as it stands at Now: projected past its resets, with
+// estimated windows for the published limits the provider did not report,
+// and credit filled from grants when the snapshot has none.
+func (src Source) Complete(s quota.Snapshot) quota.Snapshot {
+	out := s.Project(src.Now)
+	out.Windows = slices.Clone(out.Windows)
+	p, err := src.Catalog.Profile(s.Provider)
+	if err != nil {
+		return out // a provider the catalog no longer has: show what was seen
+	}
+	out.Windows = append(out.Windows, src.estimates(p, out)...)
+	sortWindows(out.Windows)
+	out.Credit = src.credit(p, out)
+	return out
+}
+
+// window figures of a published limit, in canonical order.
+func limitWindows(l catalog.Limit) []struct {
+	metric, period string
+	v              *int64
+} {
+	unit := l.Unit
+	return []struct {
+		metric, period string
+		v              *int64
+	}{
+		{quota.Requests, quota.PeriodMinute, l.RPM},
+		{quota.Requests, quota.PeriodHour, l.RPH},
+		{quota.Requests, quota.PeriodDay, l.RPD},
+		{quota.Tokens, quota.PeriodMinute, l.TPM},
+		{quota.Tokens, quota.PeriodHour, l.TPH},
+		{quota.Tokens, quota.PeriodDay, l.TPD},
+		{unit, quota.PeriodMinute, l.PerMinute},
+		{unit, quota.PeriodDay, l.PerDay},
+		{unit, quota.PeriodMonth, l.PerMonth},
+	}
+}
+
+// estimates adds, for each published limit the snapshot has no window for,
+// a window marked "estimate": the limit, and what is left after the calls
+// tier itself made in the current window (calls made elsewhere are not
+// counted, which the CLI says).
+func (src Source) estimates(p *catalog.Profile, s quota.Snapshot) []quota.Window {
+	if s.Model == "" {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, w := range s.Windows {
+		have[w.Key()] = true
+	}
+	var tz *time.Location
+	if d := src.Catalog.Dialect(p.Dialect); d != nil && d.DayResetTZ != "" {
+		tz, _ = time.LoadLocation(d.DayResetTZ)
+	}
+	var out []quota.Window
+	for _, l := range p.LimitsFor(s.Model, Tier) {
+		for _, f := range limitWindows(l) {
+			if f.v == nil || f.metric == "" {
+				continue
+			}
+			w := quota.Window{Metric: f.metric, Period: f.period, Source: quota.SourceEstimate}
+			if have[w.Key()] {
+				continue
+			}
+			have[w.Key()] = true
+			limit := *f.v
+			w.Limit = &limit
+			since, reset := windowStart(f.period, src.Now, tz)
+			if reset != nil {
+				w.ResetAt = reset
+			}
+			if f.metric == quota.Requests || f.metric == quota.Tokens {
+				reqs, toks, err := src.Store.UsageSince(s.Provider, s.Key, s.Model, since, src.Now)
+				if err == nil {
+					used := reqs
+					if f.metric == quota.Tokens {
+						used = toks
+					}
+					left := max(0, limit-used)
+					w.Remaining = &left
+				}
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// windowStart is when the current window began: a fixed day ends at the
+// documented midnight (then the reset is known); otherwise windows are taken
+// as rolling, which counts at least as much usage as a fixed window would.
+func windowStart(period string, now time.Time, tz *time.Location) (since time.Time, reset *time.Time) {
+	switch period {
+	case quota.PeriodMinute:
+		return now.Add(-time.Minute), nil
+	case quota.PeriodHour:
+		return now.Add(-time.Hour), nil
+	case quota.PeriodDay:
+		if tz != nil {
+			l := now.In(tz)
+			start := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, tz)
+			next := start.AddDate(0, 0, 1).UTC()
+			return start, &next
+		}
+		return now.Add(-24 * time.Hour), nil
+	case quota.PeriodMonth:
+		return now.AddDate(0, 0, -31), nil
+	}
+	return now.Add(-24 * time.Hour), nil
+}
+
+// credit keeps a reported credit and fills in what a grant says about it.
+func (src Source) credit(p *catalog.Profile, s quota.Snapshot) *quota.Credit {
+	c := s.Credit
+	if c != nil {
+		cp := *c
+		c = &cp
+	}
+	var info KeyInfo
+	if src.Keys != nil {
+		info, _ = src.Keys(s.Provider, s.Key)
+	}
+	// A grant the user recorded is a fact about this key.
+	if g := info.Grant; g != nil {
+		if c == nil {
+			c = &quota.Credit{Source: quota.SourceGrant, Unit: g.Unit}
+		}
+		if c.Granted == nil && (c.Unit == "" || c.Unit == g.Unit) {
+			amt := g.Amount
+			c.Granted = &amt
+			c.Unit = g.Unit
+		}
+		if c.ExpiresAt == nil && g.ExpiresAt != nil {
+			e := g.ExpiresAt.UTC()
+			c.ExpiresAt = &e
+		}
+		if c.Remaining == nil && c.Source == quota.SourceGrant {
+			c.Remaining = src.spentEstimate(p, s, g.Amount, g.Unit, g.GrantedAt)
+			if c.Remaining != nil {
+				c.Source = quota.SourceEstimate
+			}
+		}
+		return c
+	}
+	// Otherwise the catalog's published grant, counted from the key's
+	// creation (or tier's first use of the provider): an estimate.
+	g := publishedGrant(p)
+	if g == nil {
+		return c
+	}
+	start := info.Created
+	if start.IsZero() && src.FirstSeen != nil {
+		start, _ = src.FirstSeen(s.Provider, s.Key)
+	}
+	if c == nil {
+		c = &quota.Credit{Source: quota.SourceEstimate, Unit: g.Unit}
+	}
+	if c.Unit != "" && c.Unit != g.Unit {
+		return c
+	}
+	c.Unit = g.Unit
+	if c.Granted == nil {
+		amt := g.Amount
+		c.Granted = &amt
+	}
+	if c.ExpiresAt == nil && !start.IsZero() {
+		if exp, ok := grantEnd(*g, start, src.Now); ok {
+			c.ExpiresAt = &exp
+		}
+	}
+	if c.Remaining == nil && !start.IsZero() && c.Source == quota.SourceEstimate {
+		c.Remaining = src.spentEstimate(p, s, g.Amount, g.Unit, start)
+	}
+	return c
+}
+
+// publishedGrant is the catalog grant that expires or renews, for the
+// estimate tier; nil when there is none.
+func publishedGrant(p *catalog.Profile) *catalog.Grant {
+	for i := range p.Credits {
+		g := &p.Credits[i]
+		if (g.Tier == "" || g.Tier == Tier || g.Tier == "*") && (g.ValidDays > 0 || g.RenewDays > 0) {
+			return g
+		}
+	}
+	return nil
+}
+
+// grantEnd is when a grant that started at start expires (valid_days) or
+// next renews (renew_days), as of now.
+func grantEnd(g catalog.Grant, start, now time.Time) (time.Time, bool) {
+	switch {
+	case g.ValidDays > 0:
+		return start.AddDate(0, 0, g.ValidDays).UTC().Truncate(time.Second), true
+	case g.RenewDays > 0:
+		end := start.AddDate(0, 0, g.RenewDays)
+		for !end.After(now) {
+			end = end.AddDate(0, 0, g.RenewDays)
+		}
+		return end.UTC().Truncate(time.Second), true
+	}
+	return time.Time{}, false
+}
+
+// spentEstimate is amount less what tier's recorded usage since start cost
+// at the catalog's prices; nil when the model has no price in unit.
+func (src Source) spentEstimate(p *catalog.Profile, s quota.Snapshot, amount float64, unit string, start time.Time) *float64 {
+	if start.IsZero() || s.Model == "" {
+		return nil
+	}
+	m := p.Model(s.Model)
+	if m == nil || m.Price == nil {
+		return nil
+	}
+	cur := m.Price.Currency
+	if cur == "" {
+		cur = "USD"
+	}
+	if cur != unit {
+		return nil
+	}
+	prompt, completion, err := src.Store.TokensSince(s.Provider, s.Key, s.Model, start, src.Now)
+	if err != nil {
+		return nil
+	}
+	left := amount - (float64(prompt)*m.Price.Input+float64(completion)*m.Price.Output)/1e6
+	return &left
+}
+
+var periodOrder = map[string]int{quota.PeriodMinute: 0, quota.PeriodHour: 1, quota.PeriodDay: 2, quota.PeriodMonth: 3, quota.PeriodUnknown: 4}
+
+func metricOrder(m string) int {
+	switch m {
+	case quota.Requests:
+		return 0
+	case quota.Tokens:
+		return 1
+	}
+	return 2
+}
+
+func sortWindows(ws []quota.Window) {
+	slices.SortStableFunc(ws, func(a, b quota.Window) int {
+		if d := metricOrder(a.Metric) - metricOrder(b.Metric); d != 0 {
+			return d
+		}
+		if a.Metric != b.Metric {
+			if a.Metric < b.Metric {
+				return -1
+			}
+			return 1
+		}
+		return periodOrder[a.Period] - periodOrder[b.Period]
+	})
+}

@@ -1,0 +1,177 @@
+package overview
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Requirement is one term of 'tier quota --require', e.g. rpd=20 or
+// credit=0.50: at least Min must be left.
+type Requirement struct {
+	Name   string // as written: "rpd", "credit", "neurons/day"
+	Metric string // "" for credit
+	Period string
+	Min    float64
+}
+
+var requirementNames = map[string][2]string{
+	"rpm": {quota.Requests, quota.PeriodMinute},
+	"rph": {quota.Requests, quota.PeriodHour},
+	"rpd": {quota.Requests, quota.PeriodDay},
+	"tpm": {quota.Tokens, quota.PeriodMinute},
+	"tph": {quota.Tokens, quota.PeriodHour},
+	"tpd": {quota.Tokens, quota.PeriodDay},
+}
+
+var validPeriods = map[string]bool{quota.PeriodMinute: true, quota.PeriodHour: true, quota.PeriodDay: true, quota.PeriodMonth: true, quota.PeriodUnknown: true}
+
+// ParseRequirements reads "rpd=20,credit=0.50". Windows are rpm, rph, rpd,
+// tpm, tph, tpd, credit, or METRIC/PERIOD (e.g. neurons/day).
+func ParseRequirements(spec string) ([]Requirement, error) {
+	var out []Requirement
+	for _, term := range strings.Split(spec, ",") {
+		term = strings.TrimSpace(term)
+		if term == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(term, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok {
+			return nil, fmt.Errorf("--require %q: write NAME=AMOUNT, e.g. rpd=20,credit=0.50", term)
+		}
+		min, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(val), "$")), 64)
+		if err != nil || min < 0 {
+			return nil, fmt.Errorf("--require %s: %q is not a non-negative number", name, val)
+		}
+		r := Requirement{Name: name, Min: min}
+		switch mp, known := requirementNames[name]; {
+		case name == "credit":
+		case known:
+			r.Metric, r.Period = mp[0], mp[1]
+		case strings.Contains(name, "/"):
+			m, p, _ := strings.Cut(name, "/")
+			if m == "" || !validPeriods[p] {
+				return nil, fmt.Errorf("--require %s: unknown window; use rpm, rph, rpd, tpm, tph, tpd, credit or METRIC/PERIOD with PERIOD minute, hour, day or month", name)
+			}
+			r.Metric, r.Period = m, p
+		default:
+			return nil, fmt.Errorf("--require %s: unknown window; use rpm, rph, rpd, tpm, tph, tpd, credit or METRIC/PERIOD (e.g. neurons/day)", name)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--require is empty: write e.g. rpd=20,credit=0.50")
+	}
+	return out, nil
+}
+
+// Unmet is a requirement a provider/key does not meet.
+type Unmet struct {
+	Provider, Key string
+	Message       string
+}
+
+// Check tests every provider/key among rows against reqs: every model row
+// that reports a window must have at least Min left in it; a window that no
+// row of the provider/key reports fails unless allowUnknown. Credit is the
+// provider/key's credit (any row that carries one). Estimates count, and
+// the message says when a figure was one.
+func Check(rows []Row, reqs []Requirement, allowUnknown bool, now time.Time) []Unmet {
+	type group struct{ provider, key string }
+	var order []group
+	byGroup := map[group][]Row{}
+	for _, r := range rows {
+		g := group{r.Snapshot.Provider, r.Snapshot.Key}
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], r)
+	}
+	var out []Unmet
+	for _, g := range order {
+		for _, req := range reqs {
+			out = append(out, checkGroup(g.provider, g.key, byGroup[g], req, allowUnknown, now)...)
+		}
+	}
+	return out
+}
+
+func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown bool, now time.Time) []Unmet {
+	who := provider
+	if key != "" && key != "default" {
+		who += " (key " + key + ")"
+	}
+	unmet := func(format string, a ...any) Unmet {
+		return Unmet{Provider: provider, Key: key, Message: who + ": " + fmt.Sprintf(format, a...)}
+	}
+	if req.Metric == "" { // credit
+		for _, r := range rows {
+			c := r.Snapshot.Credit
+			if c == nil || c.Remaining == nil {
+				continue
+			}
+			left := *c.Remaining
+			est := ""
+			if c.Source == quota.SourceEstimate {
+				est = " (estimate)"
+			}
+			if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
+				return []Unmet{unmet("credit expired %s ago, need %s", fmtDur(now.Sub(*c.ExpiresAt)), fmtNum(req.Min))}
+			}
+			if left < req.Min {
+				return []Unmet{unmet("credit %s %s left%s, need %s", fmtNum(left), c.Unit, est, fmtNum(req.Min))}
+			}
+			return nil
+		}
+		if allowUnknown {
+			return nil
+		}
+		return []Unmet{unmet("credit not reported (tier quota --refresh may learn it; --allow-unknown ignores it)")}
+	}
+	var out []Unmet
+	seen := false
+	for _, r := range rows {
+		for _, w := range r.Snapshot.Windows {
+			if w.Metric != req.Metric || w.Period != req.Period || w.Remaining == nil {
+				continue
+			}
+			seen = true
+			if float64(*w.Remaining) >= req.Min {
+				continue
+			}
+			msg := fmt.Sprintf("%s %d left", strings.ToUpper(req.Name), *w.Remaining)
+			if r.Snapshot.Model != "" {
+				msg = r.Snapshot.Model + ": " + msg
+			}
+			if w.Source == quota.SourceEstimate {
+				msg += " (estimate)"
+			}
+			msg += ", need " + fmtNum(req.Min)
+			if w.ResetAt != nil && w.ResetAt.After(now) {
+				msg += ", resets in " + fmtDur(w.ResetAt.Sub(now))
+			}
+			out = append(out, unmet("%s", msg))
+		}
+	}
+	if !seen && !allowUnknown {
+		out = append(out, unmet("%s not reported (the provider sends no such figure and the catalog publishes none; --allow-unknown ignores it)", strings.ToUpper(req.Name)))
+	}
+	return out
+}
+
+// fmtNum prints at most four decimals: 4.9999924 → "5", 0.4567 → "0.4567".
+func fmtNum(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
+}
+
+func fmtDur(d time.Duration) string {
+	if d >= time.Hour {
+		return d.Truncate(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}

@@ -1,0 +1,86 @@
+package overview
+
+import (
+	"slices"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Row is one provider/key/model as it stands now.
+type Row struct {
+	Snapshot quota.Snapshot // completed: projected, estimates, credit
+	// Seen is when the provider last answered for this row; zero when tier
+	// has never called it (the row shows published limits only).
+	Seen time.Time
+}
+
+// Filter selects rows; empty fields select everything.
+type Filter struct {
+	Providers []string // when set, each named provider gets a row even if never used
+	Key       string
+	Model     string
+}
+
+// Rows lists every stored provider/key/model that f selects, completed as
+// of Now, sorted by provider, key, model. A provider named in f that tier has
+// never used gets one row for its default model with the published limits.
+func (src Source) Rows(f Filter) ([]Row, error) {
+	snaps, err := src.Store.Snapshots()
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, p := range f.Providers {
+		want[p] = true
+	}
+	var rows []Row
+	have := map[string]bool{}
+	for _, s := range snaps {
+		if (len(want) > 0 && !want[s.Provider]) || (f.Key != "" && s.Key != f.Key) || (f.Model != "" && s.Model != f.Model) {
+			continue
+		}
+		have[s.Provider] = true
+		rows = append(rows, Row{Snapshot: src.Complete(s), Seen: s.ObservedAt})
+	}
+	for _, name := range f.Providers {
+		if have[name] {
+			continue
+		}
+		p, err := src.Catalog.Profile(name)
+		if err != nil {
+			return nil, err
+		}
+		key := f.Key
+		if key == "" {
+			key = "default"
+		}
+		model := f.Model
+		if model == "" {
+			model = p.DefaultModel
+		}
+		s := quota.Snapshot{Provider: name, Key: key, Model: model, Windows: []quota.Window{}}
+		rows = append(rows, Row{Snapshot: src.Complete(s)})
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		x, y := a.Snapshot, b.Snapshot
+		switch {
+		case x.Provider != y.Provider:
+			return cmpStr(x.Provider, y.Provider)
+		case x.Key != y.Key:
+			return cmpStr(x.Key, y.Key)
+		}
+		return cmpStr(x.Model, y.Model)
+	})
+	return rows, nil
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
