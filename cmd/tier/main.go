@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // day windows end at a provider's documented midnight, on every OS
 
 	"github.com/tier-cli/tier/internal/cli"
 )

@@ -135,9 +135,6 @@ func (b *bodyInfo) structured(root any, at time.Time) {
 	if isCode(field(errObj, "code"), "4006") || isCode(field(first, "code"), "4006") {
 		b.addWindow(Window{Metric: "neurons", Period: PeriodDay, Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	if isCode(field(errObj, "code"), "insufficient_quota") || isCode(field(errObj, "type"), "insufficient_quota") {
-		b.quotaOut = true
-	}
 	b.gemini(errObj)
 	b.openRouter(errObj, at)
 }
@@ -249,15 +246,16 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 	if status == 402 && strings.Contains(low, "balance_units") {
 		b.creditOut = true
 	}
-	if strings.Contains(low, "insufficient_quota") {
+	if strings.Contains(low, "insufficient_quota") { // OpenAI's code and type
 		b.quotaOut = true
 	}
 
-	if !b.hasRetry {
+	// Each pattern runs only when a word it needs is present: Go's regexp
+	// is slow on case-insensitive patterns without a literal prefix.
+	if !b.hasRetry && (strings.Contains(low, "try again") || strings.Contains(low, "retry in")) {
 		b.retry, b.hasRetry = tryAgain(text)
 	}
-
-	for _, m := range reOpenAI.FindAllStringSubmatch(text, 4) {
+	for _, m := range findAll(reOpenAI, "used", text, low) {
 		limit, ok1 := parseCount(strings.ReplaceAll(m[3], ",", ""))
 		used, ok2 := parseCount(strings.ReplaceAll(m[4], ",", ""))
 		if !ok1 || !ok2 {
@@ -271,7 +269,7 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		}
 		b.addWindow(w)
 	}
-	for _, m := range reSambaNova.FindAllStringSubmatch(text, 4) {
+	for _, m := range findAll(reSambaNova, "duration_s", text, low) {
 		dur, ok1 := parseCount(m[1])
 		usage, ok2 := parseCount(m[2])
 		limit, ok3 := parseCount(m[3])
@@ -290,11 +288,11 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		b.addWindow(Window{Metric: Tokens, Period: period, Limit: &limit,
 			Remaining: ptr(max(0, limit-usage)), Source: SourceError})
 	}
-	for _, m := range reCerebras.FindAllStringSubmatch(text, 4) {
+	for _, m := range findAll(reCerebras, "limit exceeded", text, low) {
 		b.addWindow(Window{Metric: strings.ToLower(m[1]), Period: periodWord(m[2]),
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	for _, m := range reTogether.FindAllStringSubmatch(text, 4) {
+	for _, m := range findAll(reTogether, "rate limit is", text, low) {
 		limit, ok := parseCount(strings.ReplaceAll(m[1], ",", ""))
 		if !ok {
 			continue
@@ -306,13 +304,22 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		b.addWindow(Window{Metric: metric, Period: periodWord(m[3]), Limit: &limit,
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	if m := reNeurons.FindStringSubmatch(text); m != nil {
+	for _, m := range findAll(reNeurons, "neurons", text, low) {
 		w := Window{Metric: "neurons", Period: PeriodDay, Remaining: ptr(int64(0)), Source: SourceError}
 		if n, ok := parseCount(strings.ReplaceAll(m[1], ",", "")); ok {
 			w.Limit = &n
 		}
 		b.addWindow(w)
 	}
+}
+
+// findAll runs re over text only when low, text in lower case, contains
+// word; at most 4 matches.
+func findAll(re *regexp.Regexp, word, text, low string) [][]string {
+	if !strings.Contains(low, word) {
+		return nil
+	}
+	return re.FindAllStringSubmatch(text, 4)
 }
 
 // tryAgain finds "try again in <duration>" / "retry in <duration>".

@@ -127,6 +127,20 @@ func TestParseErrorBodies(t *testing.T) {
 			retry:     time.Minute, retryS: 60,
 		},
 		{
+			name: "OpenRouter 429 limit_rpm/<model>/<id>: per minute", status: 429,
+			body:      `{"error":{"message":"Rate limit exceeded: limit_rpm/google/gemma-3-27b-it/0000-test","code":429,"metadata":{"headers":{"X-RateLimit-Limit":"20","X-RateLimit-Remaining":"0"}}}}`,
+			class:     ClassRateLimited,
+			windows:   []string{"requests/minute limit=20 remaining=0 error"},
+			exhausted: "requests/minute",
+		},
+		{
+			name: "OpenRouter 429 whose message names no window: period unknown", status: 429,
+			body:      `{"error":{"message":"Rate limit exceeded","code":429,"metadata":{"headers":{"X-RateLimit-Limit":"20","X-RateLimit-Remaining":"0","X-RateLimit-Reset":"not-a-time"}}}}`,
+			class:     ClassRateLimited,
+			windows:   []string{"requests/unknown limit=20 remaining=0 error"},
+			exhausted: "requests/unknown",
+		},
+		{
 			name: "OpenRouter 402 limit_source openrouter_credits", status: 402, body: openRouterCredits,
 			class: ClassQuotaExhausted, creditOut: true,
 		},
@@ -144,6 +158,13 @@ func TestParseErrorBodies(t *testing.T) {
 			class:     ClassQuotaExhausted,
 			windows:   []string{"tokens/day limit=200000 remaining=0 error"},
 			exhausted: "tokens/day",
+		},
+		{
+			name: "SambaNova duration_s 3600 is an hour, 120 is no known period", status: 429,
+			body:      `Violated duration_s: 3600, current usage: 10, limit: 5 / Violated duration_s: 120, current usage: 1, limit: 9`,
+			class:     ClassRateLimited, // an hour window at 0 is a rate limit: it refills within the hour
+			windows:   []string{"tokens/hour limit=5 remaining=0 error", "tokens/unknown limit=9 remaining=8 error"},
+			exhausted: "tokens/hour",
 		},
 		{
 			name: "SambaNova 402 PAYMENT_METHOD_REQUIRED, balance_units 0", status: 402, body: sambaNova402Body,
@@ -185,6 +206,20 @@ func TestParseErrorBodies(t *testing.T) {
 			class:     ClassQuotaExhausted,
 			windows:   []string{"tokens/day remaining=0 error"},
 			exhausted: "tokens/day",
+		},
+		{
+			name: "Cerebras 429 requests per hour", status: 429,
+			body:      `{"message":"Requests per hour limit exceeded - too many requests sent.","type":"too_many_requests_error","param":"quota","code":"request_quota_exceeded"}`,
+			class:     ClassRateLimited,
+			windows:   []string{"requests/hour remaining=0 error"},
+			exhausted: "requests/hour",
+		},
+		{
+			name: "Gemini message without RetryInfo: Please retry in 31.2s", status: 429,
+			body:  `{"error":{"code":429,"message":"You exceeded your current quota. Please retry in 31.2s.","status":"RESOURCE_EXHAUSTED"}}`,
+			class: ClassRateLimited,
+			retry: 31200 * time.Millisecond, retryS: 31.2,
+			message: "You exceeded your current quota. Please retry in 31.2s.",
 		},
 		{
 			name: "Together 429 as Python repr, type credit_limit: still only a rate limit", status: 429, body: togetherReprBody,
@@ -294,5 +329,14 @@ func TestProxiedBody(t *testing.T) {
 	checkWindows(t, res.Snapshot.Windows, []string{"tokens/minute limit=6000 remaining=100 reset=2026-11-21T10:00:01Z error"})
 	if res.Message != "Provider returned error" {
 		t.Errorf("message %q, want the outer provider's", res.Message)
+	}
+}
+
+// BenchmarkParseErrorBody: a Gemini 429 (JSON array, details, regexes).
+func BenchmarkParseErrorBody(b *testing.B) {
+	r := Response{Status: 429, Body: []byte(geminiRPMBody), At: arrival}
+	b.ReportAllocs()
+	for b.Loop() {
+		Parse(nil, r)
 	}
 }

@@ -1,7 +1,6 @@
 package quota
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -11,6 +10,13 @@ import (
 // whatever the dialect, and, for any non-2xx status, the error body whatever
 // its provider. It never fails: a malformed value drops only its own field,
 // and a window only when nothing of it survives.
+//
+// Times are UTC whole seconds, rounded up (ObservedAt too, so a projection
+// never refills early). A "day" window left without a reset gets the next
+// midnight of d.DayResetTZ, when set. Result.Exhausted is set whenever a
+// window is known to be at 0, even on a 2xx (the request that used the last
+// unit succeeded); RetryAfter falls back to its reset only for rate_limited
+// and quota_exhausted.
 func Parse(d *Dialect, r Response) Result {
 	at := r.At
 	snap := Snapshot{ObservedAt: ceilSecond(at), Windows: []Window{}}
@@ -220,29 +226,3 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
-// FormatCountdown renders a wait in at most two units, rounded up so that it
-// never promises "ready" early: "41s", "5m03s", "13h05m", "2d04h", "62d"
-// (days alone from 10 days on). Zero or negative gives "0s".
-func FormatCountdown(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	secs := int64((d + time.Second - 1) / time.Second)
-	if secs < 60 {
-		return fmt.Sprintf("%ds", secs)
-	}
-	if secs < 3600 {
-		return fmt.Sprintf("%dm%02ds", secs/60, secs%60)
-	}
-	mins := ceilDiv(secs, 60)
-	if mins < 24*60 {
-		return fmt.Sprintf("%dh%02dm", mins/60, mins%60)
-	}
-	hours := ceilDiv(mins, 60)
-	if hours < 10*24 {
-		return fmt.Sprintf("%dd%02dh", hours/24, hours%24)
-	}
-	return fmt.Sprintf("%dd", ceilDiv(hours, 24))
-}
-
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -103,32 +103,6 @@ func TestParseReset(t *testing.T) {
 	}
 }
 
-func TestFormatCountdown(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{41 * time.Second, "41s"},
-		{500 * time.Millisecond, "1s"}, // rounded up: never "ready" early
-		{5*time.Minute + 3*time.Second, "5m03s"},
-		{5*time.Minute + 2300*time.Millisecond, "5m03s"},
-		{59500 * time.Millisecond, "1m00s"},
-		{13*time.Hour + 5*time.Minute, "13h05m"},
-		{13*time.Hour + 4*time.Minute + time.Second, "13h05m"},
-		{59*time.Minute + 59500*time.Millisecond, "1h00m"},
-		{23*time.Hour + 59*time.Minute + 30*time.Second, "1d00h"},
-		{2*24*time.Hour + 3*time.Hour + 10*time.Minute, "2d04h"},
-		{9*24*time.Hour + 23*time.Hour + 30*time.Minute, "10d"},
-		{61*24*time.Hour + 3*time.Hour, "62d"},
-		{0, "0s"},
-		{-5 * time.Second, "0s"},
-	}
-	for _, tt := range tests {
-		if got := FormatCountdown(tt.d); got != tt.want {
-			t.Errorf("FormatCountdown(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
 
 func TestWindowKey(t *testing.T) {
 	if got := (Window{Metric: Requests, Period: PeriodMinute}).Key(); got != "requests/minute" {

@@ -78,7 +78,7 @@ func (st *ledgerState) unmarshalState(data []byte) error {
 	if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(data[len(data)-4:]) {
 		return fmt.Errorf("%w: checksum mismatch", errLedgerCorrupt)
 	}
-	n := d.count(3)
+	n := d.count(5) // three string lengths and two bucket counts
 	st.Series = make([]ledgerSeries, 0, n)
 	for range n {
 		ser := ledgerSeries{Provider: d.str(), Key: d.str(), Model: d.str()}

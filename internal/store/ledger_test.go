@@ -123,7 +123,7 @@ func TestLedgerBucketsAndPruning(t *testing.T) {
 				total += b[1]
 			}
 			last := start.Add(time.Duration(c.count-1) * c.every)
-			if want := int64(min(c.count, int(48*time.Hour/c.every)+1)); total != want && c.every >= time.Minute {
+			if want := int64(min(c.count, int(48*time.Hour/c.every)+1)); total != want {
 				t.Errorf("minute buckets hold %d requests, want %d", total, want)
 			}
 			if r, _, _ := st.usageSince("groq", "default", "", last.Add(-48*time.Hour), last); r != total {
@@ -343,5 +343,33 @@ func assertNoTempFiles(t *testing.T, dir string) {
 	tmp, _ := filepath.Glob(filepath.Join(dir, ".tmp-*"))
 	if len(tmp) > 0 {
 		t.Errorf("temp files left behind: %v", tmp)
+	}
+}
+
+func TestTokensSinceSplitsPromptAndCompletion(t *testing.T) {
+	s := Open(t.TempDir())
+	for _, u := range []Usage{
+		{Provider: "groq", Key: "default", Model: "a", At: t0, Requests: 1, PromptTokens: 100, CompletionTokens: 7},
+		{Provider: "groq", Key: "default", Model: "b", At: t0.Add(time.Minute), Requests: 1, PromptTokens: 20, CompletionTokens: 3},
+	} {
+		if err := s.RecordUsage(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name                  string
+		model                 string
+		wantPrompt, wantCompl int64
+	}{
+		{"one model", "a", 100, 7},
+		{"all models", "", 120, 10},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, cpl, err := s.TokensSince("groq", "default", c.model, t0, t0.Add(time.Hour))
+			if err != nil || p != c.wantPrompt || cpl != c.wantCompl {
+				t.Errorf("TokensSince = %d, %d, %v; want %d, %d", p, cpl, err, c.wantPrompt, c.wantCompl)
+			}
+		})
 	}
 }

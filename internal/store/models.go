@@ -32,11 +32,14 @@ func modelsFile(provider string) (string, error) {
 }
 
 // SaveModels replaces the cached model list of provider (file
-// "models-<provider>") with models, fetched at at.
+// "models-<provider>") with models, fetched at at (a zero at means now).
 func (s *Store) SaveModels(provider string, models []CachedModel, at time.Time) error {
 	name, err := modelsFile(provider)
 	if err != nil {
 		return err
+	}
+	if at.IsZero() {
+		at = time.Now()
 	}
 	return Update(s, name, func(st *modelsState) error {
 		if err := newerFormat(s, name, st.Version); err != nil {

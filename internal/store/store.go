@@ -1,9 +1,11 @@
 // Package store owns tier's local state: quota snapshots, the usage ledger,
 // key metadata (never secrets), the models cache and the demo provider's
-// counters. Each concern is one JSON file in the state directory, changed
-// only under an exclusive file lock and replaced atomically (write a temp
-// file, fsync, rename), so that many tier processes running at once (parallel
-// CI jobs) never lose an update or see a torn file. Readers take no lock.
+// counters. Each concern is one file in the state directory (JSON, except
+// the usage ledger, which is a compact binary file because it must decode in
+// about a millisecond), changed only under an exclusive lock (a separate
+// "<name>.lock" file) and replaced atomically (write a temp file, fsync,
+// rename), so that many tier processes running at once (parallel CI jobs)
+// never lose an update or see a torn file. Readers take no lock.
 //
 // All times are stored in UTC. Files are 0600 in a 0700 directory.
 package store
