@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +100,81 @@ func checkProvenance(t *testing.T, what string, i int, f Fact, demo bool) {
 	}
 	if f.Confidence != "" && !oneOf(f.Confidence, confidences) {
 		t.Errorf("%s[%d]: confidence %q", what, i, f.Confidence)
+	}
+}
+
+// TestBuiltinJSON checks builtin.json, what Load decodes instead of
+// parsing providers.yaml: it must be what the generator makes of the
+// current providers.yaml, and decode to the very catalog LoadBytes gives.
+func TestBuiltinJSON(t *testing.T) {
+	fresh, err := BuiltinJSON(tier.ProvidersYAML)
+	if err != nil {
+		t.Fatalf("built-in catalog does not load: %v", err)
+	}
+	if !bytes.Equal(builtinJSON, fresh) {
+		t.Fatal("internal/catalog/builtin.json is stale: run go generate ./...")
+	}
+	want, err := LoadBytes(tier.ProvidersYAML, nil, userPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadEmbedded(nil, userPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("builtin.json decodes to another catalog than providers.yaml: a field does not round-trip through JSON")
+	}
+}
+
+// TestJSONRoundTripsEveryField fills every exported field of a catalog
+// (dialects and windows included) and checks that JSON gives it back, so a
+// field added to the schema without a working json tag is caught.
+func TestJSONRoundTripsEveryField(t *testing.T) {
+	var full Catalog
+	fill(t, reflect.ValueOf(&full).Elem(), "catalog")
+	data, err := json.Marshal(&full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Catalog
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, full) {
+		t.Errorf("JSON loses a field:\n got %s\nwant %+v", data, full)
+	}
+}
+
+// fill sets every exported field under v to a value that is not zero.
+func fill(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Type().Field(i); f.IsExported() {
+				fill(t, v.Field(i), path+"."+f.Name)
+			}
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(t, v.Elem(), path)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(t, v.Index(0), path+"[0]")
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		e := reflect.New(v.Type().Elem()).Elem()
+		fill(t, e, path+"[k]")
+		v.SetMapIndex(reflect.ValueOf("k"), e)
+	case reflect.String:
+		v.SetString(path)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Float64:
+		v.SetFloat(0.25)
+	default:
+		t.Fatalf("%s: fill does not know %s; teach it", path, v.Type())
 	}
 }

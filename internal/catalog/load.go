@@ -17,7 +17,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	tier "github.com/tier-cli/tier"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -49,17 +48,20 @@ func ConfigDir(getenv func(string) string) (string, error) {
 // Load returns the built-in catalog merged with the user's
 // ConfigDir()/providers.yaml. A missing user file (or no config directory
 // at all) is fine. Every error is an *Error.
+//
+// The built-in catalog comes from builtin.json, decoded from providers.yaml
+// when tier is built (go generate), so only the user's file is parsed here.
 func Load(getenv func(string) string) (*Catalog, error) {
 	dir, err := ConfigDir(getenv)
 	if err != nil {
-		return LoadBytes(tier.ProvidersYAML, nil, "")
+		return loadEmbedded(nil, "")
 	}
 	path := filepath.Join(dir, FileName)
 	shown := displayPath(path, getenv("HOME"))
 	user, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return LoadBytes(tier.ProvidersYAML, nil, shown)
+			return loadEmbedded(nil, shown)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -67,7 +69,7 @@ func Load(getenv func(string) string) (*Catalog, error) {
 		}
 		return nil, &Error{File: shown, Msg: fmt.Sprintf("cannot read this file (%v); fix it or point TIER_CONFIG_DIR elsewhere", err)}
 	}
-	return LoadBytes(tier.ProvidersYAML, user, shown)
+	return loadEmbedded(user, shown)
 }
 
 // displayPath shows path with the home directory as "~".
@@ -80,9 +82,11 @@ func displayPath(path, home string) string {
 	return path
 }
 
-// LoadBytes is Load on given file contents: builtin is the embedded
-// catalog, user the user's file (nil or empty when there is none) and
-// userPath how to name the user's file in messages.
+// LoadBytes is Load on given file contents: builtin is the built-in
+// catalog as YAML, user the user's file (nil or empty when there is none)
+// and userPath how to name the user's file in messages. It parses builtin
+// (Load decodes builtin.json instead) and then merges user the way Load
+// does.
 func LoadBytes(builtin, user []byte, userPath string) (*Catalog, error) {
 	if userPath == "" {
 		userPath = FileName
@@ -94,44 +98,17 @@ func LoadBytes(builtin, user []byte, userPath string) (*Catalog, error) {
 	if base == nil {
 		return nil, &Error{File: BuiltinFile, Msg: "the built-in catalog is empty"}
 	}
-	over, err := parseFile(user, userPath)
-	if err != nil {
-		return nil, err
-	}
-	userNodes := map[*yaml.Node]bool{}
-	if over != nil {
-		if err := checkUserOnly(over, userPath); err != nil {
-			return nil, err
-		}
-		markAll(over, userNodes)
-		base = mergeNodes(base, over)
-	}
-
-	c := &Catalog{userFile: userPath}
+	c := &Catalog{}
 	if err := base.Decode(c); err != nil {
-		// Each file decoded on its own; the merge of two valid files should too.
-		return nil, &Error{File: userPath, Msg: "cannot merge this file with the built-in catalog: " + err.Error()}
+		return nil, &Error{File: BuiltinFile, Msg: "cannot decode the built-in catalog: " + err.Error()}
 	}
-	for name, p := range c.Providers {
-		if p == nil {
-			continue
-		}
-		p.Name = name
-		p.userFile = userPath
-		if p.Dialect == "" {
-			p.Dialect = "none"
-		}
-	}
-	for name, d := range c.Dialects {
-		if d != nil {
-			d.Name = name
-		}
-	}
-	v := &validator{root: base, user: userNodes, userFile: userPath}
+	setNames(c, userPath)
+	v := &validator{root: base, user: map[*yaml.Node]bool{}, userFile: userPath}
 	if err := v.catalog(c); err != nil {
 		return nil, err
 	}
-	return c, nil
+	tree := func() (*yaml.Node, error) { return parseFile(builtin, BuiltinFile) }
+	return applyUser(c, tree, user, userPath)
 }
 
 // parseFile parses one providers.yaml strictly and returns its top-level

@@ -10,9 +10,9 @@ import "github.com/tier-cli/tier/internal/quota"
 // user's file.
 type Catalog struct {
 	// Default is the provider used when neither -p nor TIER_PROVIDER says.
-	Default   string                    `yaml:"default,omitempty"`
-	Dialects  map[string]*quota.Dialect `yaml:"dialects,omitempty"`
-	Providers map[string]*Profile       `yaml:"providers"`
+	Default   string                    `yaml:"default,omitempty" json:"default,omitempty"`
+	Dialects  map[string]*quota.Dialect `yaml:"dialects,omitempty" json:"dialects,omitempty"`
+	Providers map[string]*Profile       `yaml:"providers" json:"providers"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }

@@ -36,6 +36,15 @@ type validator struct {
 	root     *yaml.Node
 	user     map[*yaml.Node]bool
 	userFile string
+	// only, when not nil, limits the checks to the dialects and providers
+	// it names (only["providers"]["groq"]): those the user's file touches.
+	// The others are built-in ones, checked when builtin.json was made.
+	only map[string]map[string]bool
+}
+
+// skip reports whether entry name of section needs no check.
+func (v *validator) skip(section, name string) bool {
+	return v.only != nil && !v.only[section][name]
 }
 
 // errAt builds an *Error located at path (keys and list indices from the
@@ -67,6 +76,9 @@ func (v *validator) errAt(provider, msg string, path ...any) *Error {
 
 func (v *validator) catalog(c *Catalog) error {
 	for _, name := range sortedKeys(c.Dialects) {
+		if v.skip("dialects", name) {
+			continue
+		}
 		if err := v.dialect(name, c.Dialects[name]); err != nil {
 			return err
 		}
@@ -75,6 +87,9 @@ func (v *validator) catalog(c *Catalog) error {
 		return v.errAt("", "no providers are defined", "providers")
 	}
 	for _, name := range sortedKeys(c.Providers) {
+		if v.skip("providers", name) {
+			continue
+		}
 		if err := v.profile(c, name, c.Providers[name]); err != nil {
 			return err
 		}
