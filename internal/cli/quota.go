@@ -318,8 +318,3 @@ func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.P
 	}
 	return msgs, errors.Join(errs...)
 }
-
-// keyInfo is the overview's view of key metadata.
-func (a *app) keyInfo(provider, key string) (overview.KeyInfo, bool) {
-	return overview.KeyInfo{}, false
-}
