@@ -107,7 +107,7 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 		if waited+wait > opt.MaxWait {
 			if ae.Class == quota.ClassRateLimited {
 				ae.Message = fmt.Sprintf("%s: rate limited; a retry could succeed in %s, more than --max-wait %s allows",
-					c.cfg.Provider, roundDur(wait), opt.MaxWait)
+					c.cfg.Provider, quota.Countdown(wait), opt.MaxWait)
 			}
 			return reply, err
 		}
@@ -153,12 +153,6 @@ func backoff(attempt int, hint time.Duration) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func roundDur(d time.Duration) time.Duration {
-	if d > time.Minute {
-		return d.Round(time.Second)
-	}
-	return d.Round(100 * time.Millisecond)
-}
 
 func (c *Client) wireRequest(req ChatRequest, stream bool) openai.ChatCompletionRequest {
 	r := openai.ChatCompletionRequest{Model: req.Model, Messages: req.Messages, Stream: stream}
@@ -272,7 +266,7 @@ func (c *Client) message(qr *quota.Result) string {
 				what = w.Metric + " limit exhausted"
 			}
 			if w.ResetAt != nil {
-				what += fmt.Sprintf(", resets in %s (%s)", roundDur(time.Until(*w.ResetAt)), w.ResetAt.Local().Format("Jan 2 15:04"))
+				what += fmt.Sprintf(", resets in %s (%s)", quota.Countdown(w.ResetAt.Sub(c.cfg.Now())), w.ResetAt.Local().Format("Jan 2 15:04 MST"))
 			}
 		}
 		if msg != "" {

@@ -164,7 +164,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		snap = &full
 		if !o.quiet {
 			fmt.Fprintln(env.Stderr, ui.QuotaLine(full, a.now(), ui.ThemeFor(env.Stderr)))
-			if w := ui.ExpiryWarning(full, a.now()); w != "" {
+			if w := ui.ExpiryWarning(full, a.now()); w != "" && callErr == nil {
 				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
 			}
 		}
