@@ -15,6 +15,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -46,6 +47,10 @@ type CallOptions struct {
 	MaxWait     time.Duration // total time tier may spend waiting between attempts
 	// Wait sleeps d before a retry (a countdown on a terminal); nil sleeps.
 	Wait func(ctx context.Context, d time.Duration, why string) error
+	// StallTimeout abandons an attempt, as a network failure, when nothing
+	// at all arrives from the provider for this long (keep-alives count);
+	// 0 waits for ever.
+	StallTimeout time.Duration
 }
 
 // Reply is what a call produced, also when it failed.
@@ -76,6 +81,14 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 func (e *Error) Unwrap() error { return e.Err }
+
+// OutputError is a failure to write the reply to CallOptions.Out (a pipe
+// closed by its reader, a full disk). The stream is abandoned at once and
+// not retried.
+type OutputError struct{ Err error }
+
+func (e *OutputError) Error() string { return "cannot write the reply: " + e.Err.Error() }
+func (e *OutputError) Unwrap() error { return e.Err }
 
 // Chat runs one chat completion with retries. It always returns a Reply
 // (possibly partial); err is an *Error, or the context's error on cancel.
@@ -153,12 +166,15 @@ func backoff(attempt int, hint time.Duration) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
+// wireRequest is the request body. Its Temperature shadows the embedded
+// one, whose omitempty would drop an explicit --temperature 0.
+type wireRequest struct {
+	openai.ChatCompletionRequest
+	Temperature *float32 `json:"temperature,omitempty"`
+}
 
-func (c *Client) wireRequest(req ChatRequest, stream bool) openai.ChatCompletionRequest {
+func (c *Client) wireRequest(req ChatRequest, stream bool) wireRequest {
 	r := openai.ChatCompletionRequest{Model: req.Model, Messages: req.Messages, Stream: stream}
-	if req.Temperature != nil {
-		r.Temperature = *req.Temperature
-	}
 	if req.MaxTokens > 0 {
 		if needsCompletionTokens(req.Model) {
 			r.MaxCompletionTokens = req.MaxTokens
@@ -169,7 +185,7 @@ func (c *Client) wireRequest(req ChatRequest, stream bool) openai.ChatCompletion
 	if stream {
 		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
-	return r
+	return wireRequest{ChatCompletionRequest: r, Temperature: req.Temperature}
 }
 
 // needsCompletionTokens mirrors go-openai's validation: these OpenAI
@@ -183,29 +199,47 @@ func needsCompletionTokens(model string) bool {
 	return false
 }
 
+// chatOnce is one attempt, abandoned as a network failure when the provider
+// sends nothing for opt.StallTimeout.
 func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions, reply *Reply) error {
+	outer := ctx
+	ctx, wd := newWatchdog(ctx, opt.StallTimeout)
+	defer wd.stop()
+	err := c.attempt(ctx, wd, req, opt, reply)
+	if err != nil && outer.Err() == nil && wd.fired() {
+		return &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: errStalled,
+			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
+	}
+	return err
+}
+
+func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt CallOptions, reply *Reply) error {
 	ctx, cap := withCapture(ctx)
 	if opt.Stream {
-		return c.stream(ctx, cap, req, opt, reply)
+		return c.stream(ctx, wd, cap, req, opt, reply)
 	}
-	resp, err := c.oa.CreateChatCompletion(ctx, c.wireRequest(req, false))
-	if ex := cap.take(); ex != nil {
-		r := c.observe(ex, req.Model)
-		reply.Quota = &r
-	}
+	resp, err := c.post(ctx, wd, cap, req, false, reply)
 	if err != nil {
-		return c.classify(ctx, err, reply.Quota)
+		return err
 	}
-	if resp.Model != "" {
-		reply.Model = resp.Model
+	defer resp.Body.Close()
+	var cc completion
+	if err := json.NewDecoder(resp.Body).Decode(&cc); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &Error{Class: quota.ClassServer, Status: resp.StatusCode, Err: err,
+			Message: fmt.Sprintf("%s sent a reply tier cannot read (%s)", c.cfg.Provider, netReason(err))}
 	}
-	reply.Usage = &Usage{resp.Usage.PromptTokens, resp.Usage.CompletionTokens, resp.Usage.TotalTokens}
-	if reply.Usage.TotalTokens == 0 && reply.Usage.PromptTokens == 0 && reply.Usage.CompletionTokens == 0 {
-		reply.Usage = nil
+	if cc.Model != "" {
+		reply.Model = cc.Model
 	}
-	if len(resp.Choices) > 0 {
-		ch := resp.Choices[0]
-		reply.FinishReason = string(ch.FinishReason)
+	if u := cc.Usage; u != nil && (u.TotalTokens != 0 || u.PromptTokens != 0 || u.CompletionTokens != 0) {
+		reply.Usage = u
+	}
+	if len(cc.Choices) > 0 {
+		ch := cc.Choices[0]
+		reply.FinishReason = ch.FinishReason
 		content := ch.Message.Content
 		if opt.KeepContent {
 			reply.Content = content
@@ -217,6 +251,69 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 		}
 	}
 	return nil
+}
+
+// completion is the part of a chat.completion that tier uses.
+type completion struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *Usage `json:"usage"`
+}
+
+// post sends the chat request and returns the response of a 2xx status;
+// any other outcome is classified into an *Error (or the context's error).
+// The exchange's quota result goes to reply.Quota either way.
+func (c *Client) post(ctx context.Context, wd *watchdog, cap *capture, req ChatRequest, stream bool, reply *Reply) (*http.Response, error) {
+	body, err := json.Marshal(c.wireRequest(req, stream))
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: bad base URL: %v", c.cfg.Provider, err)}
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if stream {
+		hreq.Header.Set("Accept", "text/event-stream")
+	} else {
+		hreq.Header.Set("Accept", "application/json")
+	}
+	if c.cfg.Key != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Key)
+	}
+	resp, err := c.http.Do(hreq)
+	if ex := cap.take(); ex != nil {
+		r := c.observe(ex, req.Model)
+		reply.Quota = &r
+	}
+	if err != nil {
+		return nil, c.classify(ctx, err, nil)
+	}
+	if resp.StatusCode >= 300 {
+		resp.Body.Close()
+		e := c.classify(ctx, fmt.Errorf("HTTP %d", resp.StatusCode), reply.Quota)
+		if ae, ok := e.(*Error); ok {
+			ae.Status = resp.StatusCode
+		}
+		return nil, e
+	}
+	resp.Body = wd.body(resp.Body)
+	return resp, nil
+}
+
+// idleFlush flushes out whenever the stream waits for the network, so that
+// a terminal sees each token at once while a fast stream into a pipe gets
+// one large write per network read; nil when out is nil.
+func idleFlush(out io.Writer) func() {
+	if out == nil {
+		return nil
+	}
+	return func() { flush(out) }
 }
 
 func flush(w io.Writer) {
@@ -254,7 +351,7 @@ func statusOf(err error) int {
 // message is one line saying what went wrong and what to do.
 func (c *Client) message(qr *quota.Result) string {
 	p := c.cfg.Provider
-	msg := strings.TrimSpace(qr.Message)
+	msg := c.redact(strings.TrimSpace(qr.Message))
 	switch qr.Class {
 	case quota.ClassAuth:
 		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, orDefault(msg, "unauthorized"), p, p)
@@ -281,6 +378,15 @@ func (c *Client) message(qr *quota.Result) string {
 		return fmt.Sprintf("%s: server error: %s", p, orDefault(msg, "5xx"))
 	}
 	return fmt.Sprintf("%s: %s", p, orDefault(msg, string(qr.Class)))
+}
+
+// redact replaces the key, should a provider or a proxy echo it in a
+// message, by its fingerprint.
+func (c *Client) redact(s string) string {
+	if c.cfg.Key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.Key, keys.Fingerprint(c.cfg.Key))
 }
 
 func orDefault(s, d string) string {
@@ -315,39 +421,14 @@ func netReason(err error) string {
 
 // stream runs a streaming completion with tier's own SSE reader (see
 // chunk.go for why not go-openai's).
-func (c *Client) stream(ctx context.Context, cap *capture, req ChatRequest, opt CallOptions, reply *Reply) error {
-	body, err := json.Marshal(c.wireRequest(req, true))
+func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req ChatRequest, opt CallOptions, reply *Reply) error {
+	resp, err := c.post(ctx, wd, cap, req, true, reply)
 	if err != nil {
 		return err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/chat/completions", bytes.NewReader(body))
-	if err != nil {
-		return &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: bad base URL: %v", c.cfg.Provider, err)}
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "text/event-stream")
-	if c.cfg.Key != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Key)
-	}
-	resp, err := c.http.Do(hreq)
-	ex := cap.take()
-	if ex != nil {
-		r := c.observe(ex, req.Model)
-		reply.Quota = &r
-	}
-	if err != nil {
-		return c.classify(ctx, err, nil)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		e := c.classify(ctx, fmt.Errorf("HTTP %d", resp.StatusCode), reply.Quota)
-		if ae, ok := e.(*Error); ok {
-			ae.Status = resp.StatusCode
-		}
-		return e
-	}
 	var (
-		sse     = newSSEReader(resp.Body)
+		sse     = newSSEReader(resp.Body, idleFlush(opt.Out))
 		p       chunkParser
 		ch      chunk
 		content strings.Builder
@@ -378,14 +459,17 @@ func (c *Client) stream(ctx context.Context, cap *capture, req ChatRequest, opt 
 		if ch.ErrorJSON != nil {
 			r := quota.Parse(c.cfg.Dialect, quota.Response{Status: http.StatusInternalServerError, Body: append([]byte(`{"error":`), append(ch.ErrorJSON, '}')...), At: c.cfg.Now()})
 			return &Error{Class: quota.ClassServer, StreamCut: reply.Wrote,
-				Message: fmt.Sprintf("%s: error in the stream: %s", c.cfg.Provider, orDefault(r.Message, "unknown"))}
+				Message: fmt.Sprintf("%s: error in the stream: %s", c.cfg.Provider, orDefault(c.redact(r.Message), "unknown"))}
 		}
 		if ch.Model != "" && reply.Model != ch.Model {
 			reply.Model = ch.Model
 		}
 		if len(ch.Content) > 0 {
 			if opt.Out != nil {
-				opt.Out.Write(ch.Content)
+				if _, werr := opt.Out.Write(ch.Content); werr != nil {
+					reply.Wrote = true
+					return &OutputError{Err: werr}
+				}
 			}
 			if keep {
 				content.Write(ch.Content)
@@ -398,9 +482,6 @@ func (c *Client) stream(ctx context.Context, cap *capture, req ChatRequest, opt 
 		if ch.HasUsage {
 			u := ch.Usage
 			reply.Usage = &u
-		}
-		if opt.Out != nil && sse.r.Buffered() == 0 {
-			flush(opt.Out)
 		}
 	}
 }

@@ -20,8 +20,25 @@ type sseReader struct {
 
 var errDone = errors.New("[DONE]")
 
-func newSSEReader(r io.Reader) *sseReader {
+// newSSEReader reads events from r. idle, when not nil, is called each time
+// the reader is about to wait for more data from r, that is, once every
+// event received so far has been handed out: the moment to flush output.
+func newSSEReader(r io.Reader, idle func()) *sseReader {
+	if idle != nil {
+		r = idleReader{r, idle}
+	}
 	return &sseReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// idleReader calls idle before every read of r.
+type idleReader struct {
+	r    io.Reader
+	idle func()
+}
+
+func (i idleReader) Read(p []byte) (int, error) {
+	i.idle()
+	return i.r.Read(p)
 }
 
 // next returns the next data payload (valid until the following call);

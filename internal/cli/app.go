@@ -15,6 +15,7 @@ type app struct {
 	now   func() time.Time
 	cat   *catalog.Catalog
 	state *store.Store
+	keys  keyState
 }
 
 func newApp(env *Env) *app { return &app{env: env, now: time.Now} }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/signal"
+	"syscall"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -48,7 +50,9 @@ never written to, as in CI jobs and child processes.
 
 A 429, a 5xx or a network failure before the first byte is retried (--retries), waiting as long as
 Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total.
-A used-up quota or credit is not retried: tier says which window ran out and when it resets.`,
+A used-up quota or credit is not retried: tier says which window ran out and when it resets.
+A reply that sends nothing at all for TIER_STALL_TIMEOUT (default 10m; 0 waits forever) is
+abandoned as a network failure (exit code 6).`,
 		Example: `  tier chat -p demo "hello"
   git diff | tier chat -p groq "review this diff"
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
@@ -93,7 +97,19 @@ type jsonError struct {
 	ExitCode   int    `json:"exit_code"`
 }
 
+// stallTimeout is how long a reply may send nothing at all (not even a
+// keep-alive) before tier gives up on it: generous, as some reasoning
+// models stream nothing while they think.
+const stallTimeout = 10 * time.Minute
+
+// exitBrokenPipe is the status of a process killed by SIGPIPE, which tier
+// returns itself when stdout is closed under it, after recording the call.
+const exitBrokenPipe = 128 + 13
+
 func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
+	// A closed stdout must not kill tier before it records the call: with
+	// SIGPIPE ignored, writes fail with EPIPE instead.
+	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
@@ -120,7 +136,11 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if o.retries < 0 || o.maxWait < 0 {
 		return fail(Exitf(ExitUsage, "--retries and --max-wait must not be negative"), p.Name, model)
 	}
-	in, err := readPrompt(args, env.Stdin, o.noStdin, env.Getenv)
+	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
+	if err != nil {
+		return fail(err, p.Name, model)
+	}
+	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin, env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
@@ -143,7 +163,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 
 	var out *replyWriter
-	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json}
+	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
 	if !o.json {
 		out = &replyWriter{w: bufio.NewWriterSize(env.Stdout, 64<<10)}
 		opts.Out = out
@@ -155,7 +175,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 	reply, callErr := client.Chat(ctx, req, opts)
 	if out != nil {
-		out.finish()
+		if err := out.finish(); err != nil && callErr == nil {
+			callErr = &api.OutputError{Err: err}
+		}
 	}
 
 	snap := a.record(p.Name, o.key, model, reply)
@@ -233,6 +255,15 @@ func chatError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
 	}
+	var oe *api.OutputError
+	if errors.As(err, &oe) {
+		if errors.Is(err, syscall.EPIPE) {
+			// The reader went away (tier chat ... | head): exit as a
+			// process killed by SIGPIPE would, silently.
+			return &ExitError{Code: exitBrokenPipe, Err: err, Silent: true}
+		}
+		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("%w: check free space or where stdout goes", err)}
+	}
 	var ae *api.Error
 	if !errors.As(err, &ae) {
 		return &ExitError{Code: ExitNetwork, Err: err}
@@ -299,11 +330,11 @@ func (r *replyWriter) Write(p []byte) (int, error) {
 
 func (r *replyWriter) Flush() error { return r.w.Flush() }
 
-func (r *replyWriter) finish() {
+func (r *replyWriter) finish() error {
 	if r.n > 0 && r.last != '\n' {
 		r.w.WriteByte('\n')
 	}
-	r.w.Flush()
+	return r.w.Flush()
 }
 
 var _ io.Writer = (*replyWriter)(nil)

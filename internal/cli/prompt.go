@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,13 @@ type promptInput struct {
 }
 
 func stdinTimeout(getenv func(string) string, def time.Duration) (time.Duration, error) {
-	v := strings.TrimSpace(getenv("TIER_STDIN_TIMEOUT"))
+	return envDuration(getenv, "TIER_STDIN_TIMEOUT", def)
+}
+
+// envDuration reads a timeout from the environment variable name: a Go
+// duration or seconds; def when unset; 0 means wait for ever.
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return def, nil
 	}
@@ -44,12 +51,13 @@ func stdinTimeout(getenv func(string) string, def time.Duration) (time.Duration,
 	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
 		return time.Duration(s * float64(time.Second)), nil
 	}
-	return 0, Exitf(ExitUsage, "TIER_STDIN_TIMEOUT=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", v)
+	return 0, Exitf(ExitUsage, "%s=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", name, v)
 }
 
 // readPrompt joins the prompt arguments and stdin (stdin first, then a blank
 // line, then the arguments: 'git diff | tier chat "review this"').
-func readPrompt(args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (promptInput, error) {
+// Ctrl-C while it waits for stdin ends the wait (exit code 130).
+func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (promptInput, error) {
 	argText := strings.TrimSpace(strings.Join(args, " "))
 	in := promptInput{Text: argText}
 	if noStdin || stdin == nil || isTerminalReader(stdin) {
@@ -66,7 +74,10 @@ func readPrompt(args []string, stdin io.Reader, noStdin bool, getenv func(string
 	if err != nil {
 		return in, err
 	}
-	data, timedOut, err := readWithFirstByteTimeout(stdin, grace)
+	data, timedOut, err := readFirstByteTimeout(ctx, stdin, grace)
+	if ctx.Err() != nil {
+		return in, Exitf(ExitInterrupted, "interrupted while waiting for stdin")
+	}
 	if err != nil {
 		return in, Exitf(ExitUsage, "cannot read stdin: %v (use --no-stdin to ignore it)", err)
 	}
@@ -107,6 +118,12 @@ func isTerminalReader(r io.Reader) bool {
 // first byte has not arrived within grace (0 = wait forever). A reader left
 // blocked is abandoned; the process exits soon after.
 func readWithFirstByteTimeout(r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
+	return readFirstByteTimeout(context.Background(), r, grace)
+}
+
+// readFirstByteTimeout is readWithFirstByteTimeout that also gives up, with
+// ctx's error, when ctx is done.
+func readFirstByteTimeout(ctx context.Context, r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
 	type result struct {
 		data []byte
 		err  error
@@ -143,8 +160,14 @@ func readWithFirstByteTimeout(r io.Reader, grace time.Duration) (data []byte, ti
 		case <-first:
 		case <-t.C:
 			return nil, true, nil
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
 		}
 	}
-	res := <-done
-	return res.data, false, res.err
+	select {
+	case res := <-done:
+		return res.data, false, res.err
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
 }

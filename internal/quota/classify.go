@@ -225,4 +225,3 @@ func clonePtr[T any](p *T) *T {
 	v := *p
 	return &v
 }
-

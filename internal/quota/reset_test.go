@@ -103,7 +103,6 @@ func TestParseReset(t *testing.T) {
 	}
 }
 
-
 func TestWindowKey(t *testing.T) {
 	if got := (Window{Metric: Requests, Period: PeriodMinute}).Key(); got != "requests/minute" {
 		t.Errorf("Key() = %q, want requests/minute", got)

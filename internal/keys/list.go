@@ -1,0 +1,135 @@
+package keys
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/catalog"
+)
+
+// Row is one line of `tier keys list`. Dates are zero when unknown.
+type Row struct {
+	Provider string `json:"provider"`
+	Name     string `json:"name"`
+	// Source is "keyring", "file", "env:VAR" or "cmd".
+	Source       Source    `json:"source"`
+	Fingerprint  string    `json:"fingerprint,omitempty"`
+	Created      time.Time `json:"created,omitzero"`
+	LastRotated  time.Time `json:"last_rotated,omitzero"`
+	LastVerified time.Time `json:"last_verified,omitzero"`
+	VerifiedHost string    `json:"verified_host,omitempty"`
+	// Age is how long the current secret has been in place (0: unknown).
+	Age       time.Duration `json:"age,omitempty"`
+	RotateDue time.Time     `json:"rotate_due,omitzero"`
+	Overdue   bool          `json:"overdue,omitempty"`
+	// Default marks the key a plain `tier -p PROVIDER` uses: the
+	// environment variable when set, else the stored "default" key, else
+	// key_cmd.
+	Default     bool   `json:"default,omitempty"`
+	HasPrevious bool   `json:"has_previous,omitempty"`
+	Grant       *Grant `json:"grant,omitempty"`
+	// Note says e.g. that an environment variable overrides this key.
+	Note string `json:"note,omitempty"`
+}
+
+// List returns a row for every stored key and every provider of profiles
+// whose key comes from an environment variable or key_cmd, sorted by
+// provider, the default key first. It runs no key_cmd and does not touch
+// the keyring: stored keys are known from their metadata and the
+// plaintext file.
+func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string) string) ([]Row, error) {
+	if getenv == nil {
+		getenv = m.getenv
+	}
+	all, err := m.AllMeta()
+	if err != nil {
+		return nil, err
+	}
+	file, err := m.readInsecure()
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	provs := map[string]bool{}
+	for p := range all {
+		provs[p] = true
+	}
+	for p := range file.Keys {
+		provs[p] = true
+	}
+	for p, prof := range profiles {
+		if prof != nil && !prof.NoKey {
+			provs[p] = true
+		}
+	}
+	var rows []Row
+	for _, prov := range sortedKeys(provs) {
+		prof := profiles[prov]
+		var envVar, envVal string
+		if prof != nil && !prof.NoKey {
+			for _, v := range prof.KeyEnv {
+				if s := strings.TrimSpace(getenv(v)); s != "" {
+					envVar, envVal = v, s
+					break
+				}
+			}
+		}
+		names := map[string]bool{}
+		for n := range all[prov] {
+			names[n] = true
+		}
+		for u := range file.Keys[prov] {
+			if !isPreviousUser(u) {
+				names[u] = true
+			}
+		}
+		if envVar != "" {
+			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: EnvSource(envVar), Fingerprint: Fingerprint(envVal), Default: true})
+		}
+		for _, name := range sortedNames(names) {
+			r := Row{Provider: prov, Name: name, Source: SourceFile}
+			if k := all[prov][name]; k != nil {
+				r.Source, r.Fingerprint = Source(k.Backend), k.Fingerprint
+				r.Created, r.LastRotated, r.LastVerified, r.VerifiedHost = k.Created, k.LastRotated, k.LastVerified, k.VerifiedHost
+				if since := k.Since(); !since.IsZero() {
+					r.Age = now.Sub(since)
+				}
+				r.RotateDue = k.RotateDue()
+				r.Overdue = !r.RotateDue.IsZero() && !now.Before(r.RotateDue)
+				r.HasPrevious, r.Grant = k.Previous != nil, k.Grant
+			} else if s, ok := file.Keys[prov][name]; ok {
+				r.Fingerprint = Fingerprint(s)
+				_, r.HasPrevious = file.Keys[prov][name+previousSuffix]
+			}
+			if name == DefaultName {
+				if envVar != "" {
+					r.Note = "overridden by " + envVar
+				} else {
+					r.Default = true
+				}
+			}
+			rows = append(rows, r)
+		}
+		if envVar == "" && !names[DefaultName] && prof != nil && !prof.NoKey && strings.TrimSpace(prof.KeyCmd) != "" {
+			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: SourceCmd, Default: true})
+		}
+	}
+	return rows, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sortedNames puts "default" first, then the others in order.
+func sortedNames(m map[string]bool) []string {
+	out := sortedKeys(m)
+	sort.SliceStable(out, func(i, j int) bool { return out[i] == DefaultName && out[j] != DefaultName })
+	return out
+}

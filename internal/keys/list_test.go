@@ -1,0 +1,68 @@
+package keys
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tier-cli/tier/internal/catalog"
+)
+
+func TestList(t *testing.T) {
+	te := newTestEnv(t)
+	te.set(t, "", goodKey, SetOptions{})
+	te.set(t, "work", goodKey2, SetOptions{Insecure: true, NoVerify: true})
+	*te.now = t0.Add(100 * 24 * time.Hour)
+	if _, err := te.m.Set(t.Context(), "cerebras", "", goodKey3, SetOptions{NoVerify: true, RotateAfter: -1}); err != nil {
+		t.Fatal(err)
+	}
+	profiles := map[string]*catalog.Profile{
+		"groq":      te.profile,
+		"cerebras":  {Name: "cerebras", KeyEnv: catalog.StringList{"CEREBRAS_API_KEY"}},
+		"mistral":   {Name: "mistral", KeyEnv: catalog.StringList{"MISTRAL_API_KEY"}},
+		"openai":    {Name: "openai", KeyEnv: catalog.StringList{"OPENAI_API_KEY"}, KeyCmd: "pass show openai"},
+		"demo":      {Name: "demo", NoKey: true},
+		"nothing":   {Name: "nothing", KeyEnv: catalog.StringList{"NOTHING_API_KEY"}},
+		"localhost": {Name: "localhost", NoKey: true, KeyEnv: catalog.StringList{"GROQ_API_KEY"}},
+	}
+	env := map[string]string{"GROQ_API_KEY": "test-key-env-groq-77", "MISTRAL_API_KEY": "test-key-env-mistral-88"}
+
+	rows, err := te.m.List(profiles, envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		provider, name string
+		source         Source
+		fp             string
+		isDefault      bool
+		note           string
+		overdue        bool
+		age            time.Duration
+	}
+	want := []row{
+		{"cerebras", "default", SourceKeyring, "…0003", true, "", false, 0},
+		{"groq", "default", "env:GROQ_API_KEY", "…q-77", true, "", false, 0},
+		{"groq", "default", SourceKeyring, "…0001", false, "overridden by GROQ_API_KEY", true, 100 * 24 * time.Hour},
+		{"groq", "work", SourceFile, "…0002", false, "", true, 100 * 24 * time.Hour},
+		{"mistral", "default", "env:MISTRAL_API_KEY", "…l-88", true, "", false, 0},
+		{"openai", "default", SourceCmd, "", true, "", false, 0},
+	}
+	if len(rows) != len(want) {
+		for _, r := range rows {
+			t.Logf("%+v", r)
+		}
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	for i, r := range rows {
+		got := row{r.Provider, r.Name, r.Source, r.Fingerprint, r.Default, r.Note, r.Overdue, r.Age}
+		if got != want[i] {
+			t.Errorf("row %d\n got %+v\nwant %+v", i, got, want[i])
+		}
+	}
+	if g := rows[2]; g.VerifiedHost == "" || !g.Created.Equal(t0) || !g.RotateDue.Equal(t0.Add(DefaultRotateAfter)) {
+		t.Errorf("groq row dates: %+v", g)
+	}
+	if c := rows[0]; !c.RotateDue.IsZero() || c.Age != 0 {
+		t.Errorf("cerebras was set just now and never needs rotating: %+v", c)
+	}
+}

@@ -1,0 +1,272 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/store"
+)
+
+// DefaultName is the key name used when none is given.
+const DefaultName = "default"
+
+// previousSuffix marks the keyring user holding the secret a rotation
+// replaced.
+const previousSuffix = ".previous"
+
+// DefaultCmdTimeout bounds a profile's key_cmd.
+const DefaultCmdTimeout = 10 * time.Second
+
+// Source says where a resolved key came from: "env:VAR", "keyring",
+// "file", "cmd" or "none".
+type Source string
+
+const (
+	SourceKeyring Source = "keyring"
+	SourceFile    Source = "file"
+	SourceCmd     Source = "cmd"
+	SourceNone    Source = "none"
+)
+
+// EnvSource is the Source of a key read from the variable name.
+func EnvSource(name string) Source { return Source("env:" + name) }
+
+// Stored reports whether the key came from the keyring or the file (the
+// sources tier manages, and pins to a host).
+func (s Source) Stored() bool { return s == SourceKeyring || s == SourceFile }
+
+// Manager holds what the key operations need. The zero value is not
+// usable: build one with New, or fill every field (tests).
+type Manager struct {
+	Backend Backend
+	// Store holds the key metadata (keys.json).
+	Store *store.Store
+	// ConfigDir holds keys.insecure.json.
+	ConfigDir string
+	Getenv    func(string) string
+	// HTTP is used by verification; nil means a client with sane timeouts.
+	HTTP *http.Client
+	Now  func() time.Time
+	// CmdStderr receives a key_cmd's stderr (so that it can prompt);
+	// nil discards it.
+	CmdStderr  io.Writer
+	CmdTimeout time.Duration
+}
+
+// New returns a Manager on the OS keyring, the default state directory and
+// the default config directory.
+func New(getenv func(string) string) (*Manager, error) {
+	stateDir, err := store.DefaultDir(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ConfigDir(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{
+		Backend:   NewSystemKeyring(getenv),
+		Store:     store.Open(stateDir),
+		ConfigDir: cfg,
+		Getenv:    getenv,
+		Now:       time.Now,
+		CmdStderr: os.Stderr,
+	}, nil
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now().UTC().Truncate(time.Second)
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+func (m *Manager) getenv(k string) string {
+	if m.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return m.Getenv(k)
+}
+
+func (m *Manager) httpClient() *http.Client {
+	if m.HTTP != nil {
+		return m.HTTP
+	}
+	return defaultHTTPClient
+}
+
+var defaultHTTPClient = &http.Client{Transport: &http.Transport{
+	Proxy:                 http.ProxyFromEnvironment,
+	DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+	TLSHandshakeTimeout:   10 * time.Second,
+	ResponseHeaderTimeout: 15 * time.Second,
+}}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+func normName(name string) string {
+	if name == "" {
+		return DefaultName
+	}
+	return name
+}
+
+func checkNames(provider, name string) error {
+	if provider == "" || strings.ContainsAny(provider, " \t\r\n:/") {
+		return fmt.Errorf("%q is not a provider name: run 'tier providers' to see them", provider)
+	}
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("%q is not a key name: use letters, digits, - and _ (up to 64)", name)
+	}
+	return nil
+}
+
+func isPreviousUser(u string) bool { return strings.HasSuffix(u, previousSuffix) }
+
+// Resolved is a key and where it came from. Printing it shows the source
+// and fingerprint, never the key.
+type Resolved struct {
+	Key    string
+	Source Source
+	// Meta is the stored key's metadata (nil for env, cmd, none, or a
+	// stored key tier has no record of).
+	Meta *KeyMeta
+}
+
+func (r Resolved) String() string {
+	if r.Key == "" {
+		return string(r.Source)
+	}
+	return string(r.Source) + " " + Fingerprint(r.Key)
+}
+
+// GoString keeps %#v from printing the key.
+func (r Resolved) GoString() string { return "keys.Resolved{" + r.String() + "}" }
+
+// Resolve finds the key named name ("" = "default") of profile p: the
+// profile's environment variables (default key only), the keyring, the
+// plaintext file, the profile's key_cmd (default key only), else a
+// *NoKeyError. A NoKey profile resolves to an empty key with SourceNone.
+// Resolve does not check the host pin: use KeyFor before sending the key.
+func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) (Resolved, error) {
+	if p.NoKey {
+		return Resolved{Source: SourceNone}, nil
+	}
+	name = normName(name)
+	if err := checkNames(p.Name, name); err != nil {
+		return Resolved{}, err
+	}
+	if name == DefaultName {
+		for _, v := range p.KeyEnv {
+			if s := strings.TrimSpace(m.getenv(v)); s != "" {
+				return Resolved{Key: s, Source: EnvSource(v)}, nil
+			}
+		}
+	}
+	meta, err := m.Meta(p.Name, name)
+	if err != nil {
+		return Resolved{}, err
+	}
+	secret, kerr := m.Backend.Get(Service(p.Name), name)
+	if kerr == nil {
+		return Resolved{Key: secret, Source: SourceKeyring, Meta: meta}, nil
+	}
+	if errors.Is(kerr, ErrNotFound) {
+		kerr = nil
+	}
+	secret, err = m.fileGet(p.Name, name)
+	if err == nil {
+		return Resolved{Key: secret, Source: SourceFile, Meta: meta}, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Resolved{}, err
+	}
+	if name == DefaultName && strings.TrimSpace(p.KeyCmd) != "" {
+		secret, err := m.runKeyCmd(ctx, p.Name, p.KeyCmd)
+		if err != nil {
+			return Resolved{}, err
+		}
+		return Resolved{Key: secret, Source: SourceCmd}, nil
+	}
+	e := &NoKeyError{Provider: p.Name, Name: name, KeyURL: p.KeyURL, Keyring: kerr}
+	if name == DefaultName && len(p.KeyEnv) > 0 {
+		e.EnvVar = p.KeyEnv[0]
+	}
+	return Resolved{}, e
+}
+
+// KeyFor is Resolve plus the host pin: the key to send to baseURL (""
+// means p.BaseURL). A stored key verified for another host is refused.
+func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL string) (Resolved, error) {
+	if baseURL == "" {
+		baseURL = p.BaseURL
+	}
+	r, err := m.Resolve(ctx, p, name)
+	if err != nil {
+		return r, err
+	}
+	if r.Source.Stored() {
+		if err := CheckHost(r.Meta, baseURL); err != nil {
+			return Resolved{}, err
+		}
+	}
+	return r, nil
+}
+
+// runKeyCmd runs a profile's key_cmd through the shell and returns its
+// trimmed stdout, which must be one line. Errors never include stdout.
+func (m *Manager) runKeyCmd(ctx context.Context, provider, command string) (string, error) {
+	timeout := m.CmdTimeout
+	if timeout <= 0 {
+		timeout = DefaultCmdTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var cmd *exec.Cmd
+	if runtime.GOOS == "windows" {
+		cmd = exec.CommandContext(ctx, "cmd", "/C", command)
+	} else {
+		cmd = exec.CommandContext(ctx, "sh", "-c", command)
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = m.CmdStderr
+	// Not in a process group of its own: the command may need the
+	// terminal (a passphrase prompt). WaitDelay stops waiting for a child
+	// of the shell that keeps stdout open after the shell is killed.
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return "", fmt.Errorf("key_cmd of %s did not finish within %s: run it by hand to see why", provider, timeout)
+	}
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("key_cmd of %s failed (exit status %d): run it by hand to see why", provider, ee.ExitCode())
+		}
+		return "", fmt.Errorf("key_cmd of %s could not run (%v): check the command in its profile", provider, oneLine(err.Error()))
+	}
+	s := strings.TrimSpace(out.String())
+	if s == "" {
+		return "", fmt.Errorf("key_cmd of %s printed nothing: make it print the key", provider)
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		return "", fmt.Errorf("key_cmd of %s printed more than one line: make it print only the key (e.g. append '| head -n 1')", provider)
+	}
+	if err := ValidateSecret(s); err != nil {
+		return "", fmt.Errorf("key_cmd of %s: %v", provider, err)
+	}
+	return s, nil
+}

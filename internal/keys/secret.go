@@ -1,0 +1,81 @@
+package keys
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"golang.org/x/term"
+)
+
+// MaxSecretLen is the longest key accepted: Windows' Credential Manager
+// holds at most 2560 bytes, and a key must work on every OS.
+const MaxSecretLen = 2560
+
+// ValidateSecret rejects an empty key, one over MaxSecretLen bytes, and one
+// with spaces or control characters (a pasted "Bearer …", a stray newline).
+// Its errors never quote the key.
+func ValidateSecret(s string) error {
+	if s == "" {
+		return errors.New("the key is empty: paste the whole key")
+	}
+	if len(s) > MaxSecretLen {
+		return fmt.Errorf("the key is %d bytes; keys of up to %d bytes are accepted (Windows' limit): check what you pasted", len(s), MaxSecretLen)
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return errors.New("the key contains spaces, control characters or invalid UTF-8: paste only the key")
+		}
+	}
+	return nil
+}
+
+// ReadSecret reads a key: from in when it is not a terminal (the first and
+// only line, trimmed; `pass show groq | tier keys set groq`), otherwise with
+// a hidden prompt written to prompt. in must then be a terminal file.
+func ReadSecret(in io.Reader, isTerminal bool, prompt io.Writer) (string, error) {
+	if !isTerminal {
+		b, err := io.ReadAll(io.LimitReader(in, 4*MaxSecretLen+1))
+		if err != nil {
+			return "", fmt.Errorf("cannot read the key from stdin: %v", oneLine(err.Error()))
+		}
+		if len(b) > 4*MaxSecretLen {
+			return "", fmt.Errorf("stdin holds more than %d bytes: pipe in only the key", 4*MaxSecretLen)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", errors.New("no key on stdin: pipe it in (e.g. 'pass show groq | tier keys set groq') or run the command in a terminal to be prompted")
+		}
+		if strings.ContainsAny(s, "\r\n") {
+			return "", errors.New("stdin holds more than one line: pipe in only the key (e.g. append '| head -n 1')")
+		}
+		if err := ValidateSecret(s); err != nil {
+			return "", err
+		}
+		return s, nil
+	}
+	f, ok := in.(interface{ Fd() uintptr })
+	if !ok {
+		return "", errors.New("cannot prompt for the key: stdin is not a terminal file; pipe the key in instead")
+	}
+	if prompt != nil {
+		fmt.Fprint(prompt, "Paste the key (input is hidden): ")
+	}
+	b, err := term.ReadPassword(int(f.Fd()))
+	if prompt != nil {
+		fmt.Fprintln(prompt)
+	}
+	if err != nil {
+		return "", fmt.Errorf("cannot read the key from the terminal: %v", oneLine(err.Error()))
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", errors.New("no key entered: paste the key at the prompt")
+	}
+	if err := ValidateSecret(s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
