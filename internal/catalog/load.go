@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tier-cli/tier/internal/lazyre"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -143,11 +143,11 @@ func parseFile(data []byte, file string) (*yaml.Node, error) {
 	}
 }
 
-var reYAMLLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var reYAMLLine = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
 
 func syntaxError(file string, err error) error {
 	msg := err.Error()
-	if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+	if m := reYAMLLine().FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return &Error{File: file, Line: n, Msg: "invalid YAML: " + m[2]}
 	}
@@ -313,8 +313,8 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 }
 
 var (
-	reUnmarshal = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
-	reNotFound  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	reUnmarshal = lazyre.New("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	reNotFound  = lazyre.New(`^field (\S+) not found in type \S+$`)
 )
 
 // checkTypes decodes the file strictly (yaml.v3 KnownFields) and turns the
@@ -332,16 +332,16 @@ func checkTypes(data []byte, root *yaml.Node, file string) *Error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	m := reYAMLLine.FindStringSubmatch(msg)
+	m := reYAMLLine().FindStringSubmatch(msg)
 	if m == nil {
 		return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 	}
 	line, _ := strconv.Atoi(m[1])
 	text := m[2]
 	switch {
-	case reUnmarshal.MatchString(text):
+	case reUnmarshal().MatchString(text):
 		field := fieldAtLine(root, line, "", 0)
-		sm := reUnmarshal.FindStringSubmatch(text)
+		sm := reUnmarshal().FindStringSubmatch(text)
 		got := describeValue(sm[1], sm[2])
 		want := describeGoType(sm[3])
 		if field != "" {
@@ -349,8 +349,8 @@ func checkTypes(data []byte, root *yaml.Node, file string) *Error {
 		} else {
 			text = fmt.Sprintf("expected %s, not %s", want, got)
 		}
-	case reNotFound.MatchString(text):
-		name := reNotFound.FindStringSubmatch(text)[1]
+	case reNotFound().MatchString(text):
+		name := reNotFound().FindStringSubmatch(text)[1]
 		text = fmt.Sprintf("unknown field %q", name)
 	case strings.HasPrefix(text, "expected a string or a list of strings"):
 		if field := fieldAtLine(root, line, "", yaml.MappingNode); field != "" {

@@ -48,7 +48,7 @@ func (c *Catalog) Dialect(name string) *quota.Dialect {
 // order they appear.
 func (p *Profile) Placeholders() []string {
 	var out []string
-	for _, m := range rePlaceholder.FindAllStringSubmatch(p.BaseURL, -1) {
+	for _, m := range rePlaceholder().FindAllStringSubmatch(p.BaseURL, -1) {
 		out = append(out, m[1])
 	}
 	return out
@@ -60,7 +60,7 @@ func (p *Profile) Placeholders() []string {
 // demo is exempt: its host is never dialled).
 func (p *Profile) ResolveBaseURL(getenv func(string) string) (string, error) {
 	missing := ""
-	out := rePlaceholder.ReplaceAllStringFunc(p.BaseURL, func(m string) string {
+	out := rePlaceholder().ReplaceAllStringFunc(p.BaseURL, func(m string) string {
 		name := m[1 : len(m)-1]
 		val := getenv(name)
 		if val == "" && missing == "" {

@@ -3,23 +3,23 @@ package catalog
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tier-cli/tier/internal/lazyre"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
 var (
-	reProviderName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	reDialectName  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	reMetric       = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	rePlaceholder  = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-	reCurrency     = regexp.MustCompile(`^[A-Z]{3}$`)
+	reProviderName = lazyre.New(`^[a-z0-9][a-z0-9-]*$`)
+	reDialectName  = lazyre.New(`^[a-z0-9][a-z0-9_-]*$`)
+	reMetric       = lazyre.New(`^[a-z][a-z0-9_]*$`)
+	reEnvName      = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	rePlaceholder  = lazyre.New(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	reCurrency     = lazyre.New(`^[A-Z]{3}$`)
 )
 
 var (
@@ -106,7 +106,7 @@ func (v *validator) dialect(name string, d *quota.Dialect) error {
 	at := func(msg string, path ...any) error {
 		return v.errAt("", fmt.Sprintf("dialect %q: %s", name, msg), append([]any{"dialects", name}, path...)...)
 	}
-	if !reDialectName.MatchString(name) {
+	if !reDialectName().MatchString(name) {
 		return at("a dialect name must be lower-case letters, digits, '-' and '_'")
 	}
 	if d == nil {
@@ -117,7 +117,7 @@ func (v *validator) dialect(name string, d *quota.Dialect) error {
 	}
 	for i, w := range d.Windows {
 		p := []any{"windows", i}
-		if !reMetric.MatchString(w.Metric) {
+		if !reMetric().MatchString(w.Metric) {
 			return at(fmt.Sprintf("windows[%d]: metric %q must be a lower-case word such as requests or tokens", i, w.Metric), append(p, "metric")...)
 		}
 		if !oneOf(w.Period, periods) {
@@ -137,7 +137,7 @@ func (v *validator) profile(c *Catalog, name string, p *Profile) error {
 	at := func(msg string, path ...any) error {
 		return v.errAt(name, fmt.Sprintf("provider %q: %s", name, msg), append([]any{"providers", name}, path...)...)
 	}
-	if !reProviderName.MatchString(name) {
+	if !reProviderName().MatchString(name) {
 		return at("a provider name must be lower-case letters, digits and '-'")
 	}
 	if p == nil {
@@ -150,7 +150,7 @@ func (v *validator) profile(c *Catalog, name string, p *Profile) error {
 		return at(fmt.Sprintf("unknown dialect %q%s; known dialects: %s", p.Dialect, suggest(p.Dialect, sortedKeys(c.Dialects)), strings.Join(sortedKeys(c.Dialects), ", ")), "dialect")
 	}
 	for i, e := range p.KeyEnv {
-		if !reEnvName.MatchString(e) {
+		if !reEnvName().MatchString(e) {
 			return at(fmt.Sprintf("key_env %q is not an environment variable name", e), "key_env", i)
 		}
 	}
@@ -197,7 +197,7 @@ func (v *validator) profile(c *Catalog, name string, p *Profile) error {
 			if pr.Input < 0 || pr.Output < 0 || (pr.CachedInput != nil && *pr.CachedInput < 0) {
 				return at(fmt.Sprintf("models[%d]: a price is negative", i), "models", i, "price")
 			}
-			if pr.Currency != "" && !reCurrency.MatchString(pr.Currency) {
+			if pr.Currency != "" && !reCurrency().MatchString(pr.Currency) {
 				return at(fmt.Sprintf("models[%d]: currency %q is not a 3-letter code such as USD", i, pr.Currency), "models", i, "price", "currency")
 			}
 			if f, err := checkFact(pr.Fact); err != "" {
@@ -213,11 +213,11 @@ func checkBaseURL(raw string) string {
 	if raw == "" {
 		return "base_url is missing; give the server's OpenAI-compatible base, e.g. http://localhost:8080/v1"
 	}
-	rest := rePlaceholder.ReplaceAllString(raw, "")
+	rest := rePlaceholder().ReplaceAllString(raw, "")
 	if strings.ContainsAny(rest, "{}") {
 		return fmt.Sprintf("base_url %q has a malformed placeholder; write {ENV_VAR_NAME}", raw)
 	}
-	filled := rePlaceholder.ReplaceAllString(raw, "placeholder")
+	filled := rePlaceholder().ReplaceAllString(raw, "placeholder")
 	u, err := url.Parse(filled)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Sprintf("base_url %q is not an http:// or https:// URL", raw)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/lazyre"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -412,7 +412,7 @@ func defaultCreditUnit(p *catalog.Profile) string {
 	return "USD"
 }
 
-var creditPattern = regexp.MustCompile(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
+var creditPattern = lazyre.New(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
 
 // parseCredit reads an amount with an optional unit: 5USD, "5 usd", "$5",
 // "€2.50", 1000000tokens; a bare number takes defUnit.
@@ -420,7 +420,7 @@ func parseCredit(s, defUnit string) (float64, string, error) {
 	bad := func() (float64, string, error) {
 		return 0, "", Exitf(ExitUsage, "--credit %q: write an amount and a unit, e.g. 5USD, $5 or 1000000tokens", s)
 	}
-	m := creditPattern.FindStringSubmatch(strings.TrimSpace(s))
+	m := creditPattern().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return bad()
 	}

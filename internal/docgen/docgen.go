@@ -20,7 +20,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +31,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tier-cli/tier/internal/cli"
+	"github.com/tier-cli/tier/internal/lazyre"
 )
 
 // Where the generated files go, relative to the repository root.
@@ -196,12 +196,12 @@ func mdText(s string) string {
 // optionEntry is one flag as cobra/doc writes it: the flag line, then the
 // description indented by a tab, which go-md2man leaves as a run-on
 // paragraph.
-var optionEntry = regexp.MustCompile(`(?m)(?:^\.PP\n)?^(\\fB-[^\n]*)\n\t`)
+var optionEntry = lazyre.New(`(?m)(?:^\.PP\n)?^(\\fB-[^\n]*)\n\t`)
 
 // tagOptions turns the flags into tagged paragraphs (.TP), as man pages
 // list options: the flag on its line, the description indented below.
 func tagOptions(page []byte) []byte {
-	return optionEntry.ReplaceAll(page, []byte(".TP\n$1\n"))
+	return optionEntry().ReplaceAll(page, []byte(".TP\n$1\n"))
 }
 
 // addSections puts the help topics' sections into tier(1), before SEE ALSO
@@ -310,13 +310,13 @@ func Stale(dir string) ([]string, error) {
 	return problems, nil
 }
 
-var thDate = regexp.MustCompile(`(?m)^(\.TH "[^"]*" "[^"]*" )"[^"]*"`)
+var thDate = lazyre.New(`(?m)^(\.TH "[^"]*" "[^"]*" )"[^"]*"`)
 
 // normalize blanks what may differ between two correct copies of a file:
 // the date of a man page.
 func normalize(p string, b []byte) []byte {
 	if strings.HasPrefix(p, ManDir+"/") {
-		return thDate.ReplaceAll(b, []byte(`$1"DATE"`))
+		return thDate().ReplaceAll(b, []byte(`$1"DATE"`))
 	}
 	return b
 }

@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/lazyre"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -114,7 +114,7 @@ var defaultHTTPClient = &http.Client{Transport: &http.Transport{
 	ResponseHeaderTimeout: 15 * time.Second,
 }}
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+var namePattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 func normName(name string) string {
 	if name == "" {
@@ -127,7 +127,7 @@ func checkNames(provider, name string) error {
 	if provider == "" || strings.ContainsAny(provider, " \t\r\n:/") {
 		return fmt.Errorf("%q is not a provider name: run 'tier providers' to see them", provider)
 	}
-	if !namePattern.MatchString(name) {
+	if !namePattern().MatchString(name) {
 		return fmt.Errorf("%q is not a key name: use letters, digits, - and _ (up to 64)", name)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tier-cli/tier/internal/lazyre"
 )
 
 // maxBody bounds how much of an error body is read; longer bodies are cut,
@@ -36,23 +38,23 @@ type bodyInfo struct {
 // another's (OpenRouter's metadata.raw).
 var (
 	// OpenAI / Groq: "on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."
-	reOpenAI = regexp.MustCompile(`(?i)\b(requests|tokens) per (min|minute|hour|day)\b[^:]{0,20}:\s*limit ([\d,]+),\s*used ([\d,]+)`)
+	reOpenAI = lazyre.New(`(?i)\b(requests|tokens) per (min|minute|hour|day)\b[^:]{0,20}:\s*limit ([\d,]+),\s*used ([\d,]+)`)
 	// "Please try again in 644ms", "Please retry in 31.2s", "try again in 9m38.016s".
-	reTryAgain = regexp.MustCompile(`(?i)\b(?:try again|retry) in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)\b`)
+	reTryAgain = lazyre.New(`(?i)\b(?:try again|retry) in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)\b`)
 	// "try again in 20 seconds".
-	reTryAgainWords = regexp.MustCompile(`(?i)\b(?:try again|retry) in\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?)\b`)
+	reTryAgainWords = lazyre.New(`(?i)\b(?:try again|retry) in\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?)\b`)
 	// SambaNova: "Violated duration_s: 86400, current usage: 87654, limit: 200000".
-	reSambaNova = regexp.MustCompile(`(?i)violated duration_s:\s*(\d+),\s*current usage:\s*(\d+),\s*limit:\s*(\d+)`)
+	reSambaNova = lazyre.New(`(?i)violated duration_s:\s*(\d+),\s*current usage:\s*(\d+),\s*limit:\s*(\d+)`)
 	// Cerebras: "Requests per minute limit exceeded", "Tokens per day limit exceeded".
-	reCerebras = regexp.MustCompile(`(?i)\b(requests|tokens) per (minute|hour|day) limit exceeded`)
+	reCerebras = lazyre.New(`(?i)\b(requests|tokens) per (minute|hour|day) limit exceeded`)
 	// Together: "Your rate limit is 60 queries per minute".
-	reTogether = regexp.MustCompile(`(?i)\brate limit is ([\d,]+) (queries|requests|tokens) per (minute|hour|day)\b`)
+	reTogether = lazyre.New(`(?i)\brate limit is ([\d,]+) (queries|requests|tokens) per (minute|hour|day)\b`)
 	// Cloudflare 4006: "you have used up your daily free allocation of 10,000 neurons".
-	reNeurons = regexp.MustCompile(`(?i)daily free allocation of ([\d,]+) neurons`)
+	reNeurons = lazyre.New(`(?i)daily free allocation of ([\d,]+) neurons`)
 	// A "message" field in truncated JSON or Python-repr text.
-	reMessageDQ = regexp.MustCompile(`["']message["']\s*:\s*"((?:[^"\\]|\\.)*)"`)
-	reMessageSQ = regexp.MustCompile(`["']message["']\s*:\s*'((?:[^'\\]|\\.)*)'`)
-	reHTMLTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	reMessageDQ = lazyre.New(`["']message["']\s*:\s*"((?:[^"\\]|\\.)*)"`)
+	reMessageSQ = lazyre.New(`["']message["']\s*:\s*'((?:[^'\\]|\\.)*)'`)
+	reHTMLTitle = lazyre.New(`(?is)<title[^>]*>(.*?)</title>`)
 )
 
 // creditPhrases say, in lower case, that a money or credit balance ran out.
@@ -255,7 +257,7 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 	if !b.hasRetry && (strings.Contains(low, "try again") || strings.Contains(low, "retry in")) {
 		b.retry, b.hasRetry = tryAgain(text)
 	}
-	for _, m := range findAll(reOpenAI, "used", text, low) {
+	for _, m := range findAll(reOpenAI(), "used", text, low) {
 		limit, ok1 := parseCount(strings.ReplaceAll(m[3], ",", ""))
 		used, ok2 := parseCount(strings.ReplaceAll(m[4], ",", ""))
 		if !ok1 || !ok2 {
@@ -269,7 +271,7 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		}
 		b.addWindow(w)
 	}
-	for _, m := range findAll(reSambaNova, "duration_s", text, low) {
+	for _, m := range findAll(reSambaNova(), "duration_s", text, low) {
 		dur, ok1 := parseCount(m[1])
 		usage, ok2 := parseCount(m[2])
 		limit, ok3 := parseCount(m[3])
@@ -288,11 +290,11 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		b.addWindow(Window{Metric: Tokens, Period: period, Limit: &limit,
 			Remaining: ptr(max(0, limit-usage)), Source: SourceError})
 	}
-	for _, m := range findAll(reCerebras, "limit exceeded", text, low) {
+	for _, m := range findAll(reCerebras(), "limit exceeded", text, low) {
 		b.addWindow(Window{Metric: strings.ToLower(m[1]), Period: periodWord(m[2]),
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	for _, m := range findAll(reTogether, "rate limit is", text, low) {
+	for _, m := range findAll(reTogether(), "rate limit is", text, low) {
 		limit, ok := parseCount(strings.ReplaceAll(m[1], ",", ""))
 		if !ok {
 			continue
@@ -304,7 +306,7 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		b.addWindow(Window{Metric: metric, Period: periodWord(m[3]), Limit: &limit,
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	for _, m := range findAll(reNeurons, "neurons", text, low) {
+	for _, m := range findAll(reNeurons(), "neurons", text, low) {
 		w := Window{Metric: "neurons", Period: PeriodDay, Remaining: ptr(int64(0)), Source: SourceError}
 		if n, ok := parseCount(strings.ReplaceAll(m[1], ",", "")); ok {
 			w.Limit = &n
@@ -324,10 +326,10 @@ func findAll(re *regexp.Regexp, word, text, low string) [][]string {
 
 // tryAgain finds "try again in <duration>" / "retry in <duration>".
 func tryAgain(text string) (time.Duration, bool) {
-	if m := reTryAgain.FindStringSubmatch(text); m != nil {
+	if m := reTryAgain().FindStringSubmatch(text); m != nil {
 		return parseDuration(m[1])
 	}
-	if m := reTryAgainWords.FindStringSubmatch(text); m != nil {
+	if m := reTryAgainWords().FindStringSubmatch(text); m != nil {
 		n, ok := parseNumber(m[1])
 		if !ok {
 			return 0, false
@@ -384,17 +386,17 @@ func periodWord(s string) string {
 // "message" field of truncated JSON or Python-repr text, an HTML title, or
 // else the text itself.
 func textMessage(text string) string {
-	if m := reMessageDQ.FindStringSubmatch(text); m != nil {
+	if m := reMessageDQ().FindStringSubmatch(text); m != nil {
 		if s, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
 			return s
 		}
 		return m[1]
 	}
-	if m := reMessageSQ.FindStringSubmatch(text); m != nil {
+	if m := reMessageSQ().FindStringSubmatch(text); m != nil {
 		return strings.ReplaceAll(m[1], `\'`, `'`)
 	}
 	if t := strings.TrimSpace(text); strings.HasPrefix(t, "<") {
-		if m := reHTMLTitle.FindStringSubmatch(t); m != nil {
+		if m := reHTMLTitle().FindStringSubmatch(t); m != nil {
 			return m[1]
 		}
 		return ""
