@@ -18,7 +18,7 @@ type app struct {
 	keys  keyState
 }
 
-func newApp(env *Env) *app { return &app{env: env, now: time.Now} }
+func newApp(env *Env) *app { return &app{env: env, now: clock()} }
 
 func (a *app) catalog() (*catalog.Catalog, error) {
 	if a.cat != nil {

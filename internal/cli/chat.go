@@ -102,10 +102,6 @@ type jsonError struct {
 // models stream nothing while they think.
 const stallTimeout = 10 * time.Minute
 
-// exitBrokenPipe is the status of a process killed by SIGPIPE, which tier
-// returns itself when stdout is closed under it, after recording the call.
-const exitBrokenPipe = 128 + 13
-
 func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
 	// A closed stdout must not kill tier before it records the call: with
 	// SIGPIPE ignored, writes fail with EPIPE instead.
@@ -233,6 +229,10 @@ func (a *app) record(provider, key, model string, reply *api.Reply) *quota.Snaps
 	if reply.Quota == nil {
 		return nil
 	}
+	if q := reply.Quota; (q.Class == quota.ClassInvalid || q.Class == quota.ClassAuth) &&
+		len(q.Snapshot.Windows) == 0 && q.Snapshot.Credit == nil {
+		return nil // nothing learned: an unknown model or a refused key leaves no row in tier quota
+	}
 	if err := overview.MarkSeen(st, provider, key, a.now()); err != nil {
 		fmt.Fprintf(a.env.Stderr, "tier: warning: %v\n", err)
 	}
@@ -260,7 +260,7 @@ func chatError(err error) error {
 		if errors.Is(err, syscall.EPIPE) {
 			// The reader went away (tier chat ... | head): exit as a
 			// process killed by SIGPIPE would, silently.
-			return &ExitError{Code: exitBrokenPipe, Err: err, Silent: true}
+			return &ExitError{Code: ExitBrokenPipe, Err: err, Silent: true}
 		}
 		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("%w: check free space or where stdout goes", err)}
 	}

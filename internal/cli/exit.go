@@ -15,6 +15,10 @@ const (
 	ExitExhausted   = 5 // quota or credit exhausted; unmet --require
 	ExitNetwork     = 6 // unreachable, timeout, 5xx after retries, stream cut
 	ExitInterrupted = 130
+	// ExitBrokenPipe is the status of a process killed by SIGPIPE, which tier
+	// returns itself when stdout is closed under it (tier chat ... | head),
+	// after recording the call.
+	ExitBrokenPipe = 141
 )
 
 // ExitError carries an exit code with the error to print.

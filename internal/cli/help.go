@@ -64,6 +64,7 @@ var exitCodes = []struct {
 	{ExitExhausted, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},
 	{ExitNetwork, "Network: unreachable, timeout, 5xx after the retries, or the reply stream was cut."},
 	{ExitInterrupted, "Interrupted (Ctrl-C)."},
+	{ExitBrokenPipe, "Stdout was closed before the reply ended (tier chat ... | head); the call is still recorded. The same status a process killed by SIGPIPE has."},
 }
 
 func exitCodeGroups() []helpGroup {
