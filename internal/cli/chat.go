@@ -176,8 +176,8 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 	}
 
-	snap := a.record(p.Name, o.key, model, reply)
-	if snap != nil {
+	snap, learned := a.record(p.Name, o.key, model, reply)
+	if snap != nil && learned {
 		full := a.overviewSource().Complete(*snap)
 		snap = &full
 		if !o.quiet {
@@ -210,11 +210,14 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 }
 
 // record saves the response's snapshot and the call's usage in the state
-// store, and returns the snapshot to show (nil when no response arrived).
-func (a *app) record(provider, key, model string, reply *api.Reply) *quota.Snapshot {
+// store, and returns the snapshot (nil when no response arrived). learned is
+// false when the response said nothing about quota because the request
+// itself was refused (unknown model, bad key): then nothing is saved and no
+// quota line is shown.
+func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota.Snapshot, learned bool) {
 	st, err := a.store()
 	if err != nil || reply == nil {
-		return nil
+		return nil, false
 	}
 	if reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK) {
 		u := store.Usage{Provider: provider, Key: key, Model: model, At: a.now(), Requests: 1}
@@ -227,24 +230,24 @@ func (a *app) record(provider, key, model string, reply *api.Reply) *quota.Snaps
 		}
 	}
 	if reply.Quota == nil {
-		return nil
+		return nil, false
 	}
+	s := reply.Quota.Snapshot
+	s.Provider, s.Key, s.Model = provider, key, model
 	if q := reply.Quota; (q.Class == quota.ClassInvalid || q.Class == quota.ClassAuth) &&
-		len(q.Snapshot.Windows) == 0 && q.Snapshot.Credit == nil {
-		return nil // nothing learned: an unknown model or a refused key leaves no row in tier quota
+		len(s.Windows) == 0 && s.Credit == nil {
+		return &s, false // an unknown model or a refused key leaves no row in tier quota
 	}
 	if err := overview.MarkSeen(st, provider, key, a.now()); err != nil {
 		fmt.Fprintf(a.env.Stderr, "tier: warning: %v\n", err)
 	}
-	snap := reply.Quota.Snapshot
-	snap.Provider, snap.Key, snap.Model = provider, key, model
-	if err := st.SaveSnapshot(snap); err != nil {
+	if err := st.SaveSnapshot(s); err != nil {
 		fmt.Fprintf(a.env.Stderr, "tier: warning: quota not saved: %v\n", err)
 	}
 	if merged, ok, err := st.Snapshot(provider, key, model); err == nil && ok {
-		snap = merged
+		s = merged
 	}
-	return &snap
+	return &s, true
 }
 
 // chatError maps a call's error to an exit code.
