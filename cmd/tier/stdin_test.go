@@ -11,6 +11,7 @@ import (
 	"time"
 
 	fp "github.com/tier-cli/tier/internal/fakeprovider"
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 // TestChatStdin: the prompt comes from the arguments and/or stdin, and tier
@@ -158,7 +159,7 @@ func TestChatStdinSlowWriter(t *testing.T) {
 func TestChatStdinTerminal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, fp.Groq)
-	master, tty := openPTY(t)
+	master, tty := ptytest.Open(t)
 	master.Write([]byte("typed ahead\n"))
 	cmd := w.command(run{args: []string{"chat", "-p", "fake", "hello"}, env: []string{"TIER_STDIN_TIMEOUT=10s"}})
 	cmd.Stdin = tty

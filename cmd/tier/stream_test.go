@@ -14,6 +14,7 @@ import (
 	"time"
 
 	fp "github.com/tier-cli/tier/internal/fakeprovider"
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 // TestChatStreamBroken: a stream that breaks after output began is not
@@ -249,7 +250,7 @@ func TestChatStreamsPromptly(t *testing.T) {
 			var out io.Reader
 			var closeOut func()
 			if onTTY {
-				master, tty := openPTY(t)
+				master, tty := ptytest.Open(t)
 				cmd.Stdout = tty
 				out, closeOut = master, func() {}
 			} else {
@@ -281,7 +282,7 @@ func TestChatColorOnTerminal(t *testing.T) {
 	}{{nil, true}, {[]string{"NO_COLOR=1"}, false}} {
 		w := newWorld(t, fp.Groq)
 		cmd := w.command(run{args: []string{"chat", "-p", "fake", "hi"}, env: tt.env})
-		master, tty := openPTY(t)
+		master, tty := ptytest.Open(t)
 		cmd.Stderr = tty
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 type sample struct {
@@ -51,7 +53,7 @@ func TestWriteJSONPicksModeFromWriter(t *testing.T) {
 		t.Errorf("WriteJSON(buffer) = %q, want %q", buf.String(), compactJSON)
 	}
 
-	master, tty := openPTY(t)
+	master, tty := ptytest.Open(t)
 	if err := WriteJSON(tty, sampleValue); err != nil {
 		t.Fatal(err)
 	}

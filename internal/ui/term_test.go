@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -12,7 +14,7 @@ func env(vars map[string]string) func(string) string {
 }
 
 func TestIsTerminal(t *testing.T) {
-	_, tty := openPTY(t)
+	_, tty := ptytest.Open(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +34,7 @@ func TestIsTerminal(t *testing.T) {
 }
 
 func TestColorEnabledOnTerminal(t *testing.T) {
-	_, tty := openPTY(t)
+	_, tty := ptytest.Open(t)
 	tests := []struct {
 		name string
 		env  map[string]string

@@ -1,15 +1,15 @@
 //go:build !linux
 
-package ui
+package ptytest
 
 import (
 	"os"
 	"testing"
 )
 
-// openPTY is implemented on Linux only; elsewhere the tests that need a
+// Open is implemented on Linux only; elsewhere the tests that need a
 // terminal are skipped.
-func openPTY(t *testing.T) (master, tty *os.File) {
+func Open(t *testing.T) (master, tty *os.File) {
 	t.Helper()
 	t.Skip("pseudo-terminal tests run on Linux only")
 	return nil, nil

@@ -1,4 +1,6 @@
-package ui
+// Package ptytest opens pseudo-terminals for tests of terminal behaviour
+// (colour, flushing, hidden prompts).
+package ptytest
 
 import (
 	"fmt"
@@ -8,9 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPTY returns both ends of a fresh pseudo-terminal, or skips the test
+// Open returns both ends of a fresh pseudo-terminal, or skips the test
 // when the machine has none.
-func openPTY(t *testing.T) (master, tty *os.File) {
+func Open(t *testing.T) (master, tty *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
