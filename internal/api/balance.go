@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,11 +17,19 @@ import (
 // Balance asks a provider's balance endpoint (kind "deepseek", "openrouter"
 // or "vercel", as the catalog says) what is left. It spends no quota. The
 // snapshot is for the account (no model).
-func (c *Client) Balance(ctx context.Context, kind, url string) (quota.Snapshot, error) {
+//
+// The key goes only to the host of the provider's base URL: a balance URL
+// on another host (a typo or a doctored providers.yaml) is refused before
+// anything is sent.
+func (c *Client) Balance(ctx context.Context, kind, balanceURL string) (quota.Snapshot, error) {
 	snap := quota.Snapshot{Provider: c.cfg.Provider, Key: c.cfg.KeyName, Windows: []quota.Window{}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, balanceURL, nil)
 	if err != nil {
 		return snap, &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: bad balance URL in the catalog: %v", c.cfg.Provider, err)}
+	}
+	if base, err := url.Parse(c.cfg.BaseURL); err != nil || !strings.EqualFold(base.Host, req.URL.Host) {
+		return snap, &Error{Class: quota.ClassInvalid, Message: fmt.Sprintf("%s: the balance URL's host %q is not the provider's (%q): tier sends the key only there; fix balance.url in providers.yaml",
+			c.cfg.Provider, req.URL.Host, hostOf(c.cfg.BaseURL))}
 	}
 	if c.cfg.Key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Key)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,16 +37,23 @@ func newQuotaCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quota [PROVIDER...]",
 		Short: "Show what is left everywhere, without spending a request",
-		Long: `Show what is left of every rate limit and credit, per provider, key and model: the last
+		Long: `Show what is left of every rate limit and credit, per provider, key and model seen: the last
 figures each provider reported, projected past their resets; the catalog's published limits where
 a provider reports nothing, with what is left estimated from the calls tier itself made (calls made
-outside tier are not counted); credit balances, grants and expiry countdowns.
+outside tier are not counted); credit balances, grants and expiry countdowns; and how old it all is.
 
 A plain 'tier quota' reads local state only: no network. Figures are marked by where they come
-from: '~' is an estimate, '(refilled)' a window whose reset has passed since it was seen.
+from: '~' is an estimate, '(refilled)' a window whose reset has passed since it was seen, '-' a
+figure that is not reported. An '(account)' row is the key as a whole, from a balance endpoint or
+GET /models; its credit also shows on the key's model rows. Credit expiry comes from the grant
+recorded with the key (tier keys set --credit ... --granted ...) or, failing that and when no
+balance was reported, from the catalog's published validity counted from when the key was added
+or first used (an estimate, marked '~'). Credit that expires within 7 days highlights its rows
+and prints a warning on stderr.
 
 --refresh asks the providers what can be learned without spending quota: balance endpoints
-(DeepSeek, OpenRouter, Vercel) and GET /models for providers that send rate-limit headers there.
+(DeepSeek, OpenRouter, Vercel) and GET /models for providers that send rate-limit headers there,
+concurrently, each within --timeout. Without names it asks every provider that has a key.
 --probe also spends one minimal request (one output token) on providers that report their limits
 only on chat calls, and says so.
 
@@ -52,6 +61,10 @@ only on chat calls, and says so.
 unmet requirement when a selected provider has less left. Every model seen must meet a window
 requirement; a window that is not reported fails it unless --allow-unknown. Names: rpm, rph, rpd,
 tpm, tph, tpd, credit, or METRIC/PERIOD such as neurons/day.
+
+--json prints an array of snapshots, each in the form of the quota of 'tier chat --json'.
+observed_at is when the provider last answered; for a provider named but never used it is the
+time of the run, and every window is the catalog's, marked "estimate".
 
 Exit codes: 0 all well; 2 bad usage; 5 a requirement unmet; 6 a --refresh or --probe failed
 (with --require, the requirements decide).`,
@@ -85,6 +98,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			return usageErr(err)
 		}
 	}
+	if (o.refresh || o.probe) && o.timeout <= 0 {
+		return Exitf(ExitUsage, "--timeout must be more than 0, e.g. --timeout 10s")
+	}
 	for _, name := range args {
 		if _, err := cat.Profile(name); err != nil {
 			return usageErr(err)
@@ -113,12 +129,16 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		}
 		writeJSONOut(env, snaps)
 	} else {
-		printQuotaTable(env, rows, src.Now)
+		printQuotaTable(env, rows, src.Now, o)
 	}
 	if len(reqs) > 0 {
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)
 		if len(args) == 0 && len(rows) == 0 && !o.allowUnknown {
-			unmet = append(unmet, overview.Unmet{Message: "no provider has been used yet: name the providers to check (tier quota groq --require ...)"})
+			what := "no provider has been used yet"
+			if o.key != "" || o.model != "" {
+				what = "nothing seen yet for " + selection(o)
+			}
+			unmet = append(unmet, overview.Unmet{Message: what + ": name the providers to check (tier quota groq --require ...)"})
 		}
 		for _, u := range unmet {
 			fmt.Fprintf(env.Stderr, "tier: requirement not met: %s\n", u.Message)
@@ -138,82 +158,203 @@ func (a *app) overviewSource() overview.Source {
 	return overview.Source{Catalog: cat, Store: st, Now: a.now(), Keys: a.keyInfo, FirstSeen: overview.FirstSeen(st)}
 }
 
-func printQuotaTable(env *Env, rows []overview.Row, now time.Time) {
+// expirySoon is how close a credit's expiry must be for its row to be
+// highlighted and a warning printed (as chat's quota line does).
+const expirySoon = 7 * 24 * time.Hour
+
+func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptions) {
 	if len(rows) == 0 {
-		fmt.Fprintln(env.Stderr, "tier: nothing seen yet: run 'tier chat' (try 'tier chat -p demo hello'), or 'tier quota --refresh', or name a provider (tier quota groq)")
+		switch {
+		case o.key != "" || o.model != "":
+			fmt.Fprintf(env.Stderr, "tier: nothing seen yet for %s: 'tier quota' lists everything seen\n", selection(o))
+		default:
+			fmt.Fprintln(env.Stderr, "tier: nothing seen yet: run 'tier chat' (try 'tier chat -p demo hello'), or 'tier quota --refresh', or name a provider (tier quota groq)")
+		}
 		return
 	}
-	th := ui.ThemeFor(env.Stdout)
-	styled := th.Color()
+	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
 	// Columns: the windows any row has, in display order.
-	var cols []quota.Window
-	seenCol := map[string]bool{}
-	var all []quota.Window
+	type window struct{ metric, period string }
+	col := map[window]int{}
+	var distinct []quota.Window
+	hasExpiry := false
 	for _, r := range rows {
-		all = append(all, r.Snapshot.Windows...)
-	}
-	for _, w := range ui.SortWindows(all) {
-		if !seenCol[w.Key()] {
-			seenCol[w.Key()] = true
-			cols = append(cols, w)
+		for _, w := range r.Snapshot.Windows {
+			if _, ok := col[window{w.Metric, w.Period}]; !ok {
+				col[window{w.Metric, w.Period}] = 0
+				distinct = append(distinct, quota.Window{Metric: w.Metric, Period: w.Period})
+			}
 		}
+		if c := r.Snapshot.Credit; c != nil && c.ExpiresAt != nil {
+			hasExpiry = true
+		}
+	}
+	cols := ui.SortWindows(distinct)
+	for i, c := range cols {
+		col[window{c.Metric, c.Period}] = i
 	}
 	headers := []string{"provider", "key", "model"}
 	for _, c := range cols {
 		headers = append(headers, ui.WindowLabel(c))
 	}
-	headers = append(headers, "credit", "seen")
+	headers = append(headers, "credit")
+	if hasExpiry {
+		headers = append(headers, "expires")
+	}
+	headers = append(headers, "seen")
 	var table [][]string
-	estimates, missing := false, false
+	var legend struct{ missing, estimate, expiry, refilled, account bool }
 	for _, r := range rows {
 		s := r.Snapshot
 		model := s.Model
 		if model == "" {
-			model = "(account)"
+			model, legend.account = "(account)", true
 		}
-		row := []string{th.Provider.Render(s.Provider), s.Key, model}
-		for _, c := range cols {
-			cell := ""
-			for _, w := range s.Windows {
-				if w.Key() == c.Key() {
-					if v := ui.WindowCell(w, now, th); v != "" {
-						cell = v
-					}
-					if w.Source == quota.SourceEstimate {
-						estimates = true
-					}
-				}
+		soon := expiringSoon(s.Credit, now)
+		hl := func(st ui.Style, text string) string {
+			if soon {
+				return th.Warning.Render(text)
 			}
+			return st.Render(text)
+		}
+		row := []string{hl(th.Provider, s.Provider), hl(ui.Style{}, s.Key), hl(ui.Style{}, model)}
+		cells := make([]string, len(cols))
+		for _, w := range s.Windows {
+			if v := ui.WindowCell(w, now, th); v != "" {
+				cells[col[window{w.Metric, w.Period}]] = v
+				legend.estimate = legend.estimate || w.Source == quota.SourceEstimate
+				legend.refilled = legend.refilled || w.Source == quota.SourceProjected
+			}
+		}
+		for i, cell := range cells {
 			if cell == "" {
-				cell, missing = "-", true
+				cells[i], legend.missing = "-", true
 			}
-			row = append(row, cell)
 		}
-		credit := ui.CreditCell(s.Credit, now, th)
+		row = append(row, cells...)
+		credit, expires := "", ""
+		if c := s.Credit; c != nil {
+			amount := *c
+			amount.ExpiresAt = nil // in its own column
+			credit = ui.CreditCell(&amount, now, th)
+			legend.estimate = legend.estimate || (c.Source == quota.SourceEstimate && c.Remaining != nil)
+			if c.ExpiresAt != nil {
+				expires = expiryCell(*c.ExpiresAt, r.ExpiryEstimated, soon, now, th)
+				legend.expiry = legend.expiry || r.ExpiryEstimated
+			}
+		}
 		if credit == "" {
-			credit, missing = "-", true
+			credit, legend.missing = "-", true
+		}
+		row = append(row, credit)
+		if hasExpiry {
+			if expires == "" {
+				expires = "-"
+			}
+			row = append(row, expires)
 		}
 		seen := "never"
 		if !r.Seen.IsZero() {
 			seen = ui.FormatCountdown(now.Sub(r.Seen)) + " ago"
 		}
-		row = append(row, credit, seen)
+		row = append(row, seen)
 		table = append(table, row)
 	}
-	ui.Table(env.Stdout, headers, table, styled, th)
+	ui.Table(env.Stdout, headers, table, th.Color(), th)
 	var notes []string
-	if missing {
+	if legend.missing {
 		notes = append(notes, "- not reported")
 	}
-	if estimates {
+	if legend.estimate {
 		notes = append(notes, "~ estimated from calls made through tier (calls made elsewhere are not counted)")
+	}
+	if legend.expiry {
+		notes = append(notes, "~ expiry: the catalog's published validity, counted from when the key was added or first used")
+	}
+	if legend.refilled {
+		notes = append(notes, "(refilled) reset since last seen")
+	}
+	if legend.account {
+		notes = append(notes, "(account) the whole key, from its balance endpoint or GET /models")
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(env.Stderr, strings.Join(notes, " · "))
 	}
+	printQuotaWarnings(env, rows, now)
+}
+
+// selection names the --key and --model filters: `key "work" and model "m1"`.
+func selection(o *quotaOptions) string {
+	var what []string
+	if o.key != "" {
+		what = append(what, fmt.Sprintf("key %q", o.key))
+	}
+	if o.model != "" {
+		what = append(what, fmt.Sprintf("model %q", o.model))
+	}
+	return strings.Join(what, " and ")
+}
+
+// expiringSoon says whether credit that is left expires within expirySoon.
+func expiringSoon(c *quota.Credit, now time.Time) bool {
+	if c == nil || c.ExpiresAt == nil || (c.Remaining != nil && *c.Remaining <= 0) {
+		return false
+	}
+	left := c.ExpiresAt.Sub(now)
+	return left > 0 && left <= expirySoon
+}
+
+// expiryCell renders "in 62d (2027-01-22)", "~in 62d (2027-01-22)" for an
+// estimate, or "expired 3d ago (2026-11-18)".
+func expiryCell(at time.Time, estimated, soon bool, now time.Time, th ui.Theme) string {
+	date := at.In(time.Local).Format("2006-01-02")
+	left := at.Sub(now)
+	if left <= 0 {
+		return th.Exhausted.Render("expired " + ui.FormatCountdown(-left) + " ago (" + date + ")")
+	}
+	text := "in " + ui.FormatCountdown(left) + " (" + date + ")"
+	if estimated {
+		text = "~" + text
+	}
+	switch {
+	case soon:
+		return th.Warning.Render(text)
+	case estimated:
+		return th.Estimate.Render(text)
+	}
+	return text
+}
+
+// printQuotaWarnings warns on stderr, as chat's quota line does: once per
+// provider and key whose credit expires within 7 days, and once per row
+// with an exhausted window.
+func printQuotaWarnings(env *Env, rows []overview.Row, now time.Time) {
+	warned := map[string]bool{}
 	for _, r := range rows {
-		if w := ui.ExpiryWarning(r.Snapshot, now); w != "" {
-			fmt.Fprintf(env.Stderr, "tier: %s %s: %s\n", r.Snapshot.Provider, r.Snapshot.Model, w)
+		s := r.Snapshot
+		who := s.Provider
+		if s.Key != "" && s.Key != "default" {
+			who += " (key " + s.Key + ")"
+		}
+		if expiringSoon(s.Credit, now) && !warned[who] {
+			warned[who] = true
+			msg := ui.ExpiryWarning(quota.Snapshot{Credit: s.Credit}, now)
+			if r.ExpiryEstimated {
+				msg += " (the expiry is an estimate)"
+			}
+			fmt.Fprintf(env.Stderr, "tier: warning: %s: %s\n", who, msg)
+		}
+		if !slices.ContainsFunc(s.Windows, func(w quota.Window) bool { return w.Remaining != nil && *w.Remaining <= 0 }) {
+			continue
+		}
+		windows := s
+		windows.Credit = nil
+		if w := ui.ExpiryWarning(windows, now); w != "" {
+			model := s.Model
+			if model == "" {
+				model = "(account)"
+			}
+			fmt.Fprintf(env.Stderr, "tier: warning: %s %s: %s\n", who, model, w)
 		}
 	}
 }
@@ -221,7 +362,8 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time) {
 // refreshQuota asks every selected provider what can be learned without
 // spending quota (and, with --probe, with one minimal request), concurrently,
 // each within o.timeout. Failures are reported one line each; the returned
-// error says whether any failed.
+// error says whether any failed. Without names, it asks every provider that
+// has a key (the demo only when named).
 func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions) error {
 	cat, _ := a.catalog()
 	targets := names
@@ -230,11 +372,19 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 		targets = cat.Names()
 	}
 	type outcome struct {
-		name string
-		msgs []string
-		err  error
+		name  string
+		asked bool
+		msgs  []string
+		err   error
 	}
 	results := make([]outcome, len(targets))
+	// Key reminders and recording warnings may be written from several
+	// goroutines at once.
+	env := a.env
+	locked := *env
+	locked.Stderr = &lockedWriter{w: env.Stderr}
+	a.env = &locked
+	defer func() { a.env = env }()
 	var wg sync.WaitGroup
 	for i, name := range targets {
 		wg.Add(1)
@@ -243,6 +393,9 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 			res := &results[i]
 			res.name = name
 			p, _ := cat.Profile(name)
+			if p.Demo && !explicit {
+				return
+			}
 			key := o.key
 			if key == "" {
 				key = "default"
@@ -254,21 +407,30 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 				}
 				return // without a key there is nothing to refresh
 			}
+			res.asked = true
 			cctx, cancel := context.WithTimeout(ctx, o.timeout)
 			defer cancel()
-			res.msgs, res.err = a.refreshOne(cctx, cat, p, client, key, o.probe)
+			res.msgs, res.err = a.refreshOne(cctx, cat, p, client, key, o)
+			if res.err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+				res.err = fmt.Errorf("no answer within %s (--timeout)", o.timeout)
+			}
 		}()
 	}
 	wg.Wait()
 	var failed []string
+	asked := false
 	for _, r := range results {
+		asked = asked || r.asked
 		for _, m := range r.msgs {
-			fmt.Fprintf(a.env.Stderr, "tier: %s\n", m)
+			fmt.Fprintf(a.env.Stderr, "tier: %s: %s\n", r.name, m)
 		}
 		if r.err != nil {
-			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.name, oneLine(r.err.Error()))
+			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.name, withoutProvider(r.name, r.err.Error()))
 			failed = append(failed, r.name)
 		}
+	}
+	if !asked && !explicit {
+		fmt.Fprintln(a.env.Stderr, "tier: nothing to refresh: no provider has a key here (tier keys set PROVIDER)")
 	}
 	if len(failed) > 0 {
 		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
@@ -276,45 +438,97 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 	return nil
 }
 
-func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.Profile, client *api.Client, key string, probe bool) ([]string, error) {
+// refreshOne asks one provider: its balance endpoint, GET /models when its
+// dialect has rate-limit headers, and, with --probe, one minimal chat
+// request when neither told anything about its windows. It returns what it
+// did, one message each, and what failed.
+func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.Profile, client *api.Client, key string, o *quotaOptions) ([]string, error) {
 	st, _ := a.store()
 	var msgs []string
 	var errs []error
+	learned := false // a window was reported
 	if b := p.Balance; b != nil {
 		snap, err := client.Balance(ctx, b.Kind, b.URL)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("balance: %w", err))
 		} else if err := st.SaveSnapshot(snap); err != nil {
 			errs = append(errs, err)
 		} else {
-			msgs = append(msgs, fmt.Sprintf("%s: balance refreshed", p.Name))
+			msgs = append(msgs, "balance refreshed")
+			learned = learned || len(snap.Windows) > 0
 		}
 	}
 	d := cat.Dialect(p.Dialect)
-	reportsHeaders := d != nil && len(d.Windows) > 0 && !p.Demo
-	if reportsHeaders {
+	reportsHeaders := d != nil && len(d.Windows) > 0
+	if reportsHeaders && !p.Demo {
 		_, qr, err := client.Models(ctx)
-		if err != nil {
-			errs = append(errs, err)
-		} else if qr != nil && len(qr.Snapshot.Windows) > 0 {
+		var ae *api.Error
+		switch {
+		case errors.As(err, &ae) && ae.Class == quota.ClassInvalid:
+			// No GET /models here (404): nothing to learn from it.
+		case err != nil:
+			errs = append(errs, fmt.Errorf("GET /models: %w", err))
+		case qr != nil && len(qr.Snapshot.Windows) > 0:
 			snap := qr.Snapshot
 			snap.Provider, snap.Key, snap.Model = p.Name, key, ""
 			if err := st.SaveSnapshot(snap); err != nil {
 				errs = append(errs, err)
+			} else {
+				msgs = append(msgs, "limits refreshed from GET /models")
+				learned = true
 			}
 		}
 	}
-	if probe && d != nil && len(d.Windows) > 0 {
-		model := p.DefaultModel
+	switch {
+	case o.probe && reportsHeaders && !learned && len(errs) == 0:
+		model := o.model
+		if model == "" {
+			model = p.DefaultModel
+		}
 		reply, err := client.Chat(ctx, api.ChatRequest{Model: model, MaxTokens: 1,
 			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "ping"}}},
 			api.CallOptions{Retries: 0})
 		a.record(p.Name, key, model, reply)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			errs = append(errs, err)
-		} else {
-			msgs = append(msgs, fmt.Sprintf("%s: probed %s (spent 1 request, 1 output token)", p.Name, model))
+		var ae *api.Error
+		switch {
+		case err == nil:
+			msgs = append(msgs, fmt.Sprintf("probed %s (spent 1 request, 1 output token)", model))
+		case errors.As(err, &ae) && (ae.Class == quota.ClassRateLimited || ae.Class == quota.ClassQuotaExhausted):
+			// What the probe was for: the answer says what ran out.
+			msgs = append(msgs, fmt.Sprintf("probed %s: %s", model, withoutProvider(p.Name, ae.Message)))
+		default:
+			errs = append(errs, fmt.Errorf("probe: %w", err))
 		}
+	case len(msgs) == 0 && len(errs) == 0:
+		why := "it has no balance endpoint and reports its limits only on chat calls: --probe spends one request to learn them"
+		if !reportsHeaders {
+			why = "it has no balance endpoint and sends no rate-limit headers"
+		}
+		msgs = append(msgs, "nothing to refresh: "+why)
 	}
 	return msgs, errors.Join(errs...)
+}
+
+// withoutProvider is msg on one line, without the "provider: " the api
+// package starts its messages with (the line already names the provider).
+func withoutProvider(provider, msg string) string {
+	msg = oneLine(msg)
+	for _, prefix := range []string{"balance: ", "GET /models: ", "probe: "} {
+		if rest, ok := strings.CutPrefix(msg, prefix+provider+": "); ok {
+			return prefix + rest
+		}
+	}
+	return strings.TrimPrefix(msg, provider+": ")
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -3,8 +3,9 @@
 // the catalog's published limits for windows the provider does not report,
 // with what is left estimated from tier's own usage ledger; and credit, from
 // a balance, a grant recorded with the key, or the catalog's published grant.
-// Every figure keeps its source, so an estimate is always marked as one.
-// It reads local state only: no network.
+// A key's account snapshot (model "", from balance endpoints and GET /models)
+// counts for each of its models. Every figure keeps its source, so an
+// estimate is always marked as one. It reads local state only: no network.
 package overview
 
 import (
@@ -48,18 +49,41 @@ type Source struct {
 
 // Complete returns s as it stands at Now: projected past its resets, with
 // estimated windows for the published limits the provider did not report,
-// and credit filled from grants when the snapshot has none.
+// and credit filled in (see Row) when the snapshot has none.
 func (src Source) Complete(s quota.Snapshot) quota.Snapshot {
+	var acct *quota.Snapshot
+	if s.Model != "" && src.Store != nil {
+		if a, ok, err := src.Store.Snapshot(s.Provider, s.Key, ""); err == nil && ok {
+			acct = &a
+		}
+	}
+	return src.row(s, acct).Snapshot
+}
+
+// row completes s; acct is the stored snapshot of its provider and key as
+// a whole (model ""), from balance endpoints and GET /models, or nil.
+func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 	out := s.Project(src.Now)
 	out.Windows = slices.Clone(out.Windows)
+	r := Row{Seen: s.ObservedAt}
 	p, err := src.Catalog.Profile(s.Provider)
 	if err != nil {
-		return out // a provider the catalog no longer has: show what was seen
+		r.Snapshot = out // a provider the catalog no longer has: show what was seen
+		return r
 	}
-	out.Windows = append(out.Windows, src.estimates(p, out)...)
+	var account []quota.Window
+	if acct != nil && s.Model != "" {
+		a := acct.Project(src.Now)
+		account = a.Windows
+		if out.Credit == nil {
+			out.Credit = a.Credit // credit is the key's, not a model's
+		}
+	}
+	out.Windows = append(out.Windows, src.estimates(p, out, account)...)
 	sortWindows(out.Windows)
-	out.Credit = src.credit(p, out)
-	return out
+	out.Credit, r.ExpiryEstimated = src.credit(p, out)
+	r.Snapshot = out
+	return r
 }
 
 // window figures of a published limit, in canonical order.
@@ -87,8 +111,10 @@ func limitWindows(l catalog.Limit) []struct {
 // estimates adds, for each published limit the snapshot has no window for,
 // a window marked "estimate": the limit, and what is left after the calls
 // tier itself made in the current window (calls made elsewhere are not
-// counted, which the CLI says).
-func (src Source) estimates(p *catalog.Profile, s quota.Snapshot) []quota.Window {
+// counted, which the CLI says). A window the provider reported for the key
+// as a whole (account), and that has not reset since, is not estimated for
+// its models: the reported figure counts every call, not only tier's.
+func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account []quota.Window) []quota.Window {
 	if s.Model == "" {
 		return nil
 	}
@@ -96,10 +122,22 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot) []quota.Window
 	for _, w := range s.Windows {
 		have[w.Key()] = true
 	}
+	for _, w := range account {
+		if w.Remaining != nil && w.Source != quota.SourceProjected && w.Source != quota.SourceEstimate {
+			have[w.Key()] = true
+		}
+	}
 	var tz *time.Location
 	if d := src.Catalog.Dialect(p.Dialect); d != nil && d.DayResetTZ != "" {
 		tz, _ = time.LoadLocation(d.DayResetTZ)
 	}
+	// What tier used in each period's current window, asked of the ledger
+	// once per period.
+	type used struct {
+		requests, tokens int64
+		ok               bool
+	}
+	usage := map[string]used{}
 	var out []quota.Window
 	for _, l := range p.LimitsFor(s.Model, Tier) {
 		for _, f := range limitWindows(l) {
@@ -118,13 +156,19 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot) []quota.Window
 				w.ResetAt = reset
 			}
 			if f.metric == quota.Requests || f.metric == quota.Tokens {
-				reqs, toks, err := src.Store.UsageSince(s.Provider, s.Key, s.Model, since, src.Now)
-				if err == nil {
-					used := reqs
+				u, asked := usage[f.period]
+				if !asked {
+					var err error
+					u.requests, u.tokens, err = src.Store.UsageSince(s.Provider, s.Key, s.Model, since, src.Now)
+					u.ok = err == nil
+					usage[f.period] = u
+				}
+				if u.ok {
+					n := u.requests
 					if f.metric == quota.Tokens {
-						used = toks
+						n = u.tokens
 					}
-					left := max(0, limit-used)
+					left := max(0, limit-n)
 					w.Remaining = &left
 				}
 			}
@@ -157,11 +201,18 @@ func windowStart(period string, now time.Time, tz *time.Location) (since time.Ti
 	return now.Add(-24 * time.Hour), nil
 }
 
-// credit keeps a reported credit and fills in what a grant says about it.
-func (src Source) credit(p *catalog.Profile, s quota.Snapshot) *quota.Credit {
-	c := s.Credit
-	if c != nil {
-		cp := *c
+// credit keeps a reported credit (a balance, an error body) and fills in
+// what the grant recorded with the key says about it: the granted amount
+// and the expiry, facts about the key. When nothing was reported, the
+// recorded grant, or failing that the catalog's published grant counted
+// from the key's creation (or tier's first use of it), gives the credit as
+// an estimate: what is left is the grant less tier's own recorded spend at
+// the catalog's prices. The catalog's grant is never mixed into a reported
+// balance: the balance may hold purchased credit the grant says nothing
+// about. expiryEstimated says the expiry is the catalog's, not a fact.
+func (src Source) credit(p *catalog.Profile, s quota.Snapshot) (c *quota.Credit, expiryEstimated bool) {
+	if s.Credit != nil {
+		cp := *s.Credit
 		c = &cp
 	}
 	var info KeyInfo
@@ -173,10 +224,13 @@ func (src Source) credit(p *catalog.Profile, s quota.Snapshot) *quota.Credit {
 		if c == nil {
 			c = &quota.Credit{Source: quota.SourceGrant, Unit: g.Unit}
 		}
-		if c.Granted == nil && (c.Unit == "" || c.Unit == g.Unit) {
+		if c.Unit != "" && c.Unit != g.Unit {
+			return c, false // a balance in another unit: the grant is not it
+		}
+		c.Unit = g.Unit
+		if c.Granted == nil {
 			amt := g.Amount
 			c.Granted = &amt
-			c.Unit = g.Unit
 		}
 		if c.ExpiresAt == nil && g.ExpiresAt != nil {
 			e := g.ExpiresAt.UTC()
@@ -188,38 +242,30 @@ func (src Source) credit(p *catalog.Profile, s quota.Snapshot) *quota.Credit {
 				c.Source = quota.SourceEstimate
 			}
 		}
-		return c
+		return c, false
 	}
-	// Otherwise the catalog's published grant, counted from the key's
-	// creation (or tier's first use of the provider): an estimate.
+	if c != nil {
+		return c, false
+	}
+	// Otherwise the catalog's published grant: an estimate throughout.
 	g := publishedGrant(p)
 	if g == nil {
-		return c
+		return nil, false
 	}
 	start := info.Created
 	if start.IsZero() && src.FirstSeen != nil {
 		start, _ = src.FirstSeen(s.Provider, s.Key)
 	}
-	if c == nil {
-		c = &quota.Credit{Source: quota.SourceEstimate, Unit: g.Unit}
-	}
-	if c.Unit != "" && c.Unit != g.Unit {
-		return c
-	}
-	c.Unit = g.Unit
-	if c.Granted == nil {
-		amt := g.Amount
-		c.Granted = &amt
-	}
-	if c.ExpiresAt == nil && !start.IsZero() {
+	amt := g.Amount
+	c = &quota.Credit{Source: quota.SourceEstimate, Unit: g.Unit, Granted: &amt}
+	if !start.IsZero() {
 		if exp, ok := grantEnd(*g, start, src.Now); ok {
 			c.ExpiresAt = &exp
+			expiryEstimated = true
 		}
-	}
-	if c.Remaining == nil && !start.IsZero() && c.Source == quota.SourceEstimate {
 		c.Remaining = src.spentEstimate(p, s, g.Amount, g.Unit, start)
 	}
-	return c
+	return c, expiryEstimated
 }
 
 // publishedGrant is the catalog grant that expires or renews, for the

@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,82 @@ func TestProjectionAppliesBeforeEstimates(t *testing.T) {
 	w := find(src.Complete(s).Windows, "requests", "day")
 	if w.Source != quota.SourceProjected || *w.Remaining != 100 {
 		t.Errorf("after its reset the window is refilled and marked projected: %+v", w)
+	}
+}
+
+// A key's account snapshot (model "", from balance endpoints and GET
+// /models) lends its credit to the key's models, and a window it reports
+// replaces the estimate of the same window until it resets.
+func TestAccountSnapshotCountsForItsModels(t *testing.T) {
+	src, st := setup(t)
+	bal := 3.5
+	reset := now.Add(time.Hour)
+	if err := st.SaveSnapshot(quota.Snapshot{Provider: "nohdr", Key: "default", ObservedAt: now.Add(-time.Minute),
+		Windows: []quota.Window{{Metric: "requests", Period: "day", Limit: i64(100), Remaining: i64(7), ResetAt: &reset, Source: quota.SourceBalance}},
+		Credit:  &quota.Credit{Remaining: &bal, Unit: "USD", Source: quota.SourceBalance}}); err != nil {
+		t.Fatal(err)
+	}
+	model := quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now.Add(-time.Minute), Windows: []quota.Window{}}
+	if err := st.SaveSnapshot(model); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		rpd  string // the model's RPD: "remaining source", "" for none
+	}{
+		{"the account's RPD stands", now, ""},
+		{"after its reset, the estimate again", now.Add(2 * time.Hour), "100 estimate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src.Now = tc.at
+			rows, err := src.Rows(Filter{})
+			if err != nil || len(rows) != 2 || rows[0].Snapshot.Model != "" || rows[1].Snapshot.Model != "m1" {
+				t.Fatalf("rows %+v, %v: want the account's, then m1's", rows, err)
+			}
+			m1 := rows[1].Snapshot
+			if c := m1.Credit; c == nil || c.Source != quota.SourceBalance || *c.Remaining != 3.5 || c.Granted != nil || c.ExpiresAt != nil {
+				t.Errorf("m1's credit %+v: want the account's balance, not mixed with the catalog's grant", c)
+			}
+			got := ""
+			if w := find(m1.Windows, "requests", "day"); w != nil {
+				got = fmt.Sprintf("%d %s", *w.Remaining, w.Source)
+			}
+			if got != tc.rpd {
+				t.Errorf("m1's RPD %q, want %q", got, tc.rpd)
+			}
+			if w := find(m1.Windows, "requests", "minute"); w == nil || w.Source != quota.SourceEstimate {
+				t.Errorf("m1's RPM %+v: the account reports none, so the catalog's is estimated", w)
+			}
+			if c := src.Complete(model).Credit; c == nil || *c.Remaining != 3.5 {
+				t.Errorf("Complete (chat's quota line) misses the account's credit: %+v", c)
+			}
+		})
+	}
+}
+
+// Rows say whether a credit's expiry is the catalog's estimate or a fact.
+func TestRowsSayWhetherTheExpiryIsEstimated(t *testing.T) {
+	src, st := setup(t)
+	exp := now.Add(3 * 24 * time.Hour)
+	src.FirstSeen = func(p, k string) (time.Time, bool) { return now.AddDate(0, 0, -10), true }
+	src.Keys = func(p, k string) (KeyInfo, bool) {
+		if k != "granted" {
+			return KeyInfo{}, false
+		}
+		return KeyInfo{Grant: &Grant{Amount: 25, Unit: "USD", ExpiresAt: &exp}}, true
+	}
+	for _, k := range []string{"granted", "published"} {
+		st.SaveSnapshot(quota.Snapshot{Provider: "nohdr", Key: k, Model: "m1", ObservedAt: now, Windows: []quota.Window{}})
+	}
+	rows, err := src.Rows(Filter{})
+	if err != nil || len(rows) != 2 {
+		t.Fatal(rows, err)
+	}
+	for _, r := range rows {
+		want := r.Snapshot.Key == "published"
+		if r.ExpiryEstimated != want || r.Snapshot.Credit == nil || r.Snapshot.Credit.ExpiresAt == nil {
+			t.Errorf("key %s: expiry estimated %v, want %v (%+v)", r.Snapshot.Key, r.ExpiryEstimated, want, r.Snapshot.Credit)
+		}
 	}
 }

@@ -169,9 +169,5 @@ func fmtNum(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
 }
 
-func fmtDur(d time.Duration) string {
-	if d >= time.Hour {
-		return d.Truncate(time.Minute).String()
-	}
-	return d.Round(time.Second).String()
-}
+// fmtDur is the countdown format of every tier message ("13h05m").
+func fmtDur(d time.Duration) string { return quota.Countdown(d) }

@@ -67,7 +67,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"met", []Row{row("a", rpd(500, "header"))}, "rpd=20", false, nil},
 		{"one model short", []Row{row("a", rpd(500, "header")), row("b", rpd(3, "header"))}, "rpd=20",
-			false, []string{"groq: b: RPD 3 left, need 20, resets in 3h0m0s"}},
+			false, []string{"groq: b: RPD 3 left, need 20, resets in 3h00m"}},
 		{"estimate says so", []Row{row("a", rpd(3, "estimate"))}, "rpd=20", false, []string{"RPD 3 left (estimate), need 20"}},
 		{"not reported fails", []Row{row("a")}, "rpd=20", false, []string{"RPD not reported"}},
 		{"not reported allowed", []Row{row("a")}, "rpd=20", true, nil},

@@ -13,6 +13,10 @@ type Row struct {
 	// Seen is when the provider last answered for this row; zero when tier
 	// has never called it (the row shows published limits only).
 	Seen time.Time
+	// ExpiryEstimated says the credit's expiry is the catalog's published
+	// validity counted from the key's creation (or tier's first use of
+	// it), not a date the provider or the user gave.
+	ExpiryEstimated bool
 }
 
 // Filter selects rows; empty fields select everything.
@@ -34,14 +38,22 @@ func (src Source) Rows(f Filter) ([]Row, error) {
 	for _, p := range f.Providers {
 		want[p] = true
 	}
+	// Snapshots are sorted by provider, key, model: a key's account
+	// snapshot (model "") comes before its models'.
 	var rows []Row
 	have := map[string]bool{}
-	for _, s := range snaps {
+	var acct *quota.Snapshot
+	for i, s := range snaps {
+		if s.Model == "" {
+			acct = &snaps[i]
+		} else if acct != nil && (acct.Provider != s.Provider || acct.Key != s.Key) {
+			acct = nil
+		}
 		if (len(want) > 0 && !want[s.Provider]) || (f.Key != "" && s.Key != f.Key) || (f.Model != "" && s.Model != f.Model) {
 			continue
 		}
 		have[s.Provider] = true
-		rows = append(rows, Row{Snapshot: src.Complete(s), Seen: s.ObservedAt})
+		rows = append(rows, src.row(s, acct))
 	}
 	for _, name := range f.Providers {
 		if have[name] {
@@ -60,7 +72,7 @@ func (src Source) Rows(f Filter) ([]Row, error) {
 			model = p.DefaultModel
 		}
 		s := quota.Snapshot{Provider: name, Key: key, Model: model, Windows: []quota.Window{}}
-		rows = append(rows, Row{Snapshot: src.Complete(s)})
+		rows = append(rows, src.row(s, nil))
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		x, y := a.Snapshot, b.Snapshot
