@@ -49,27 +49,48 @@ func Table(w io.Writer, headers []string, rows [][]string, styled bool, th Theme
 
 // plainTable aligns columns by padding each cell to its column's display
 // width; the last column is not padded, so lines carry no trailing blanks.
+// Each cell is measured once.
 func plainTable(w io.Writer, headers []string, rows [][]string) error {
 	all := append([][]string{headers}, rows...)
+	cellWidths := make([][]int, len(all))
 	var widths []int
-	for _, r := range all {
-		for i, c := range r {
+	size := 0
+	for r, row := range all {
+		cellWidths[r] = make([]int, len(row))
+		for i, c := range row {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], lipgloss.Width(c))
+			cw := displayWidth(c)
+			cellWidths[r][i] = cw
+			widths[i] = max(widths[i], cw)
+			size += len(c) + colGap
 		}
 	}
 	var b strings.Builder
-	for _, r := range all {
-		for i, c := range r {
+	b.Grow(size + len(all)*(colGap*len(widths)+1))
+	for r, row := range all {
+		for i, c := range row {
 			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-lipgloss.Width(c)+colGap))
+			if i < len(row)-1 {
+				for n := widths[i] - cellWidths[r][i] + colGap; n > 0; n-- {
+					b.WriteByte(' ')
+				}
 			}
 		}
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayWidth is lipgloss.Width with a fast path for printable ASCII, which
+// most cells are.
+func displayWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
 }
