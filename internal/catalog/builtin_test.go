@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -103,16 +104,20 @@ func checkProvenance(t *testing.T, what string, i int, f Fact, demo bool) {
 	}
 }
 
-// TestBuiltinJSON checks builtin.json, what Load decodes instead of
-// parsing providers.yaml: it must be what the generator makes of the
-// current providers.yaml, and decode to the very catalog LoadBytes gives.
-func TestBuiltinJSON(t *testing.T) {
-	fresh, err := BuiltinJSON(tier.ProvidersYAML)
+// TestBuiltinGo checks builtin_gen.go, what Load uses instead of parsing
+// providers.yaml: it must be what the generator makes of the current
+// providers.yaml, and build the very catalog LoadBytes gives.
+func TestBuiltinGo(t *testing.T) {
+	fresh, err := BuiltinGo(tier.ProvidersYAML)
 	if err != nil {
 		t.Fatalf("built-in catalog does not load: %v", err)
 	}
-	if !bytes.Equal(builtinJSON, fresh) {
-		t.Fatal("internal/catalog/builtin.json is stale: run go generate ./...")
+	current, err := os.ReadFile("builtin_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(current, fresh) {
+		t.Fatal("internal/catalog/builtin_gen.go is stale: run go generate ./...")
 	}
 	want, err := LoadBytes(tier.ProvidersYAML, nil, userPath)
 	if err != nil {
@@ -123,7 +128,10 @@ func TestBuiltinJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Error("builtin.json decodes to another catalog than providers.yaml: a field does not round-trip through JSON")
+		t.Error("builtin_gen.go builds another catalog than providers.yaml: a field is not written by BuiltinGo")
+	}
+	if a, b := builtinCatalog(), builtinCatalog(); a.Providers["groq"] == b.Providers["groq"] {
+		t.Error("builtinCatalog must return a new copy each time (callers merge user files onto it)")
 	}
 }
 

@@ -49,8 +49,8 @@ func ConfigDir(getenv func(string) string) (string, error) {
 // ConfigDir()/providers.yaml. A missing user file (or no config directory
 // at all) is fine. Every error is an *Error.
 //
-// The built-in catalog comes from builtin.json, decoded from providers.yaml
-// when tier is built (go generate), so only the user's file is parsed here.
+// The built-in catalog comes from builtin_gen.go, generated from
+// providers.yaml by go generate, so only the user's file is parsed here.
 func Load(getenv func(string) string) (*Catalog, error) {
 	dir, err := ConfigDir(getenv)
 	if err != nil {
@@ -85,7 +85,7 @@ func displayPath(path, home string) string {
 // LoadBytes is Load on given file contents: builtin is the built-in
 // catalog as YAML, user the user's file (nil or empty when there is none)
 // and userPath how to name the user's file in messages. It parses builtin
-// (Load decodes builtin.json instead) and then merges user the way Load
+// (Load uses builtin_gen.go instead) and then merges user the way Load
 // does.
 func LoadBytes(builtin, user []byte, userPath string) (*Catalog, error) {
 	if userPath == "" {

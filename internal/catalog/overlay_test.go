@@ -30,7 +30,7 @@ func mergeWholeFiles(t *testing.T, user string) (*Catalog, error) {
 }
 
 // TestOverlayMeansWhatMergingTheFilesMeans runs user files through Load's
-// path (builtin.json, entry-by-entry merge, only touched entries checked)
+// path (builtin_gen.go, entry-by-entry merge, only touched entries checked)
 // and LoadBytes', and checks both give what merging the two YAML files as
 // a whole gives: the same catalog, or the same error at the same line.
 func TestOverlayMeansWhatMergingTheFilesMeans(t *testing.T) {

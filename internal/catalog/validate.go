@@ -38,7 +38,7 @@ type validator struct {
 	userFile string
 	// only, when not nil, limits the checks to the dialects and providers
 	// it names (only["providers"]["groq"]): those the user's file touches.
-	// The others are built-in ones, checked when builtin.json was made.
+	// The others are built-in ones, checked when builtin_gen.go was made.
 	only map[string]map[string]bool
 }
 

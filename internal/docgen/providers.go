@@ -34,7 +34,7 @@ func SpliceProviders(readme []byte, table string) ([]byte, error) {
 }
 
 // ProvidersTable renders the built-in catalog (the repository's
-// providers.yaml, not builtin.json, so that it never lags behind) as a
+// providers.yaml, not builtin_gen.go, so that it never lags behind) as a
 // markdown table: one row per provider, the demo last.
 func ProvidersTable() (string, error) {
 	c, err := catalog.LoadBytes(tier.ProvidersYAML, nil, "")

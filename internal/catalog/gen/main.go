@@ -1,8 +1,9 @@
-// Command gen writes internal/catalog/builtin.json: the repository's
-// providers.yaml, strictly loaded and validated by catalog.LoadBytes, as
-// indented JSON with sorted map keys. Run it through go generate ./...
-// from the repository root; catalog.Load decodes the result at run time
-// instead of parsing YAML.
+// Command gen writes internal/catalog/builtin_gen.go: the repository's
+// providers.yaml, strictly loaded and validated by catalog.LoadBytes, as Go
+// source that builds the same catalog. Run it through go generate ./...
+// from the repository root; catalog.Load uses the result at run time
+// instead of parsing YAML. (If builtin_gen.go is ever lost, restore it from
+// git: this program needs the package, which needs the file.)
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "builtin.json", "the file to write")
+	out := flag.String("o", "builtin_gen.go", "the file to write")
 	flag.Parse()
 	if err := run(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -25,7 +26,7 @@ func main() {
 }
 
 func run(out string) error {
-	data, err := catalog.BuiltinJSON(tier.ProvidersYAML)
+	data, err := catalog.BuiltinGo(tier.ProvidersYAML)
 	if err != nil {
 		return err
 	}
