@@ -25,8 +25,9 @@ import (
 // 'tier quota' must take 15 ms or less with a full state store: every
 // provider of the built-in catalog (16) with 3 keys and 5 models each, their
 // snapshots (and each key's balance), and a usage ledger at its retention
-// limit, 48 h of minute buckets (and 62 days), for one series per provider
-// (a heavy user) or for all 240 provider/key/model series (the worst case).
+// limit, 2 h of minute buckets, 48 h of hour buckets and 62 days, for one
+// series per provider (a heavy user) or for all 240 provider/key/model
+// series (the worst case).
 //
 //	go test -run '^$' -bench Quota -benchtime 100x ./internal/cli/
 //
@@ -101,49 +102,62 @@ func quotaBenchState(tb testing.TB, dir string, now time.Time, ledgerSeries int)
 
 type benchSeries struct{ provider, key, model string }
 
-// writeLedger writes a usage ledger at its retention limit for every series,
+// writeBenchLedger writes a usage ledger at its retention limit for every series,
 // in the store's binary format (internal/store/ledger_codec.go; the store
 // refuses a file that does not match it, so a change there fails here).
-// Recording 700,000 minutes one call at a time would take hours.
+// Recording 2 h of minutes, 48 h of hours and 62 days one call at a time
+// for 240 series would take minutes.
 func writeBenchLedger(tb testing.TB, path string, series []benchSeries, now time.Time) {
 	tb.Helper()
 	slices.SortFunc(series, func(a, b benchSeries) int {
 		return cmp.Or(cmp.Compare(a.provider, b.provider), cmp.Compare(a.key, b.key), cmp.Compare(a.model, b.model))
 	})
-	b := []byte("tier-ledger\n")
-	b = binary.AppendUvarint(b, 1)
-	b = binary.AppendUvarint(b, uint64(len(series)))
 	m1 := now.Unix() / 60
-	m0 := m1 - int64(store.MinuteRetention/time.Minute)
+	h1 := now.Unix() / 3600
 	d1 := now.Unix() / 86400
-	d0 := d1 - store.DayRetention + 1
+	ranges := [][2]int64{ // minutes, hours, days
+		{m1 - int64(store.MinuteRetention/time.Minute), m1},
+		{h1 - int64(store.HourRetention/time.Hour), h1},
+		{d1 - store.DayRetention + 1, d1},
+	}
+	b := []byte("tier-ledger\n")
+	b = binary.AppendUvarint(b, 2) // format
+	b = binary.AppendUvarint(b, uint64(len(series)))
 	for _, s := range series {
 		for _, str := range []string{s.provider, s.key, s.model} {
 			b = binary.AppendUvarint(b, uint64(len(str)))
 			b = append(b, str...)
 		}
-		for _, r := range [][2]int64{{m0, m1}, {d0, d1}} {
-			b = binary.AppendUvarint(b, uint64(r[1]-r[0]+1))
+		for _, r := range ranges { // a list: its byte length, the count, the buckets
+			list := binary.AppendUvarint(nil, uint64(r[1]-r[0]+1))
 			for t := r[0]; t <= r[1]; t++ {
 				if t == r[0] {
-					b = binary.AppendVarint(b, t)
+					list = binary.AppendVarint(list, t)
 				} else {
-					b = binary.AppendUvarint(b, 1)
+					list = binary.AppendUvarint(list, 1)
 				}
-				b = binary.AppendUvarint(b, uint64(1+t%3))
-				b = binary.AppendUvarint(b, uint64(300+t%700))
-				b = binary.AppendUvarint(b, uint64(50+t%200))
+				list = binary.AppendUvarint(list, uint64(1+t%3))
+				list = binary.AppendUvarint(list, uint64(300+t%700))
+				list = binary.AppendUvarint(list, uint64(50+t%200))
 			}
+			b = binary.AppendUvarint(b, uint64(len(list)))
+			b = append(b, list...)
 		}
 	}
 	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	// The store must read it back: the benchmark is void otherwise.
-	r, _, err := store.Open(filepath.Dir(path)).UsageSince(series[0].provider, series[0].key, series[0].model, now.Add(-time.Hour), now)
-	if err != nil || r == 0 {
-		tb.Fatalf("the benchmark's ledger does not read back (%d requests): %v", r, err)
+	// The store must read it back, every list of it (the store decodes a
+	// list when it sums it): the benchmark is void otherwise.
+	st := store.Open(filepath.Dir(path))
+	for _, s := range series {
+		for _, span := range []time.Duration{time.Hour, 24 * time.Hour, 30 * 24 * time.Hour} {
+			r, _, err := st.UsageSince(s.provider, s.key, s.model, now.Add(-span), now)
+			if err != nil || r == 0 {
+				tb.Fatalf("the benchmark's ledger does not read back (%d requests in %v of %v): %v", r, span, s, err)
+			}
+		}
 	}
 }
 

@@ -16,7 +16,6 @@ func fullSnapshots(tb testing.TB) *Store {
 	s := Open(tb.TempDir())
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	err := Update(s, snapshotsFile, func(st *snapshotsState) error {
-		st.Version = formatVersion
 		for p := range 16 {
 			for k := range 3 {
 				for m := range 5 {
@@ -43,17 +42,20 @@ func fullSnapshots(tb testing.TB) *Store {
 	return s
 }
 
-// fullLedger fills a ledger with 48 h of minute buckets (and 62 days) for
-// 16 providers, with realistic token counts.
+// fullLedger fills a ledger at its retention limit (2 h of minute buckets,
+// 48 h of hour buckets, 62 days) for 16 providers, with realistic token
+// counts.
 func fullLedger(tb testing.TB, now time.Time) *Store {
 	tb.Helper()
 	s := Open(tb.TempDir())
 	err := Update(s, ledgerFile, func(st *ledgerState) error {
 		for p := range 16 {
 			ser := ledgerSeries{Provider: fmt.Sprintf("provider-%02d", p), Key: "default", Model: "some-model-name-70b"}
-			m0 := unixMinute(now) - int64(MinuteRetention/time.Minute)
-			for m := m0; m <= unixMinute(now); m++ {
+			for m := unixMinute(now) - int64(MinuteRetention/time.Minute); m <= unixMinute(now); m++ {
 				ser.Minutes = append(ser.Minutes, bucket{m, 1 + m%7, 1000 + m%5000, 200 + m%900})
+			}
+			for h := unixHour(now) - int64(HourRetention/time.Hour); h <= unixHour(now); h++ {
+				ser.Hours = append(ser.Hours, bucket{h, 200, 400000, 80000})
 			}
 			for d := unixDay(now) - DayRetention + 1; d <= unixDay(now); d++ {
 				ser.Days = append(ser.Days, bucket{d, 5000, 9000000, 2000000})
@@ -70,7 +72,7 @@ func fullLedger(tb testing.TB, now time.Time) *Store {
 
 func BenchmarkSnapshotsRead(b *testing.B) {
 	s := fullSnapshots(b)
-	info, _ := os.Stat(s.path(snapshotsFile))
+	info, _ := os.Stat(filePath[snapshotsState](s, snapshotsFile))
 	for b.Loop() {
 		all, err := s.Snapshots()
 		if err != nil || len(all) != 240 {
@@ -85,7 +87,7 @@ func BenchmarkUsageSince(b *testing.B) {
 	s := fullLedger(b, now)
 	path := filePath[ledgerState](s, ledgerFile)
 	info, _ := os.Stat(path)
-	// cold: what one `tier quota` process pays: decode the file, then sum.
+	// cold: what one `tier quota` process pays: read the file, then sum.
 	b.Run("cold", func(b *testing.B) {
 		for b.Loop() {
 			forgetLedger(path)
@@ -99,7 +101,7 @@ func BenchmarkUsageSince(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		since time.Duration
-	}{{"warm-1h", time.Hour}, {"warm-48h", 48 * time.Hour}, {"warm-30d", 30 * 24 * time.Hour}} {
+	}{{"warm-1h", time.Hour}, {"warm-24h", 24 * time.Hour}, {"warm-30d", 30 * 24 * time.Hour}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := s.UsageSince("provider-07", "default", "", now.Add(-c.since), now); err != nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -12,12 +13,14 @@ import (
 
 const ledgerFile = "ledger"
 
-// Retention of the usage ledger. Entries older than these, relative to the
-// usage being recorded, are pruned on every write, so the file stays bounded
-// however many calls are made: at most 2881 minute buckets (48 h and the
-// current minute) and 62 day buckets per provider/key/model.
+// Retention of the usage ledger, at three resolutions. Entries older than
+// these, relative to the usage being recorded, are pruned on every write, so
+// the file stays bounded however many calls are made: at most 121 minute
+// buckets (2 h and the current minute), 49 hour buckets (48 h and the
+// current hour) and 62 day (UTC) buckets per provider/key/model.
 const (
-	MinuteRetention = 48 * time.Hour
+	MinuteRetention = 2 * time.Hour
+	HourRetention   = 48 * time.Hour
 	DayRetention    = 62 // days, today (UTC) included
 )
 
@@ -31,13 +34,14 @@ type Usage struct {
 }
 
 // bucket is one ledger entry: start, requests, prompt tokens, completion
-// tokens, where start is a Unix minute (minute buckets) or a Unix day (day
-// buckets, UTC).
+// tokens, where start is a Unix minute, hour or day (UTC), depending on the
+// list the bucket is in.
 type bucket [4]int64
 
 type ledgerSeries struct {
 	Provider, Key, Model string
 	Minutes              []bucket // ascending start, no duplicates
+	Hours                []bucket // ascending start, no duplicates
 	Days                 []bucket // ascending start, no duplicates
 }
 
@@ -48,10 +52,12 @@ type ledgerState struct {
 
 const (
 	secondsPerMinute = 60
+	secondsPerHour   = 3600
 	secondsPerDay    = 86400
 )
 
 func unixMinute(t time.Time) int64 { return floorDiv(t.Unix(), secondsPerMinute) }
+func unixHour(t time.Time) int64   { return floorDiv(t.Unix(), secondsPerHour) }
 func unixDay(t time.Time) int64    { return floorDiv(t.Unix(), secondsPerDay) }
 
 func floorDiv(a, b int64) int64 {
@@ -62,7 +68,7 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// RecordUsage adds u to its minute and day buckets and prunes what has
+// RecordUsage adds u to its minute, hour and day buckets and prunes what has
 // fallen out of the retention windows (relative to u.At; a zero At means
 // now). A usage of nothing at all writes nothing.
 func (s *Store) RecordUsage(u Usage) error {
@@ -102,21 +108,35 @@ func (st *ledgerState) add(u Usage) {
 	ser := &st.Series[i]
 	delta := bucket{0, u.Requests, u.PromptTokens, u.CompletionTokens}
 	ser.Minutes = addBucket(ser.Minutes, unixMinute(u.At), delta)
+	ser.Hours = addBucket(ser.Hours, unixHour(u.At), delta)
 	ser.Days = addBucket(ser.Days, unixDay(u.At), delta)
+	st.prune(unixMinute(u.At))
+}
 
-	minMinute := unixMinute(u.At) - int64(MinuteRetention/time.Minute)
-	minDay := unixDay(u.At) - (DayRetention - 1)
+// prune drops the buckets that have fallen out of the retention windows as
+// of the minute last, and the series left empty.
+func (st *ledgerState) prune(last int64) {
+	minMinute := last - int64(MinuteRetention/time.Minute)
+	minHour := floorDiv(last, 60) - int64(HourRetention/time.Hour)
+	minDay := floorDiv(last, 24*60) - (DayRetention - 1)
 	for i := range st.Series {
-		st.Series[i].Minutes = pruneBuckets(st.Series[i].Minutes, minMinute)
-		st.Series[i].Days = pruneBuckets(st.Series[i].Days, minDay)
+		ser := &st.Series[i]
+		ser.Minutes = pruneBuckets(ser.Minutes, minMinute)
+		ser.Hours = pruneBuckets(ser.Hours, minHour)
+		ser.Days = pruneBuckets(ser.Days, minDay)
 	}
 	st.Series = slices.DeleteFunc(st.Series, func(ser ledgerSeries) bool {
-		return len(ser.Minutes) == 0 && len(ser.Days) == 0
+		return len(ser.Minutes) == 0 && len(ser.Hours) == 0 && len(ser.Days) == 0
 	})
 }
 
 func compareSeriesID(a, b ledgerSeries) int {
-	return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Model, b.Model))
+	return compareID(a.Provider, a.Key, a.Model, b.Provider, b.Key, b.Model)
+}
+
+// compareID orders provider/key/model triples.
+func compareID(ap, ak, am, bp, bk, bm string) int {
+	return cmp.Or(cmp.Compare(ap, bp), cmp.Compare(ak, bk), cmp.Compare(am, bm))
 }
 
 // addBucket adds delta to the bucket starting at start, creating it in order
@@ -141,10 +161,16 @@ func addBucket(bs []bucket, start int64, delta bucket) []bucket {
 	return slices.Insert(bs, i, delta)
 }
 
+// add adds d's counts to b's, saturating at math.MaxInt64 (counts are never
+// negative), so that no sum can wrap into a negative count.
 func (b *bucket) add(d bucket) {
-	b[1] += d[1]
-	b[2] += d[2]
-	b[3] += d[3]
+	for i := 1; i < len(b); i++ {
+		if b[i] > math.MaxInt64-d[i] {
+			b[i] = math.MaxInt64
+		} else {
+			b[i] += d[i]
+		}
+	}
 }
 
 // pruneBuckets drops buckets that start before min.
@@ -158,61 +184,79 @@ func pruneBuckets(bs []bucket, min int64) []bucket {
 
 // UsageSince returns the requests and tokens (prompt + completion) recorded
 // for provider/key/model from since to now; model "" adds up all models of
-// that provider and key. When since is at most 48 hours before now it uses
-// minute buckets, otherwise day (UTC) totals, which go back 62 days; usage
-// older than that is not kept.
+// that provider and key. It uses the finest buckets that reach back to
+// since: minute buckets when since is at most 2 hours before now, hour
+// buckets when it is at most 48 hours before now, otherwise day (UTC)
+// totals, which go back 62 days; usage older than that is not kept.
 //
 // A bucket straddling since (or now) counts whole, so the figure may
-// over-count by up to one minute's (or one day's) usage: an estimate of
-// what is left errs on the safe side.
+// over-count by up to one minute's, one hour's or one day's usage: an
+// estimate of what is left errs on the safe side.
 func (s *Store) UsageSince(provider, key, model string, since, now time.Time) (requests, tokens int64, err error) {
-	st, err := s.readLedger()
+	v, err := s.readLedger()
 	if err != nil {
 		return 0, 0, err
 	}
-	return st.usageSince(provider, key, model, since, now)
+	t, err := v.sum(provider, key, model, since, now)
+	return t[1], t[2] + t[3], err
 }
 
-func (st *ledgerState) usageSince(provider, key, model string, since, now time.Time) (requests, tokens int64, err error) {
-	t := st.sum(provider, key, model, since, now)
-	return t[1], t[2] + t[3], nil
+// ledgerView is the ledger file as UsageSince and TokensSince read it: its
+// series, each with its lists of buckets still encoded, decoded only when
+// summed. A full ledger holds hundreds of lists; `tier quota` sums a few
+// dozen, and decoding them all took most of its time.
+//
+// The checksum and the layout of the series are checked when the file is
+// read; a list is checked when it is decoded, and a damaged one (which only
+// a file written wrong with a good checksum can have) makes that sum fail
+// with the same ErrCorrupt error as a damaged file.
+type ledgerView struct {
+	path   string
+	series []ledgerFileSeries
 }
 
 // sum adds up the buckets from since to now: requests, prompt and
 // completion tokens in t[1], t[2], t[3].
-func (st *ledgerState) sum(provider, key, model string, since, now time.Time) (t bucket) {
+func (v *ledgerView) sum(provider, key, model string, since, now time.Time) (t bucket, err error) {
 	if now.Before(since) {
-		return t
+		return t, nil
 	}
-	useMinutes := now.Sub(since) <= MinuteRetention
-	from, to := unixDay(since), unixDay(now)
-	if useMinutes {
-		from, to = unixMinute(since), unixMinute(now)
+	span := now.Sub(since)
+	list, from, to := listDays, unixDay(since), unixDay(now)
+	switch {
+	case span <= MinuteRetention:
+		list, from, to = listMinutes, unixMinute(since), unixMinute(now)
+	case span <= HourRetention:
+		list, from, to = listHours, unixHour(since), unixHour(now)
 	}
-	id := ledgerSeries{Provider: provider, Key: key, Model: model}
-	i, _ := slices.BinarySearchFunc(st.Series, id, compareSeriesID)
-	for ; i < len(st.Series); i++ {
-		ser := &st.Series[i]
+	i, _ := slices.BinarySearchFunc(v.series, ledgerFileSeries{Provider: provider, Key: key, Model: model}, func(a, b ledgerFileSeries) int {
+		return compareID(a.Provider, a.Key, a.Model, b.Provider, b.Key, b.Model)
+	})
+	for ; i < len(v.series); i++ {
+		ser := &v.series[i]
 		if ser.Provider != provider || ser.Key != key || (model != "" && ser.Model != model) {
 			break
 		}
-		bs := ser.Days
-		if useMinutes {
-			bs = ser.Minutes
+		r := newBucketReader(ser.lists[list], 0)
+		for {
+			b, ok := r.next()
+			if !ok || b[0] > to {
+				break
+			}
+			if b[0] >= from {
+				t.add(b)
+			}
 		}
-		j, _ := slices.BinarySearchFunc(bs, from, func(b bucket, t int64) int { return cmp.Compare(b[0], t) })
-		for ; j < len(bs) && bs[j][0] <= to; j++ {
-			t[1] += bs[j][1]
-			t[2] += bs[j][2]
-			t[3] += bs[j][3]
+		if r.err != nil {
+			return bucket{}, corrupt(v.path, r.err)
 		}
 	}
-	return t
+	return t, nil
 }
 
-// The decoded ledger is kept for the life of the process, keyed by path and
+// The ledger file is kept for the life of the process, keyed by path and
 // checked against the file's identity, size and modification time on every
-// read: `tier quota` asks for many provider/key/model sums and must decode
+// read: `tier quota` asks for many provider/key/model sums and must read
 // the file once. Writes made by this process drop the cached copy; a copy
 // can miss only a write by another process in the same file-system clock
 // tick that left the same size in a reused inode, i.e. it is at most that
@@ -224,7 +268,7 @@ var ledgerCache struct {
 
 type cachedLedger struct {
 	info os.FileInfo
-	st   *ledgerState
+	v    *ledgerView
 }
 
 func forgetLedger(path string) {
@@ -233,28 +277,34 @@ func forgetLedger(path string) {
 	ledgerCache.Unlock()
 }
 
-func (s *Store) readLedger() (*ledgerState, error) {
+func (s *Store) readLedger() (*ledgerView, error) {
 	path := filePath[ledgerState](s, ledgerFile)
 	info, statErr := os.Stat(path)
 	ledgerCache.Lock()
 	c, ok := ledgerCache.entries[path]
 	ledgerCache.Unlock()
 	if ok && statErr == nil && os.SameFile(c.info, info) && c.info.Size() == info.Size() && c.info.ModTime().Equal(info.ModTime()) {
-		return c.st, nil
+		return c.v, nil
 	}
-	st, err := Read[ledgerState](s, ledgerFile)
+	v := &ledgerView{path: path}
+	data, err := readState(path)
 	if err != nil {
 		return nil, err
 	}
+	if len(data) > 0 {
+		if v.series, err = parseLedger(data); err != nil {
+			return nil, decodeError(path, err)
+		}
+	}
 	if statErr == nil {
 		// info was taken before the read: if the file changed in between,
-		// the next read sees a different identity and decodes again.
+		// the next read sees a different identity and reads it again.
 		ledgerCache.Lock()
 		if ledgerCache.entries == nil {
 			ledgerCache.entries = map[string]cachedLedger{}
 		}
-		ledgerCache.entries[path] = cachedLedger{info: info, st: &st}
+		ledgerCache.entries[path] = cachedLedger{info: info, v: v}
 		ledgerCache.Unlock()
 	}
-	return &st, nil
+	return v, nil
 }

@@ -31,6 +31,14 @@ func modelsFile(provider string) (string, error) {
 	return name, nil
 }
 
+// newerFormat reports a JSON state file of a version above formatVersion.
+func newerFormat(s *Store, name string, v int) error {
+	if v > formatVersion {
+		return newerFormatError(s.path(name), uint64(v))
+	}
+	return nil
+}
+
 // SaveModels replaces the cached model list of provider (file
 // "models-<provider>") with models, fetched at at (a zero at means now).
 func (s *Store) SaveModels(provider string, models []CachedModel, at time.Time) error {

@@ -12,20 +12,15 @@ import (
 
 const snapshotsFile = "snapshots"
 
-// formatVersion is the layout of the files this package writes; a file
-// with a higher version was written by a newer tier.
+// formatVersion is the layout of the JSON files this package writes; a
+// file with a higher version was written by a newer tier. (The binary files
+// carry their own versions: ledger_codec.go, snapshots_codec.go.)
 const formatVersion = 1
 
+// snapshotsState is every stored snapshot, sorted by provider, key, model,
+// with no duplicates; its file format is in snapshots_codec.go.
 type snapshotsState struct {
-	Version   int              `json:"version"`
-	Snapshots []quota.Snapshot `json:"snapshots"`
-}
-
-func newerFormat(s *Store, name string, v int) error {
-	if v > formatVersion {
-		return newerFormatError(s.path(name), uint64(v))
-	}
-	return nil
+	Snapshots []quota.Snapshot
 }
 
 // SaveSnapshot merges snap into the stored snapshot of the same
@@ -50,10 +45,6 @@ func (s *Store) SaveSnapshot(snap quota.Snapshot) error {
 	}
 	snap = normalizeSnapshot(snap)
 	return Update(s, snapshotsFile, func(st *snapshotsState) error {
-		if err := newerFormat(s, snapshotsFile, st.Version); err != nil {
-			return err
-		}
-		st.Version = formatVersion
 		i, found := slices.BinarySearchFunc(st.Snapshots, snap, compareSnapshotID)
 		if found {
 			st.Snapshots[i] = mergeSnapshots(st.Snapshots[i], snap)
@@ -70,10 +61,6 @@ func (s *Store) Snapshots() ([]quota.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := newerFormat(s, snapshotsFile, st.Version); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(st.Snapshots, compareSnapshotID) // the file may have been edited by hand
 	return st.Snapshots, nil
 }
 

@@ -1,8 +1,16 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math"
+	"os"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -268,5 +276,232 @@ func TestSaveSnapshotAndUsage(t *testing.T) {
 	err := s.SaveSnapshotAndUsage(quota.Snapshot{}, Usage{Requests: 1})
 	if err == nil || strings.Contains(err.Error(), "\n") || strings.Count(err.Error(), "without a provider") != 2 {
 		t.Errorf("SaveSnapshotAndUsage with two bad inputs: %q, want both errors on one line", err)
+	}
+}
+
+func TestSnapshotsCodec(t *testing.T) {
+	before1970 := time.Date(1969, 7, 20, 20, 17, 40, 123456789, time.UTC)
+	all := []quota.Snapshot{
+		with(snap(t0.Add(123*time.Nanosecond),
+			win(quota.Requests, quota.PeriodMinute, 30, 29, t0.Add(time.Minute), quota.SourceHeader),
+			win("neurons", quota.PeriodDay, 10000, -5, before1970, quota.SourceHeader), // a negative figure, as a provider may send
+			errorWindow(quota.Tokens, quota.PeriodDay, 0),                              // no limit, no reset
+			quota.Window{Metric: quota.Requests, Period: quota.PeriodUnknown, Limit: i64(1 << 62), Source: quota.SourceHeader},
+		), func(s *quota.Snapshot) {
+			s.RetryAfterS = f64(2.5)
+			s.Credit = &quota.Credit{Remaining: f64(-0.25), Granted: f64(5), Unit: "USD", ExpiresAt: tp(t0.Add(30 * 24 * time.Hour)), Source: quota.SourceGrant}
+		}),
+		{Provider: "groq", Key: "default", ObservedAt: t0, Windows: []quota.Window{}, Credit: &quota.Credit{Source: quota.SourceBalance}}, // account snapshot
+		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader)),
+			func(s *quota.Snapshot) { s.Model = "other"; s.Credit = credit(1, "USD") }),
+		{Provider: "zhipu", Key: "clé", Model: "glm-4.5-flash", ObservedAt: before1970, Windows: []quota.Window{}},
+	}
+	var st snapshotsState
+	for _, sn := range all {
+		st.Snapshots = append(st.Snapshots, normalizeSnapshot(sn))
+	}
+	slices.SortFunc(st.Snapshots, compareSnapshotID)
+	good, err := st.marshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a round trip keeps every field", func(t *testing.T) {
+		var back snapshotsState
+		if err := back.unmarshalState(good); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, st) {
+			t.Errorf("round trip\n%s\nwant\n%s", asJSON(t, back.Snapshots), asJSON(t, st.Snapshots))
+		}
+	})
+	t.Run("decoded snapshots do not share what a caller may change", func(t *testing.T) {
+		var back snapshotsState
+		if err := back.unmarshalState(good); err != nil {
+			t.Fatal(err)
+		}
+		// groq/default/"" has no windows, then groq/default/llama and
+		// groq/default/other have theirs one after the other.
+		others := func() string { return asJSON(t, slices.Delete(slices.Clone(back.Snapshots), 1, 2)) }
+		before := others()
+		sn := &back.Snapshots[1]
+		*sn.Windows[0].Limit = 7
+		*sn.Windows[len(sn.Windows)-1].Limit = 7
+		sn.Windows = append(sn.Windows, quota.Window{Metric: "x"})
+		*sn.Credit.Remaining = 7
+		if after := others(); after != before {
+			t.Errorf("changing one snapshot changed the others:\n%s\nwas\n%s", after, before)
+		}
+	})
+
+	// minimal builds a file of one snapshot groq//: strings "groq" and "",
+	// then what follows the window total.
+	minimal := func(version byte, snapshots, windows int, body ...byte) []byte {
+		b := []byte(snapshotsMagic)
+		b = append(b, version, 2, 4, 0)
+		b = append(b, "groq"...)
+		b = append(b, byte(snapshots), byte(windows))
+		return withCRC(string(append(b, body...)))
+	}
+	//               provider key model  time  flags  windows
+	okBody := []byte{0, 1, 1, 0, 0, 0, 0}
+	var ok snapshotsState
+	if err := ok.unmarshalState(minimal(2, 1, 0, okBody...)); err != nil || len(ok.Snapshots) != 1 || ok.Snapshots[0].Provider != "groq" {
+		t.Fatalf("the minimal file does not decode: %v, %+v", err, ok)
+	}
+	flip := bytes.Clone(good)
+	flip[len(good)/2] ^= 0x01
+	cases := []struct {
+		name    string
+		data    []byte
+		wantErr string
+	}{
+		{"truncated", good[:len(good)-5], "checksum"},
+		{"a flipped bit", flip, "checksum"},
+		{"not a snapshots file", []byte(`{"version":1,"snapshots":[]}`), "not a valid tier snapshots file"},
+		{"the ledger", withCRC(ledgerMagic + "\x02\x00"), "not a valid tier snapshots file"},
+		{"a newer format", minimal(3, 1, 0, okBody...), "format 3"},
+		{"format 1 is JSON, never binary", minimal(1, 1, 0, okBody...), "format 1"},
+		{"unknown flags", minimal(2, 1, 0, 0, 1, 1, 0, 0, 0x80, 0), "unknown flags"},
+		{"a string index out of range", minimal(2, 1, 0, 2, 1, 1, 0, 0, 0, 0), "string index"},
+		{"nanoseconds out of range", minimal(2, 1, 0, append([]byte{0, 1, 1, 0}, append(binary.AppendUvarint(nil, 1e9), 0, 0)...)...), "bad time"},
+		{"the same snapshot twice", minimal(2, 2, 0, append(okBody, okBody...)...), "out of order"},
+		{"more windows than counted", minimal(2, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0), "windows"},
+		{"fewer windows than counted", minimal(2, 1, 1, append(okBody, 0, 0, 0, 0)...), "windows"},
+		{"trailing bytes", minimal(2, 1, 0, append(okBody, 0)...), "trailing"},
+		{"a retry_after_s that is not a number", minimal(2, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0), "not a finite number"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var st snapshotsState
+			err := st.unmarshalState(c.data)
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("unmarshalState: %v, want an error with %q", err, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestSaveSnapshotRefusesNonFiniteNumbers(t *testing.T) {
+	for _, v := range []float64{math.NaN(), math.Inf(1)} {
+		s := Open(t.TempDir())
+		err := s.SaveSnapshot(with(snap(t0), func(s *quota.Snapshot) { s.Credit = credit(v, "USD") }))
+		if err == nil || !strings.Contains(err.Error(), "not a finite number") {
+			t.Errorf("SaveSnapshot with a credit of %v: %v, want an error", v, err)
+		}
+	}
+}
+
+func TestSnapshotsFormat1IsRead(t *testing.T) {
+	// What tier wrote before snapshots.bin: snapshots.json, here edited by
+	// hand (out of order, one entry twice).
+	reqMin := func(remaining int64, at time.Time) quota.Window {
+		return win(quota.Requests, quota.PeriodMinute, 30, remaining, at.Add(time.Minute), quota.SourceHeader)
+	}
+	cerebras := with(snap(t0, reqMin(10, t0)), func(s *quota.Snapshot) { s.Provider = "cerebras" })
+	older := with(snap(t0, reqMin(29, t0)), func(s *quota.Snapshot) { s.Credit = credit(3, "USD") })
+	newer := snap(t0.Add(time.Second), reqMin(28, t0))
+	old, err := json.Marshal(snapshotsJSON{Version: 1, Snapshots: []quota.Snapshot{newer, cerebras, older}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Open(t.TempDir())
+	jsonPath := writeLegacy[snapshotsState](t, s, snapshotsFile, old)
+	binPath := filePath[snapshotsState](s, snapshotsFile)
+
+	want := []quota.Snapshot{normalizeSnapshot(cerebras), normalizeSnapshot(mergeSnapshots(older, newer))}
+	got, err := s.Snapshots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asJSON(t, got) != asJSON(t, want) {
+		t.Errorf("read from snapshots.json:\n%s\nwant\n%s", asJSON(t, got), asJSON(t, want))
+	}
+
+	// The next write moves them over.
+	mistral := with(snap(t0, reqMin(1, t0)), func(s *quota.Snapshot) { s.Provider = "mistral" })
+	if err := s.SaveSnapshot(mistral); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(jsonPath); !os.IsNotExist(err) {
+		t.Errorf("snapshots.json is still there after a write: %v", err)
+	}
+	if _, err := os.Stat(binPath); err != nil {
+		t.Errorf("snapshots.bin was not written: %v", err)
+	}
+	want = append(want, normalizeSnapshot(mistral))
+	if got, err := s.Snapshots(); err != nil || asJSON(t, got) != asJSON(t, want) {
+		t.Errorf("after the write (%v):\n%s\nwant\n%s", err, asJSON(t, got), asJSON(t, want))
+	}
+
+	// A snapshots.json left beside snapshots.bin (a write that stopped
+	// between the two steps) is stale: snapshots.bin is read.
+	writeLegacy[snapshotsState](t, s, snapshotsFile, []byte(`{"version":1,"snapshots":[]}`))
+	if got, err := s.Snapshots(); err != nil || len(got) != 3 {
+		t.Errorf("with both files, read %d snapshots (%v), want the 3 of snapshots.bin", len(got), err)
+	}
+	if err := s.Remove(snapshotsFile); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Snapshots(); err != nil || len(got) != 0 {
+		t.Errorf("after Remove, read %d snapshots (%v), want none", len(got), err)
+	}
+}
+
+func FuzzSnapshotsDecode(f *testing.F) {
+	var st snapshotsState
+	st.Snapshots = []quota.Snapshot{
+		normalizeSnapshot(with(snap(t0, win(quota.Requests, quota.PeriodMinute, 30, 29, t0.Add(time.Minute), quota.SourceHeader)),
+			func(s *quota.Snapshot) { s.Credit = credit(1, "USD"); s.RetryAfterS = f64(1) })),
+	}
+	good, _ := st.marshalState()
+	f.Add(good[:len(good)-4]) // the fuzzer adds the checksum, as FuzzLedgerDecode
+	f.Add(good[:len(good)/2])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var st snapshotsState
+		if st.unmarshalState(withCRC(string(body))) != nil {
+			return
+		}
+		again, err := st.marshalState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back snapshotsState
+		if err := back.unmarshalState(again); err != nil || !reflect.DeepEqual(back, st) {
+			t.Errorf("a decoded file does not survive a write and a read: %v", err)
+		}
+	})
+}
+
+func TestSnapshotsMoveOverIsNeverSeenEmpty(t *testing.T) {
+	old, _ := json.Marshal(snapshotsJSON{Version: 1, Snapshots: []quota.Snapshot{snap(t0)}})
+	for range 20 {
+		s := Open(t.TempDir())
+		writeLegacy[snapshotsState](t, s, snapshotsFile, old)
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		var seenEmpty atomic.Bool
+		for range 2 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					if all, err := s.Snapshots(); err != nil || len(all) == 0 {
+						seenEmpty.Store(true)
+					}
+				}
+			})
+		}
+		err := s.SaveSnapshot(with(snap(t0), func(s *quota.Snapshot) { s.Provider = "cerebras" }))
+		close(done)
+		wg.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seenEmpty.Load() {
+			t.Fatal("a reader found no snapshots while the writer moved them to snapshots.bin")
+		}
 	}
 }

@@ -1,11 +1,12 @@
 // Package store owns tier's local state: quota snapshots, the usage ledger,
 // key metadata (never secrets), the models cache and the demo provider's
 // counters. Each concern is one file in the state directory (JSON, except
-// the usage ledger, which is a compact binary file because it must decode in
-// about a millisecond), changed only under an exclusive lock (a separate
-// "<name>.lock" file) and replaced atomically (write a temp file, fsync,
-// rename), so that many tier processes running at once (parallel CI jobs)
-// never lose an update or see a torn file. Readers take no lock.
+// the quota snapshots and the usage ledger, which are compact binary files
+// because `tier quota` must read them in a fraction of a millisecond),
+// changed only under an exclusive lock (a separate "<name>.lock" file) and
+// replaced atomically (write a temp file, fsync, rename), so that many tier
+// processes running at once (parallel CI jobs) never lose an update or see
+// a torn file. Readers take no lock.
 //
 // All times are stored in UTC. Files are 0600 in a 0700 directory.
 package store
@@ -77,13 +78,32 @@ func (s *Store) path(name string) string { return filepath.Join(s.Dir, name+".js
 func (s *Store) lockPath(name string) string { return filepath.Join(s.Dir, name+".lock") }
 
 // stateCodec lets a state type choose its own file format instead of JSON.
-// The usage ledger does: at full size (48 h of minute buckets for many
-// providers) encoding/json took ~40 ms to decode it, far over the time
-// `tier quota` may take.
+// The usage ledger and the snapshots do: at full size encoding/json took
+// ~40 ms and ~3 ms to decode them, far over the time `tier quota` may take.
 type stateCodec interface {
 	fileExt() string // e.g. ".bin"
 	unmarshalState([]byte) error
 	marshalState() ([]byte, error)
+}
+
+// legacyCodec is a stateCodec whose state an older tier kept in another
+// file, "<name><legacyExt>", in another format. Read falls back to that file
+// while the new one does not exist; Update writes the new one and then
+// removes the old, so the state moves over on its first change.
+type legacyCodec interface {
+	stateCodec
+	legacyExt() string // e.g. ".json"
+	unmarshalLegacy([]byte) error
+}
+
+// legacyPath is the file an older tier kept state name in, or "" when the
+// format of T has not changed.
+func legacyPath[T any](s *Store, name string) string {
+	var v T
+	if c, ok := any(&v).(legacyCodec); ok {
+		return filepath.Join(s.Dir, name+c.legacyExt())
+	}
+	return ""
 }
 
 // filePath is the file of state name holding a T.
@@ -123,6 +143,17 @@ func Read[T any](s *Store, name string) (T, error) {
 	}
 	path := filePath[T](s, name)
 	b, err := readFile(path)
+	legacy := false
+	if old := legacyPath[T](s, name); old != "" && errors.Is(err, fs.ErrNotExist) {
+		var oldErr error
+		if b, oldErr = readFile(old); !errors.Is(oldErr, fs.ErrNotExist) {
+			path, err, legacy = old, oldErr, true
+		} else {
+			// Neither file, unless an Update has just moved the state
+			// over: it writes the new file before removing the old one.
+			b, err = readFile(path)
+		}
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return v, nil
 	}
@@ -132,19 +163,39 @@ func Read[T any](s *Store, name string) (T, error) {
 	if len(b) == 0 {
 		return v, nil
 	}
-	if c, ok := any(&v).(stateCodec); ok {
+	if c, ok := any(&v).(legacyCodec); ok && legacy {
+		err = c.unmarshalLegacy(b)
+	} else if c, ok := any(&v).(stateCodec); ok {
 		err = c.unmarshalState(b)
 	} else {
 		err = json.Unmarshal(b, &v)
 	}
-	var fe formatError
-	if errors.As(err, &fe) {
-		return v, newerFormatError(path, fe.version)
-	}
 	if err != nil {
-		return v, corrupt(path, err)
+		return v, decodeError(path, err)
 	}
 	return v, nil
+}
+
+// readState reads the state file at path; a missing file gives no bytes
+// and no error.
+func readState(path string) ([]byte, error) {
+	b, err := readFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read state file %s: %v: check its permissions", path, oneLine(err))
+	}
+	return b, nil
+}
+
+// decodeError is the error for the file at path that failed to decode.
+func decodeError(path string, err error) error {
+	var fe formatError
+	if errors.As(err, &fe) {
+		return newerFormatError(path, fe.version)
+	}
+	return corrupt(path, err)
 }
 
 func corrupt(path string, err error) error {
@@ -192,6 +243,11 @@ func Update[T any](s *Store, name string, fn func(*T) error) error {
 	path := filePath[T](s, name)
 	if err := writeAtomic(path, b); err != nil {
 		return fmt.Errorf("cannot write state file %s: %v: check free space and permissions", path, oneLine(err))
+	}
+	if old := legacyPath[T](s, name); old != "" {
+		// The new file is in place and is read first: an old file that
+		// cannot be removed now is only stale, and goes on the next write.
+		os.Remove(old)
 	}
 	return nil
 }

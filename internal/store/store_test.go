@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
 )
 
 // writeRaw puts data at the path state name would have for a T.
@@ -24,11 +26,25 @@ func writeRaw[T any](t *testing.T, s *Store, name string, data []byte) string {
 	return path
 }
 
+// writeLegacy puts data where an older tier kept state name for a T.
+func writeLegacy[T any](t *testing.T, s *Store, name string, data []byte) string {
+	t.Helper()
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := legacyPath[T](s, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestUnreadableStateFile(t *testing.T) {
 	u := use("groq", "default", "m", t0, 1)
 	var st ledgerState
 	st.add(u)
 	goodLedger, _ := st.marshalState()
+	goodSnapshots, _ := (&snapshotsState{Snapshots: []quota.Snapshot{normalizeSnapshot(snap(t0))}}).marshalState()
 	cases := []struct {
 		name  string
 		write func(t *testing.T, s *Store) string // puts a damaged file, returns its path
@@ -36,20 +52,36 @@ func TestUnreadableStateFile(t *testing.T) {
 		save  func(s *Store) error
 	}{
 		{
-			name: "snapshots that are not JSON",
+			name: "truncated snapshots",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[snapshotsState](t, s, snapshotsFile, []byte("{\"snapshots\": ["))
+				return writeRaw[snapshotsState](t, s, snapshotsFile, goodSnapshots[:len(goodSnapshots)-3])
 			},
 			read: func(s *Store) error { _, err := s.Snapshots(); return err },
 			save: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
 		},
 		{
-			name: "snapshots of the wrong shape",
+			name: "snapshots that are something else",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[snapshotsState](t, s, snapshotsFile, []byte(`{"snapshots": {"groq": 1}}`))
+				return writeRaw[snapshotsState](t, s, snapshotsFile, []byte(`{"snapshots": []}`))
 			},
 			read: func(s *Store) error { _, _, err := s.Snapshot("groq", "default", "m"); return err },
 			save: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
+		},
+		{
+			name: "old JSON snapshots that are not JSON",
+			write: func(t *testing.T, s *Store) string {
+				return writeLegacy[snapshotsState](t, s, snapshotsFile, []byte("{\"snapshots\": ["))
+			},
+			read: func(s *Store) error { _, err := s.Snapshots(); return err },
+			save: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
+		},
+		{
+			name: "old JSON snapshots of the wrong shape",
+			write: func(t *testing.T, s *Store) string {
+				return writeLegacy[snapshotsState](t, s, snapshotsFile, []byte(`{"snapshots": {"groq": 1}}`))
+			},
+			read: func(s *Store) error { _, _, err := s.Snapshot("groq", "default", "m"); return err },
+			save: func(s *Store) error { return s.SaveSnapshotAndUsage(snap(t0), u) },
 		},
 		{
 			name: "a truncated ledger",
@@ -105,14 +137,21 @@ func TestNewerFormat(t *testing.T) {
 		{
 			name: "snapshots",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[snapshotsState](t, s, snapshotsFile, []byte(`{"version":2}`))
+				return writeRaw[snapshotsState](t, s, snapshotsFile, withCRC(snapshotsMagic+"\x03"))
 			},
 			read: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
 		},
 		{
+			name: "old JSON snapshots",
+			write: func(t *testing.T, s *Store) string {
+				return writeLegacy[snapshotsState](t, s, snapshotsFile, []byte(`{"version":2}`))
+			},
+			read: func(s *Store) error { _, err := s.Snapshots(); return err },
+		},
+		{
 			name: "ledger",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[ledgerState](t, s, ledgerFile, binaryAppendCRC([]byte(ledgerMagic+"\x07")))
+				return writeRaw[ledgerState](t, s, ledgerFile, withCRC(ledgerMagic+"\x07"))
 			},
 			read: func(s *Store) error { _, _, err := s.UsageSince("groq", "", "", t0, t0); return err },
 		},
