@@ -34,6 +34,12 @@ type Env struct {
 
 // Main runs tier with args and returns the process exit code.
 func Main(args []string) int {
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
+		// The answer needs nothing else: skip building the command tree
+		// and the signal handler (start-up time is a target, issue 3).
+		fmt.Fprintf(os.Stdout, "tier %s\n", versionString())
+		return ExitOK
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
