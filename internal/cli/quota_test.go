@@ -415,7 +415,7 @@ func TestQuotaAfterChatCalls(t *testing.T) {
 		{"groq", "llama-3.1-8b-instant", map[string]string{"RPM": "-", "RPD": "14398/14400 ↻…", "TPM": "5994/6000 ↻…", "TPD": "-", "CREDIT": "-"}},
 		// Cerebras reports RPM, RPD, TPM; the catalog's RPH, TPH, TPD are estimated.
 		{"cerebras", "gpt-oss-120b", map[string]string{"RPM": "28/30 ↻…", "RPH": "~898/900", "RPD": "14398/14400 ↻…",
-			"TPM": "5994/6000 ↻…", "TPH": "~999988/1000000", "TPD": "~999988/1000000"}},
+			"TPM": "5994/6000 ↻…", "TPH": "~999K/1M", "TPD": "~999K/1M"}},
 		// SambaNova: RPM, RPD reported; the catalog's free TPD and its $5 grant valid 90 days, estimated.
 		{"sambanova", "Meta-Llama-3.3-70B-Instruct", map[string]string{"RPM": "28/30 ↻…", "RPD": "14398/14400 ↻…",
 			"TPD": "~199988/200000", "CREDIT": "~$5.00 of $5 (est.)", "EXPIRES": "~in 90d (" + qDate(w.now().AddDate(0, 0, 90)) + ")"}},
@@ -527,7 +527,7 @@ func TestQuotaProjectionAfterReset(t *testing.T) {
 			"cerebras": {"requests/minute 30/30 projected", "requests/hour 900/900 estimate", "requests/day 14400/14400 projected", "tokens/minute 6000/6000 projected", "tokens/hour 1000000/1000000 estimate", "tokens/day 999988/1000000 estimate"},
 		}, map[string]map[string]string{
 			"groq":     {"RPD": "14400/14400 (refilled)", "TPM": "6000/6000 (refilled)"},
-			"cerebras": {"RPD": "14400/14400 (refilled)", "RPH": "~900/900", "TPD": "~999988/1000000"},
+			"cerebras": {"RPD": "14400/14400 (refilled)", "RPH": "~900/900", "TPD": "~999K/1M"},
 		}, true},
 	}
 	start := w.now()
@@ -1038,7 +1038,7 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 	// A provider named but never used: the catalog's limits as of now.
 	r = w.must(ExitOK, "quota", "cerebras")
 	row := qRowOf(t, qTable(t, r.stdout), "cerebras", "gpt-oss-120b")
-	qCells(t, row, map[string]string{"SEEN": "never", "RPM": "~30/30", "TPD": "~1000000/1000000"})
+	qCells(t, row, map[string]string{"SEEN": "never", "RPM": "~30/30", "TPD": "~1M/1M"})
 	s := qSnapOf(t, w.snaps(w.must(ExitOK, "quota", "cerebras", "--json")), "cerebras", "gpt-oss-120b")
 	if !s.ObservedAt.Equal(w.now()) || len(s.Windows) != 6 {
 		t.Errorf("never used: %+v, want observed_at now (%v) and the catalog's six windows", s, w.now())

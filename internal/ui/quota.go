@@ -93,13 +93,19 @@ func windowFigure(w quota.Window, now time.Time) string {
 		tilde = "~"
 	}
 	var fig string
+	var scale int64
+	if w.Limit != nil {
+		scale = *w.Limit
+	} else if w.Remaining != nil {
+		scale = *w.Remaining
+	}
 	switch {
 	case w.Remaining != nil && w.Limit != nil:
-		fig = fmt.Sprintf("%s%d/%d", tilde, *w.Remaining, *w.Limit)
+		fig = fmt.Sprintf("%s%s/%s", tilde, count(*w.Remaining, scale), count(*w.Limit, scale))
 	case w.Remaining != nil:
-		fig = fmt.Sprintf("%s%d left", tilde, *w.Remaining)
+		fig = fmt.Sprintf("%s%s left", tilde, count(*w.Remaining, scale))
 	case w.Limit != nil:
-		fig = fmt.Sprintf("limit %s%d", tilde, *w.Limit)
+		fig = fmt.Sprintf("limit %s%s", tilde, count(*w.Limit, scale))
 	default:
 		return ""
 	}
@@ -284,6 +290,26 @@ func money(v float64, whole bool) string {
 }
 
 // compact shows large counts with K/M/B and one decimal: 1.2M, 950, 12.5K.
+// count renders a window figure of a window whose limit is scale: exact
+// when scale is below a million, otherwise shortened with the digits
+// dropped rather than rounded, so that what is shown is never more than
+// what is left: 962K (962,792), 1M, 1.5M, 14.4M. --json has the exact
+// figures.
+func count(n, scale int64) string {
+	if scale < 1_000_000 || n < 100_000 {
+		return strconv.FormatInt(n, 10)
+	}
+	unit, suffix := int64(1_000), "K"
+	if n >= 1_000_000 {
+		unit, suffix = 1_000_000, "M"
+	}
+	whole, frac := n/unit, n%unit*10/unit // one decimal, truncated
+	if whole >= 100 || frac == 0 {
+		return strconv.FormatInt(whole, 10) + suffix
+	}
+	return strconv.FormatInt(whole, 10) + "." + strconv.FormatInt(frac, 10) + suffix
+}
+
 func compact(v float64) string {
 	suffixes := []string{"", "K", "M", "B", "T"}
 	i := 0

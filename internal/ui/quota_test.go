@@ -95,7 +95,7 @@ func TestQuotaLine(t *testing.T) {
 				{Metric: "tokens", Period: "day", Remaining: i64(900), Source: "estimate"},
 				{Metric: "tokens", Period: "month", Limit: i64(1000000), Source: "estimate"},
 			}},
-			want: "p · RPD ~38/50 ↻2d04h · TPD ~900 left · tok/month limit ~1000000",
+			want: "p · RPD ~38/50 ↻2d04h · TPD ~900 left · tok/month limit ~1M",
 		},
 		{
 			name: "projected",
@@ -302,6 +302,22 @@ func TestFormatCountdown(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormatCountdown(tt.d); got != tt.want {
 			t.Errorf("FormatCountdown(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestCountNeverOverstates(t *testing.T) {
+	for _, tc := range []struct {
+		n, scale int64
+		want     string
+	}{
+		{59, 60, "59"}, {199988, 200000, "199988"}, {99994, 100000, "99994"},
+		{999988, 1000000, "999K"}, {1000000, 1000000, "1M"}, {1099999, 2000000, "1M"},
+		{1500000, 2000000, "1.5M"}, {14400000, 14400000, "14.4M"}, {250000000, 250000000, "250M"},
+		{99999, 1000000, "99999"}, {100000, 1000000, "100K"},
+	} {
+		if got := count(tc.n, tc.scale); got != tc.want {
+			t.Errorf("count(%d, %d) = %q, want %q", tc.n, tc.scale, got, tc.want)
 		}
 	}
 }
