@@ -192,6 +192,15 @@ func (a *app) envOverride(p *catalog.Profile, name string) string {
 	return ""
 }
 
+// keyName is the key name --name gives: an empty name is the default key,
+// as it is to the keys package, so messages and checks agree with it.
+func keyName(name string) string {
+	if name == "" {
+		return keys.DefaultName
+	}
+	return name
+}
+
 // keyLabel names a key in messages: `the key for groq` or `the key "work"
 // for groq`.
 func keyLabel(provider, name string) string {
@@ -285,6 +294,7 @@ the config directory), for machines without a usable keyring; 'tier keys list' m
 }
 
 func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider string) error {
+	o.name = keyName(o.name)
 	a := newApp(env)
 	p, err := a.keysProfile(provider)
 	if err != nil {
@@ -502,6 +512,7 @@ previous one). Revoke the old key at the provider once the new one works.`,
 }
 
 func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider string) error {
+	o.name = keyName(o.name)
 	if o.rollback && o.noVerify {
 		return Exitf(ExitUsage, "--rollback reads no new key, so --no-verify has no meaning with it")
 	}
@@ -589,6 +600,7 @@ environment variable or key_cmd that supplies a key is not touched (tier says so
 }
 
 func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
+	o.name = keyName(o.name)
 	a := newApp(env)
 	c, err := a.catalog()
 	if err != nil {
@@ -663,6 +675,7 @@ the key could not be checked; 2 any other answer (e.g. 404: check the profile's 
 }
 
 func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
+	name = keyName(name)
 	a := newApp(env)
 	p, err := a.keysProfile(provider)
 	if err != nil {
@@ -778,8 +791,10 @@ func runKeysList(env *Env, o *keysListOptions) error {
 			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
 			Default: r.Default, HasPrevious: r.HasPrevious, Grant: r.Grant, Note: r.Note,
 		}
-		if r.Age > 0 {
-			d := int(r.Age / (24 * time.Hour))
+		// Age 0 is unknown only when nothing says when the key was stored:
+		// a key stored this very second is 0 days old.
+		if r.Age > 0 || !r.Created.IsZero() || !r.LastRotated.IsZero() {
+			d := max(int(r.Age/(24*time.Hour)), 0)
 			j.AgeDays = &d
 		}
 		out = append(out, j)

@@ -558,6 +558,38 @@ func TestRotationReminder(t *testing.T) {
 	}
 }
 
+// A key listed in the second it was stored is 0 days old, not of unknown age.
+func TestKeysListAgeOfANewKey(t *testing.T) {
+	w := newKWorld(t, false)
+	f := newKeyFake(t, goodKey)
+	w.providers(f.url())
+	w.now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // the same instant for set and list
+	if _, stderr, code := w.run(goodKey, "keys", "set", "{p}"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if out, _, _ := w.run("", "keys", "list"); !hasLine(out, "keyring", "…0001", " 0d ") {
+		t.Errorf("list does not say the new key is 0d old:\n%s", out)
+	}
+	if out, _, _ := w.run("", "keys", "list", "--json"); !strings.Contains(out, `"age_days":0`) {
+		t.Errorf("list --json has no age_days 0: %s", out)
+	}
+}
+
+// An empty --name is the default key, and messages say so.
+func TestKeysEmptyNameIsTheDefault(t *testing.T) {
+	w := newKWorld(t, false)
+	f := newKeyFake(t, goodKey)
+	w.providers(f.url())
+	out, stderr, code := w.run(goodKey, "keys", "set", "{p}", "--name", "")
+	if code != 0 || !strings.Contains(out, "Stored the key for "+w.p+" (…0001)") {
+		t.Fatalf("set --name '': exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	w.env[w.envVar] = goodKey
+	if _, stderr, _ := w.run("", "keys", "rm", "{p}", "--name", ""); !strings.Contains(stderr, w.envVar+" still supplies a key") {
+		t.Errorf("rm --name '' does not say the environment still supplies the default key: %q", stderr)
+	}
+}
+
 // doctor with a working keyring, with none reachable (no session bus),
 // with the keyring turned off; and what set and chat say without a bus.
 func TestKeysDoctor(t *testing.T) {

@@ -51,6 +51,12 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		return nil, err
 	}
 	now := m.now()
+	// A keyring that cannot be used (TIER_NO_KEYRING, no session bus) is
+	// skipped by Resolve, so its keys are not the ones in use.
+	var keyringDown error
+	if a, ok := m.Backend.(interface{ Available() error }); ok {
+		keyringDown = a.Available()
+	}
 	provs := map[string]bool{}
 	for p := range all {
 		provs[p] = true
@@ -87,6 +93,7 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		if envVar != "" {
 			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: EnvSource(envVar), Fingerprint: Fingerprint(envVal), Default: true})
 		}
+		haveDefault := false
 		for _, name := range sortedNames(names) {
 			r := Row{Provider: prov, Name: name, Source: SourceFile}
 			if k := all[prov][name]; k != nil {
@@ -102,16 +109,18 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 				r.Fingerprint = Fingerprint(s)
 				_, r.HasPrevious = file.Keys[prov][name+previousSuffix]
 			}
-			if name == DefaultName {
-				if envVar != "" {
-					r.Note = "overridden by " + envVar
-				} else {
-					r.Default = true
-				}
+			switch {
+			case r.Source == SourceKeyring && keyringDown != nil:
+				r.Note = "not used: " + keyringDown.Error()
+			case name != DefaultName:
+			case envVar != "":
+				r.Note = "overridden by " + envVar
+			default:
+				r.Default, haveDefault = true, true
 			}
 			rows = append(rows, r)
 		}
-		if envVar == "" && !names[DefaultName] && prof != nil && !prof.NoKey && strings.TrimSpace(prof.KeyCmd) != "" {
+		if envVar == "" && !haveDefault && prof != nil && !prof.NoKey && strings.TrimSpace(prof.KeyCmd) != "" {
 			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: SourceCmd, Default: true})
 		}
 	}

@@ -1,6 +1,8 @@
 package keys
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,49 @@ func TestList(t *testing.T) {
 	}
 	if c := rows[0]; !c.RotateDue.IsZero() || c.Age != 0 {
 		t.Errorf("cerebras was set just now and never needs rotating: %+v", c)
+	}
+}
+
+// unavailableBackend is a keyring that may not be tried, as with
+// TIER_NO_KEYRING=1 or no session bus.
+type unavailableBackend struct{ *faultBackend }
+
+func (unavailableBackend) Available() error { return &UnavailableError{Reason: "no D-Bus session bus"} }
+
+// With the keyring unusable, its keys are listed but not as the ones in
+// use: Resolve skips them, so key_cmd (when there is one) wins.
+func TestListWithTheKeyringUnavailable(t *testing.T) {
+	te := newTestEnv(t)
+	te.set(t, "", goodKey, SetOptions{})
+	te.set(t, "work", goodKey2, SetOptions{})
+	te.m.Backend = unavailableBackend{te.b}
+	withCmd := *te.profile
+	withCmd.KeyCmd = "pass show groq"
+	for _, tc := range []struct {
+		name    string
+		profile *catalog.Profile
+		want    []string // source/name/default/note
+	}{
+		{"no key_cmd: no key is in use", te.profile, []string{
+			"keyring/default/false/not used: keyring unavailable: no D-Bus session bus",
+			"keyring/work/false/not used: keyring unavailable: no D-Bus session bus"}},
+		{"key_cmd wins", &withCmd, []string{
+			"keyring/default/false/not used: keyring unavailable: no D-Bus session bus",
+			"keyring/work/false/not used: keyring unavailable: no D-Bus session bus",
+			"cmd/default/true/"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := te.m.List(map[string]*catalog.Profile{"groq": tc.profile}, envOf(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, fmt.Sprintf("%s/%s/%v/%s", r.Source, r.Name, r.Default, r.Note))
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }

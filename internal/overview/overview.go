@@ -242,6 +242,7 @@ func (src Source) credit(p *catalog.Profile, s quota.Snapshot) (c *quota.Credit,
 				c.Source = quota.SourceEstimate
 			}
 		}
+		expiredLeavesNothing(c, src.Now)
 		return c, false
 	}
 	if c != nil {
@@ -265,7 +266,17 @@ func (src Source) credit(p *catalog.Profile, s quota.Snapshot) (c *quota.Credit,
 		}
 		c.Remaining = src.spentEstimate(p, s, g.Amount, g.Unit, start)
 	}
+	expiredLeavesNothing(c, src.Now)
 	return c, expiryEstimated
+}
+
+// expiredLeavesNothing sets an estimated remaining credit to 0 once the
+// grant has expired: what tier did not spend of it is gone, not left.
+func expiredLeavesNothing(c *quota.Credit, now time.Time) {
+	if c.Source == quota.SourceEstimate && c.Remaining != nil && c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
+		zero := 0.0
+		c.Remaining = &zero
+	}
 }
 
 // publishedGrant is the catalog grant that expires or renews, for the

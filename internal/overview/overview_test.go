@@ -167,6 +167,40 @@ func TestRecordedGrantIsAFactAndBalanceWins(t *testing.T) {
 	}
 }
 
+func TestExpiredGrantHasNothingLeft(t *testing.T) {
+	src, st := setup(t)
+	st.RecordUsage(store.Usage{Provider: "nohdr", Key: "default", Model: "m1", At: now.Add(-40 * 24 * time.Hour), Requests: 1, PromptTokens: 1_000_000})
+	tests := []struct {
+		name    string
+		expires time.Time
+		want    float64
+	}{
+		{"still valid: grant less spend", now.Add(time.Hour), 25 - 1.0},
+		{"expired: nothing left", now.Add(-time.Hour), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			granted, exp := now.Add(-50*24*time.Hour), tc.expires
+			src.Keys = func(p, k string) (KeyInfo, bool) {
+				return KeyInfo{Grant: &Grant{Amount: 25, Unit: "USD", GrantedAt: granted, ExpiresAt: &exp}}, true
+			}
+			c := src.Complete(quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now}).Credit
+			if c == nil || c.Source != quota.SourceEstimate || c.Remaining == nil || *c.Remaining != tc.want {
+				t.Errorf("credit %+v, want an estimate of %v left", c, tc.want)
+			}
+		})
+	}
+	// The catalog's 90-day grant, counted from a first use 100 days ago.
+	src.Keys = nil
+	if err := MarkSeen(st, "nohdr", "default", now.Add(-100*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	src.FirstSeen = FirstSeen(st)
+	if c := src.Complete(quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now}).Credit; c == nil || c.Remaining == nil || *c.Remaining != 0 {
+		t.Errorf("published grant expired 10 days ago: %+v, want 0 left", c)
+	}
+}
+
 func TestRenewingGrantShowsTheNextRefill(t *testing.T) {
 	src, _ := setup(t)
 	src.FirstSeen = func(p, k string) (time.Time, bool) { return now.AddDate(0, 0, -45), true }

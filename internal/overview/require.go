@@ -45,7 +45,7 @@ func ParseRequirements(spec string) ([]Requirement, error) {
 			return nil, fmt.Errorf("--require %q: write NAME=AMOUNT, e.g. rpd=20,credit=0.50", term)
 		}
 		min, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(val), "$")), 64)
-		if err != nil || min < 0 {
+		if err != nil || math.IsNaN(min) || math.IsInf(min, 0) || min < 0 {
 			return nil, fmt.Errorf("--require %s: %q is not a non-negative number", name, val)
 		}
 		r := Requirement{Name: name, Min: min}

@@ -23,6 +23,8 @@ func TestParseRequirements(t *testing.T) {
 		{"rpd", "", "NAME=AMOUNT"},
 		{"rpd=-1", "", "non-negative"},
 		{"rpd=lots", "", "non-negative"},
+		{"credit=NaN", "", "non-negative"}, // would compare false against everything
+		{"rpd=inf", "", "non-negative"},
 		{",", "", "empty"},
 	}
 	for _, tc := range tests {
