@@ -332,6 +332,10 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 		fmt.Fprintf(env.Stderr, "tier: %s\n", keys.InsecureWarning(res.Path))
 	}
 	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keyLabel(p.Name, o.name), res.Fingerprint, where)
+	if res.PreviousFingerprint != "" {
+		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, which is not kept ('%s' keeps the old key for --rollback)\n",
+			res.PreviousFingerprint, keysCmdLine("rotate", p.Name, o.name))
+	}
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s; the key is pinned to %s.\n", v.Message, v.Host)
 	}

@@ -575,6 +575,23 @@ func TestKeysListAgeOfANewKey(t *testing.T) {
 	}
 }
 
+// Setting a key over another says the old one is not kept, and how to keep it.
+func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
+	w := newKWorld(t, false)
+	f := newKeyFake(t, goodKey, goodKey2)
+	w.providers(f.url())
+	if _, stderr, code := w.run(goodKey, "keys", "set", "{p}"); code != 0 || strings.Contains(stderr, "replaced") {
+		t.Fatalf("first set: exit %d, stderr %q", code, stderr)
+	}
+	_, stderr, code := w.run(goodKey2, "keys", "set", "{p}")
+	if code != 0 || !strings.Contains(stderr, "replaced the key …0001, which is not kept") || !strings.Contains(stderr, "tier keys rotate "+w.p) {
+		t.Errorf("second set: exit %d, stderr %q", code, stderr)
+	}
+	if _, stderr, _ := w.run(goodKey2, "keys", "set", "{p}"); strings.Contains(stderr, "replaced") {
+		t.Errorf("setting the same key again is not a replacement: %q", stderr)
+	}
+}
+
 // An empty --name is the default key, and messages say so.
 func TestKeysEmptyNameIsTheDefault(t *testing.T) {
 	w := newKWorld(t, false)

@@ -181,8 +181,13 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 		}
 		// NAME.previous survives a set in the same store (Rollback still
 		// works); the other store's copy was removed above.
-		if old := f.get(provider, name); old != nil && old.Backend == k.Backend {
-			k.Previous = old.Previous
+		if old := f.get(provider, name); old != nil {
+			if old.Fingerprint != k.Fingerprint {
+				res.PreviousFingerprint = old.Fingerprint
+			}
+			if old.Backend == k.Backend {
+				k.Previous = old.Previous
+			}
 		}
 		f.put(k)
 		return nil
