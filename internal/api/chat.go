@@ -95,6 +95,9 @@ func (e *OutputError) Unwrap() error { return e.Err }
 func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*Reply, error) {
 	start := time.Now()
 	reply := &Reply{Model: req.Model}
+	if err := c.checkKey(); err != nil {
+		return reply, err
+	}
 	var waited time.Duration
 	for attempt := 0; ; attempt++ {
 		reply.Attempts = attempt + 1
@@ -504,4 +507,19 @@ func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req Cha
 			reply.Usage = &u
 		}
 	}
+}
+
+// checkKey refuses a key that cannot travel in an HTTP header (a line break
+// or another control character, typically pasted along with it). Sending it
+// fails before any byte leaves, so it is a key problem, not a network one,
+// and retrying cannot help. The key itself is never quoted.
+func (c *Client) checkKey() error {
+	for _, r := range c.cfg.Key {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return &Error{Class: quota.ClassAuth, Message: fmt.Sprintf(
+				"the key for %s contains a line break or another control character: set it again without it (e.g. 'tier keys set %s')",
+				c.cfg.Provider, c.cfg.Provider)}
+		}
+	}
+	return nil
 }

@@ -132,6 +132,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if o.retries < 0 || o.maxWait < 0 {
 		return fail(Exitf(ExitUsage, "--retries and --max-wait must not be negative"), p.Name, model)
 	}
+	if o.maxTokens < 0 {
+		return fail(Exitf(ExitUsage, "--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
+	}
 	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
 		return fail(err, p.Name, model)
@@ -200,10 +203,20 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 				j.Error.HTTPStatus = ae.Status
 			}
 		}
-		writeJSONOut(env, j)
+		werr := writeJSONOut(env, j)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 			return &ExitError{Code: CodeOf(err), Err: err, Silent: true}
+		}
+		if werr != nil {
+			// Same exit as a reply cut short on stdout: 141 when the reader
+			// went away (tier chat --json ... | head), else 1.
+			e := chatError(&api.OutputError{Err: werr})
+			var ee *ExitError
+			if errors.As(e, &ee) && ee.Code == ExitBrokenPipe {
+				return e
+			}
+			return &ExitError{Code: CodeOf(e), Err: e, Silent: true} // writeJSONOut said why
 		}
 	}
 	return err
@@ -309,10 +322,14 @@ func kindOf(err error, code int) string {
 	return "internal"
 }
 
-func writeJSONOut(env *Env, v any) {
-	if err := ui.WriteJSON(env.Stdout, v); err != nil {
-		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v\n", err)
+// writeJSONOut writes v to stdout; a failure is reported on stderr (not
+// when the reader went away: that is not worth a message) and returned.
+func writeJSONOut(env *Env, v any) error {
+	err := ui.WriteJSON(env.Stdout, v)
+	if err != nil && !errors.Is(err, syscall.EPIPE) {
+		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v: check free space or where stdout goes\n", err)
 	}
+	return err
 }
 
 // replyWriter buffers the reply for stdout, remembers whether it ended in a

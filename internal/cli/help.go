@@ -103,6 +103,7 @@ func environmentGroups(c *catalog.Catalog) []helpGroup {
 			Title: "Input",
 			Entries: []helpEntry{
 				{"TIER_STDIN_TIMEOUT", "How long 'tier chat' waits for the first byte of a stdin that is not a terminal: default 2s when the prompt is also given as arguments (then it goes on without stdin), 30s when it is not (then it fails with exit code 2). A duration (500ms, 2s) or seconds; 0 waits forever. 'tier keys set' and 'tier keys rotate' wait as long for a piped key (default 30s)."},
+				{"TIER_STALL_TIMEOUT", "How long 'tier chat' waits while a reply sends nothing at all (not even a keep-alive) before it gives up with exit code 6: default 10m. A duration (90s, 10m) or seconds; 0 waits forever."},
 			},
 		},
 		{

@@ -112,11 +112,12 @@ func TestExitCodesTopicDocumentsEveryExitConstant(t *testing.T) {
 }
 
 // envReads finds the environment variables that tier's own code reads by
-// name: getenv("X"), Getenv("X"), LookupEnv("X") in the non-test files
-// under cmd/ and internal/.
+// name: getenv("X"), Getenv("X"), LookupEnv("X"), and any "TIER_X" string
+// literal (helpers such as envDuration(getenv, "TIER_STALL_TIMEOUT", d) take
+// the name as an argument) in the non-test files under cmd/ and internal/.
 func envReads(t *testing.T) map[string][]string {
 	t.Helper()
-	re := regexp.MustCompile(`(?:[Gg]etenv|LookupEnv)\("([A-Za-z_][A-Za-z0-9_]*)"\)`)
+	re := regexp.MustCompile(`(?:[Gg]etenv|LookupEnv)\("([A-Za-z_][A-Za-z0-9_]*)"\)|"(TIER_[A-Z0-9_]+)"`)
 	found := map[string][]string{}
 	for _, top := range []string{"../../cmd", "../../internal"} {
 		if err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
@@ -134,7 +135,8 @@ func envReads(t *testing.T) map[string][]string {
 				return err
 			}
 			for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-				found[m[1]] = append(found[m[1]], path)
+				name := m[1] + m[2]
+				found[name] = append(found[name], path)
 			}
 			return nil
 		}); err != nil {

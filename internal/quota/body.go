@@ -31,6 +31,13 @@ type bodyInfo struct {
 	// quotaOut: the body says a quota ran out for good (insufficient_quota,
 	// a key's spending limit), without saying it is a balance.
 	quotaOut bool
+	// creditShort: the balance is too small for this request but not
+	// necessarily empty (OpenRouter: "requires more credits, or fewer
+	// max_tokens ... can only afford 9011"), so no figure is known.
+	creditShort bool
+	// transient: a 402 that clears by itself (OpenRouter's
+	// openrouter_in_flight_budget, sent with Retry-After).
+	transient bool
 }
 
 // Text patterns, matched against the whole body so that they also work on
@@ -209,6 +216,8 @@ func (b *bodyInfo) openRouter(errObj map[string]any, at time.Time) {
 		b.creditOut = true
 	case "openrouter_key_limit":
 		b.quotaOut = true
+	case "openrouter_in_flight_budget":
+		b.transient = true
 	}
 	hdrs, _ := meta["headers"].(map[string]any)
 	if hdrs == nil {
@@ -247,6 +256,9 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 	}
 	if status == 402 && strings.Contains(low, "balance_units") {
 		b.creditOut = true
+	}
+	if strings.Contains(low, "fewer max_tokens") || strings.Contains(low, "can only afford") {
+		b.creditShort = true
 	}
 	if strings.Contains(low, "insufficient_quota") { // OpenAI's code and type
 		b.quotaOut = true

@@ -141,8 +141,23 @@ func TestParseErrorBodies(t *testing.T) {
 			exhausted: "requests/unknown",
 		},
 		{
-			name: "OpenRouter 402 limit_source openrouter_credits", status: 402, body: openRouterCredits,
+			name: "OpenRouter 402 limit_source openrouter_credits, balance empty", status: 402,
+			body:  `{"error":{"code":402,"message":"Insufficient credits. Add more using https://openrouter.ai/settings/credits","metadata":{"limit_source":"openrouter_credits"}}}`,
 			class: ClassQuotaExhausted, creditOut: true,
+		},
+		{
+			name: "OpenRouter 402 more credits or fewer max_tokens: exhausted for this request, but the balance is not 0", status: 402, body: openRouterCredits,
+			class: ClassQuotaExhausted,
+		},
+		{
+			name: "OpenRouter 402 can only afford N tokens: no credit figure", status: 402,
+			body:  `{"error":{"code":402,"message":"This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but can only afford 9011.","metadata":{"limit_source":"openrouter_credits"}}}`,
+			class: ClassQuotaExhausted,
+		},
+		{
+			name: "OpenRouter 402 openrouter_in_flight_budget: transient, retried after Retry-After", status: 402,
+			body:  `{"error":{"code":402,"message":"Too many requests in flight for your budget","metadata":{"limit_source":"openrouter_in_flight_budget"}}}`,
+			class: ClassRateLimited,
 		},
 		{
 			name: "OpenRouter 403 limit_source openrouter_key_limit: quota, not auth", status: 403, body: openRouterKeyCap,

@@ -30,7 +30,7 @@ func Parse(d *Dialect, r Response) Result {
 	if r.Status < 200 || r.Status > 299 {
 		b = parseBody(r.Status, r.Body, at)
 		snap.Windows = mergeWindows(snap.Windows, b.windows)
-		if b.creditOut {
+		if b.creditOut && !b.creditShort {
 			snap.Credit = &Credit{Remaining: ptr(0.0), Source: SourceError}
 		}
 	}
@@ -135,6 +135,8 @@ func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
 		return ClassOK
 	case status == 401:
 		return ClassAuth
+	case status == 402 && b.transient && !b.creditOut && !b.quotaOut:
+		return ClassRateLimited
 	case status == 402 || b.creditOut || b.quotaOut:
 		return ClassQuotaExhausted
 	case status == 403:
