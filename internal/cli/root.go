@@ -54,6 +54,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	err = cobraUsageError(err)
 	code := CodeOf(err)
 	if ctx.Err() != nil && code == ExitInternal {
 		code = ExitInterrupted
@@ -63,6 +64,60 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 	}
 	return code
+}
+
+// cobraUsageError turns cobra's own complaints (an unknown command, a wrong
+// number of arguments) into one-line usage errors with exit code 2.
+func cobraUsageError(err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "unknown command "); ok {
+		name, _, _ := strings.Cut(rest, " for ")
+		hint := ""
+		if _, sugg, found := strings.Cut(rest, "Did you mean this?"); found {
+			if f := strings.Fields(sugg); len(f) > 0 {
+				hint = fmt.Sprintf(" (did you mean %q?)", f[0])
+			}
+		}
+		return Exitf(ExitUsage, "unknown command %s%s: see 'tier --help'", name, hint)
+	}
+	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
+		if strings.HasPrefix(msg, p) {
+			return Exitf(ExitUsage, "%s: see the command's --help", oneLine(msg))
+		}
+	}
+	return err
+}
+
+// newHelpCmd is cobra's help command, except that an unknown topic is a
+// usage error (exit 2) rather than a usage screen with exit 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command or topic]",
+		Short: "Help about any command or topic",
+		Long:  "Help about any command or topic (tier help environment, tier help exit-codes).",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sub := range c.Root().Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return Exitf(ExitUsage, "unknown help topic %q: see 'tier --help'", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
 }
 
 func oneLine(s string) string {
@@ -93,6 +148,7 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
+	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {
 		root.AddCommand(add(env))
 	}
