@@ -201,12 +201,16 @@ func creditSegment(c *quota.Credit, now time.Time) string {
 func creditFigure(c *quota.Credit, now time.Time) string {
 	est := c.Source == quota.SourceEstimate
 	seg := ""
-	if c.Remaining != nil {
+	switch {
+	case c.Remaining != nil && *c.Remaining == 0 && c.Source == quota.SourceError:
+		// A 402 says the balance ran out, not how much of what it was.
+		seg += "used up"
+	case c.Remaining != nil:
 		seg += creditAmount(c)
 		if c.Granted != nil && *c.Granted != *c.Remaining {
 			seg += " of " + formatAmount(*c.Granted, c.Unit, true)
 		}
-	} else {
+	default:
 		// Only the grant is known (e.g. recorded by the user).
 		seg += "granted " + formatAmount(*c.Granted, c.Unit, true)
 	}
@@ -214,7 +218,9 @@ func creditFigure(c *quota.Credit, now time.Time) string {
 		seg += " (est.)"
 	}
 	if c.ExpiresAt != nil {
-		if left := c.ExpiresAt.Sub(now); left > 0 {
+		if left := c.ExpiresAt.Sub(now); left > 0 && est {
+			seg += ", expires ~in " + FormatCountdown(left)
+		} else if left > 0 {
 			seg += ", expires in " + FormatCountdown(left)
 		} else {
 			seg += ", expired " + FormatCountdown(-left) + " ago"

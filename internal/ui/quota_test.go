@@ -163,7 +163,7 @@ func TestQuotaLine(t *testing.T) {
 		{
 			name: "credit estimated",
 			snap: quota.Snapshot{Provider: "p", Credit: &quota.Credit{Remaining: f64(4.98), Granted: f64(5), Unit: "USD", ExpiresAt: in(62 * day), Source: "estimate"}},
-			want: "p · credit ~$4.98 of $5 (est.), expires in 62d",
+			want: "p · credit ~$4.98 of $5 (est.), expires ~in 62d",
 		},
 		{
 			name: "nothing reported",
