@@ -127,7 +127,7 @@ func TestChatRetries(t *testing.T) {
 			name: "401 wrong key: exit 3, not retried", dialect: fp.Groq,
 			env:      []string{"FAKE_KEY=" + wrongKey},
 			wantCode: 3, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake refused the key (Invalid API Key): check it with 'tier keys test fake'"},
+			stderr: []string{"tier: fake refused the key from FAKE_KEY (Invalid API Key): fix that variable, or unset it"},
 		},
 		{
 			name: "403 forbidden: exit 3", dialect: fp.Groq,

@@ -377,7 +377,14 @@ func (c *Client) message(qr *quota.Result) string {
 	msg := c.redact(strings.TrimSpace(qr.Message))
 	switch qr.Class {
 	case quota.ClassAuth:
-		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, orDefault(msg, "unauthorized"), p, p)
+		why := orDefault(msg, "unauthorized")
+		if v, ok := strings.CutPrefix(c.cfg.KeySource, "env:"); ok {
+			return fmt.Sprintf("%s refused the key from %s (%s): fix that variable, or unset it to use the key stored with 'tier keys set %s'", p, v, why, p)
+		}
+		if c.cfg.KeySource == "cmd" {
+			return fmt.Sprintf("%s refused the key printed by its key_cmd (%s): check what the command prints", p, why)
+		}
+		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, why, p, p)
 	case quota.ClassQuotaExhausted:
 		what := "quota or credit exhausted"
 		if w := qr.Exhausted; w != nil {

@@ -29,7 +29,10 @@ type Config struct {
 	KeyName  string
 	BaseURL  string // resolved, without trailing slash
 	Key      string // the secret; never logged or put in errors
-	Dialect  *quota.Dialect
+	// KeySource says where Key came from ("env:GROQ_API_KEY", "keyring",
+	// "file", "cmd"), so that a refusal points at the right place.
+	KeySource string
+	Dialect   *quota.Dialect
 	// Transport replaces the network transport (tests, the demo provider).
 	Transport http.RoundTripper
 	Now       func() time.Time

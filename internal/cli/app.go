@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tier-cli/tier/internal/api"
@@ -51,19 +52,19 @@ func (a *app) profile(flag string) (*catalog.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := flag
+	name, from := flag, ""
 	if name == "" {
-		name = a.env.Getenv("TIER_PROVIDER")
+		name, from = a.env.Getenv("TIER_PROVIDER"), " (from TIER_PROVIDER)"
 	}
 	if name == "" {
-		name = c.Default
+		name, from = c.Default, " (the catalog's default)"
 	}
 	if name == "" {
 		return nil, Exitf(ExitUsage, "no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')")
 	}
 	p, err := c.Profile(name)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, usageErr(fmt.Errorf("%w%s", err, from))
 	}
 	return p, nil
 }
@@ -100,6 +101,7 @@ func (a *app) client(p *catalog.Profile, keyName string) (*api.Client, error) {
 		return nil, err
 	}
 	cfg.Key = key
+	cfg.KeySource = a.keyOrigin(p, keyName, base)
 	return api.New(cfg), nil
 }
 

@@ -129,6 +129,23 @@ func (a *app) key(p *catalog.Profile, name, baseURL string) (string, error) {
 	return r.Key, nil
 }
 
+// keyOrigin says where the key for p/name comes from ("env:VAR", "keyring",
+// "file", "cmd"; "" when unknown), from the run's cached resolution, so
+// that a refusal can point at the right place.
+func (a *app) keyOrigin(p *catalog.Profile, name, baseURL string) string {
+	if p.NoKey {
+		return ""
+	}
+	if name == "" {
+		name = keys.DefaultName
+	}
+	r, err := a.resolveKey(p, name, baseURL)
+	if err != nil {
+		return ""
+	}
+	return string(r.Source)
+}
+
 func keyErr(err error) error {
 	var ee *ExitError
 	switch {
