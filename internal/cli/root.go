@@ -30,6 +30,8 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+
+	args []string // the run's arguments, for errors raised before flags parse
 }
 
 // Main runs tier with args and returns the process exit code.
@@ -49,6 +51,7 @@ func Main(args []string) int {
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRootCmd(env)
+	env.args = args
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -64,6 +67,23 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 	}
 	return code
+}
+
+// wantsJSON reports whether --json is among the run's arguments and c has
+// that flag (when flags fail to parse, cobra has not set it).
+func wantsJSON(c *cobra.Command, args []string) bool {
+	if c.Flags().Lookup("json") == nil {
+		return false
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // cobraUsageError turns cobra's own complaints (an unknown command, a wrong
@@ -146,7 +166,16 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		err = fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+		if wantsJSON(c, env.args) {
+			// Scripts that asked for JSON get it even when a flag is wrong.
+			writeJSONOut(env, struct {
+				Error jsonError `json:"error"`
+			}{jsonError{Kind: "usage", Message: oneLine(err.Error()), ExitCode: ExitUsage}})
+			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+			return &ExitError{Code: ExitUsage, Err: err, Silent: true}
+		}
+		return &ExitError{Code: ExitUsage, Err: err}
 	})
 	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -40,5 +41,32 @@ func TestUsageErrorsFromTheCommandTree(t *testing.T) {
 				t.Error("help printed nothing")
 			}
 		})
+	}
+}
+
+// With --json, even a flag that does not parse gets a JSON error object on
+// stdout (and the usual line on stderr).
+func TestFlagErrorWithJSON(t *testing.T) {
+	for _, args := range [][]string{{"chat", "--json", "--bogus", "hi"}, {"quota", "--bogus", "--json"}} {
+		var stdout, stderr bytes.Buffer
+		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+		if code := cli.Run(context.Background(), env, args); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		var got struct {
+			Error struct {
+				Kind     string `json:"kind"`
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || got.Error.Kind != "usage" || got.Error.ExitCode != 2 ||
+			!strings.Contains(got.Error.Message, "unknown flag: --bogus") {
+			t.Errorf("%v: stdout %q (%v)", args, stdout.String(), err)
+		}
+		if !strings.Contains(stderr.String(), "unknown flag: --bogus") {
+			t.Errorf("%v: stderr %q", args, stderr.String())
+		}
 	}
 }
