@@ -318,6 +318,11 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if err != nil {
 		return err
 	}
+	if !o.insecure {
+		if err := m.KeyringReady(); err != nil {
+			return keysErr(err, nil) // say so before asking for the key
+		}
+	}
 	secret, err := readKeySecret(env)
 	if err != nil {
 		return err

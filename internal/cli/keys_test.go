@@ -575,6 +575,22 @@ func TestKeysListAgeOfANewKey(t *testing.T) {
 	}
 }
 
+// With no keyring to store into, 'keys set' says so before it reads the key
+// or asks the provider anything.
+func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
+	w := newKWorld(t, false)
+	w.noBus()
+	f := newKeyFake(t, goodKey)
+	w.providers(f.url())
+	_, stderr, code := w.run(goodKey, "keys", "set", "{p}")
+	if code != ExitAuth || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if n := f.models.Load(); n != 0 {
+		t.Errorf("the provider was asked %d time(s) before tier found it could not store the key", n)
+	}
+}
+
 // Setting a key over another says the old one is not kept, and how to keep it.
 func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 	w := newKWorld(t, false)

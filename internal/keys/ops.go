@@ -133,6 +133,11 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 	if err := ValidateSecret(secret); err != nil {
 		return Result{}, err
 	}
+	if !opts.Insecure {
+		if err := m.KeyringReady(); err != nil {
+			return Result{}, err // before verifying: nothing could be stored anyway
+		}
+	}
 	res := Result{Fingerprint: Fingerprint(secret)}
 	if !opts.NoVerify {
 		if opts.BaseURL == "" {
@@ -196,6 +201,18 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 		return res, fmt.Errorf("the key is stored, but its record could not be saved (%v): run '%s' again", err, keysCmd("set", provider, name))
 	}
 	return res, nil
+}
+
+// KeyringReady says, without calling the keyring, whether it can be tried:
+// nil, or an error matching ErrUnavailable with the reason (no session bus,
+// TIER_NO_KEYRING). A backend that cannot tell is taken as ready.
+func (m *Manager) KeyringReady() error {
+	if a, ok := m.Backend.(interface{ Available() error }); ok {
+		if err := a.Available(); err != nil {
+			return fmt.Errorf("%w: store the key another way: an environment variable, key_cmd in its profile, or --insecure-storage (see 'tier keys doctor')", err)
+		}
+	}
+	return nil
 }
 
 // RotateOptions configures Rotate.
