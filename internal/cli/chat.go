@@ -73,7 +73,7 @@ abandoned as a network failure (exit code 6).`,
 	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
-	f.DurationVar(&o.maxWait, "max-wait", 60*time.Second, "longest total wait between retries")
+	durationVar(f, &o.maxWait, "max-wait", 60*time.Second, "longest total wait between retries")
 	return cmd
 }
 

@@ -71,8 +71,8 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 	f.BoolVar(&o.free, "free", false, "only free models: the provider's free suffix (OpenRouter's :free) or free in the catalog")
 	f.BoolVar(&o.json, "json", false, "print a JSON array of the merged models")
 	f.BoolVar(&o.refresh, "refresh", false, "fetch the lists even when the cache is fresh")
-	f.DurationVar(&o.maxAge, "max-age", 24*time.Hour, "use a cached list younger than this without fetching (0: always fetch)")
-	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "longest wait for each provider's list (0: no limit)")
+	durationVar(f, &o.maxAge, "max-age", 24*time.Hour, "use a cached list younger than this without fetching (0: always fetch)")
+	durationVar(f, &o.timeout, "timeout", 10*time.Second, "longest wait for each provider's list (0: no limit)")
 	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
 	return cmd
 }

@@ -82,7 +82,7 @@ Exit codes: 0 all well; 2 bad usage; 5 a requirement unmet; 6 a --refresh or --p
 	f.BoolVar(&o.probe, "probe", false, "also spend one minimal request where limits come only with chat replies")
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
 	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows that are not reported pass")
-	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
+	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
 	return cmd
 }
 
