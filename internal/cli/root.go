@@ -30,8 +30,6 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-
-	args []string // the run's arguments, for errors raised before flags parse
 }
 
 // Main runs tier with args and returns the process exit code.
@@ -51,9 +49,8 @@ func Main(args []string) int {
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRootCmd(env)
-	env.args = args
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -63,14 +60,24 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		code = ExitInterrupted
 	}
 	var ee *ExitError
-	if !(errors.As(err, &ee) && ee.Silent) {
-		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+	if errors.As(err, &ee) && ee.Silent {
+		return code // the command has said it (and printed its JSON)
 	}
+	if cmd != nil && wantsJSON(cmd, args) {
+		// Scripts that asked for JSON get an object even when the command
+		// failed before it could print anything (a bad flag, an unknown
+		// provider, a malformed --require).
+		writeJSONOut(env, struct {
+			Error jsonError `json:"error"`
+		}{jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+	}
+	fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 	return code
 }
 
 // wantsJSON reports whether --json is among the run's arguments and c has
-// that flag (when flags fail to parse, cobra has not set it).
+// that flag (read from the arguments: when flags fail to parse, cobra has
+// not set it).
 func wantsJSON(c *cobra.Command, args []string) bool {
 	if c.Flags().Lookup("json") == nil {
 		return false
@@ -166,16 +173,7 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		err = fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
-		if wantsJSON(c, env.args) {
-			// Scripts that asked for JSON get it even when a flag is wrong.
-			writeJSONOut(env, struct {
-				Error jsonError `json:"error"`
-			}{jsonError{Kind: "usage", Message: oneLine(err.Error()), ExitCode: ExitUsage}})
-			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
-			return &ExitError{Code: ExitUsage, Err: err, Silent: true}
-		}
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {

@@ -47,7 +47,7 @@ func TestUsageErrorsFromTheCommandTree(t *testing.T) {
 // With --json, even a flag that does not parse gets a JSON error object on
 // stdout (and the usual line on stderr).
 func TestFlagErrorWithJSON(t *testing.T) {
-	for _, args := range [][]string{{"chat", "--json", "--bogus", "hi"}, {"quota", "--bogus", "--json"}} {
+	for _, args := range [][]string{{"chat", "--json", "--bogus", "hi"}, {"quota", "--bogus", "--json"}, {"models", "--json", "--bogus"}} {
 		var stdout, stderr bytes.Buffer
 		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
 		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
@@ -67,6 +67,25 @@ func TestFlagErrorWithJSON(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), "unknown flag: --bogus") {
 			t.Errorf("%v: stderr %q", args, stderr.String())
+		}
+	}
+}
+
+// Any command that fails before printing gets the JSON error object too.
+func TestUsageErrorWithJSON(t *testing.T) {
+	for _, args := range [][]string{{"quota", "--json", "--require", "xyz=1"}, {"quota", "nosuch", "--json"}, {"models", "nosuch", "--json"}} {
+		var stdout, stderr bytes.Buffer
+		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+		code := cli.Run(context.Background(), env, args)
+		var got struct {
+			Error struct {
+				Kind     string `json:"kind"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || code != cli.ExitUsage || got.Error.ExitCode != cli.ExitUsage || got.Error.Kind != "usage" {
+			t.Errorf("%v: exit %d, stdout %q (%v)", args, code, stdout.String(), err)
 		}
 	}
 }
