@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d "${TMPDIR:-/tmp}/tier-bench-bin-XXXXXX")
 trap 'rm -rf "$out"' EXIT
-go build -trimpath -o "$out/tier" ./cmd/tier
+# Built as releases are (.goreleaser.yaml): static, stripped.
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/tier" ./cmd/tier
 go build -o "$out/bench" ./bench
 if command -v hyperfine >/dev/null; then
   # A second opinion on start-up, from a tool made for it.
