@@ -4,9 +4,15 @@
 // the quota snapshots and the usage ledger, which are compact binary files
 // because `tier quota` must read them in a fraction of a millisecond),
 // changed only under an exclusive lock (a separate "<name>.lock" file) and
-// replaced atomically (write a temp file, fsync, rename), so that many tier
+// replaced atomically (write a temp file, rename), so that many tier
 // processes running at once (parallel CI jobs) never lose an update or see
 // a torn file. Readers take no lock.
+//
+// Only files whose loss would matter are fsynced before the rename (see
+// Durable): the rest are caches of what providers said and of tier's own
+// usage, and an fsync costs a chat call about half a millisecond each. After
+// a power cut such a file may at worst be empty, which reads as a fresh
+// state, never as an error.
 //
 // All times are stored in UTC. Files are 0600 in a 0700 directory.
 package store
@@ -241,7 +247,7 @@ func Update[T any](s *Store, name string, fn func(*T) error) error {
 		return err
 	}
 	path := filePath[T](s, name)
-	if err := writeAtomic(path, b); err != nil {
+	if err := writeAtomic(path, b, Durable[name]); err != nil {
 		return fmt.Errorf("cannot write state file %s: %v: check free space and permissions", path, oneLine(err))
 	}
 	if old := legacyPath[T](s, name); old != "" {
@@ -284,14 +290,19 @@ func lockedError(path string, timeout time.Duration) error {
 	}
 }
 
-func writeAtomic(path string, b []byte) error {
+// Durable names the files that are fsynced before they replace the old
+// ones: key metadata (a lost host pin would let a key go to another host
+// unverified) and the plaintext key file of --insecure-storage.
+var Durable = map[string]bool{"keys": true, "keys.insecure": true}
+
+func writeAtomic(path string, b []byte, durable bool) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	_, werr := f.Write(b)
-	if werr == nil {
+	if werr == nil && durable {
 		werr = f.Sync()
 	}
 	if cerr := f.Close(); werr == nil {
