@@ -254,10 +254,9 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 	if err := overview.MarkSeen(st, provider, key, a.now()); err != nil {
 		fmt.Fprintf(a.env.Stderr, "tier: warning: %v\n", err)
 	}
-	if err := st.SaveSnapshot(s); err != nil {
+	if merged, err := st.SaveSnapshotMerged(s); err != nil {
 		fmt.Fprintf(a.env.Stderr, "tier: warning: quota not saved: %v\n", err)
-	}
-	if merged, ok, err := st.Snapshot(provider, key, model); err == nil && ok {
+	} else {
 		s = merged
 	}
 	return &s, true

@@ -37,22 +37,33 @@ type snapshotsState struct {
 //     older credit is kept;
 //   - retry_after_s comes from the newer snapshot only.
 func (s *Store) SaveSnapshot(snap quota.Snapshot) error {
+	_, err := s.SaveSnapshotMerged(snap)
+	return err
+}
+
+// SaveSnapshotMerged is SaveSnapshot that also returns the snapshot as it
+// now stands in the store (merged with what was there), saving the caller
+// a second read of the file.
+func (s *Store) SaveSnapshotMerged(snap quota.Snapshot) (quota.Snapshot, error) {
 	if snap.Provider == "" {
-		return errors.New("cannot save a snapshot without a provider: this is a bug in tier, please report it")
+		return snap, errors.New("cannot save a snapshot without a provider: this is a bug in tier, please report it")
 	}
 	if snap.ObservedAt.IsZero() {
-		return fmt.Errorf("cannot save the %s snapshot: it has no observed_at time: this is a bug in tier, please report it", snap.Provider)
+		return snap, fmt.Errorf("cannot save the %s snapshot: it has no observed_at time: this is a bug in tier, please report it", snap.Provider)
 	}
 	snap = normalizeSnapshot(snap)
-	return Update(s, snapshotsFile, func(st *snapshotsState) error {
+	merged := snap
+	err := Update(s, snapshotsFile, func(st *snapshotsState) error {
 		i, found := slices.BinarySearchFunc(st.Snapshots, snap, compareSnapshotID)
 		if found {
 			st.Snapshots[i] = mergeSnapshots(st.Snapshots[i], snap)
 		} else {
 			st.Snapshots = slices.Insert(st.Snapshots, i, snap)
 		}
+		merged = normalizeSnapshot(st.Snapshots[i]) // a deep copy
 		return nil
 	})
+	return merged, err
 }
 
 // Snapshots returns every stored snapshot, sorted by provider, key, model.

@@ -505,3 +505,31 @@ func TestSnapshotsMoveOverIsNeverSeenEmpty(t *testing.T) {
 		}
 	}
 }
+
+// SaveSnapshotMerged returns what a later Snapshot read would: the merge,
+// as a copy the caller may change.
+func TestSaveSnapshotMergedReturnsTheStoredSnapshot(t *testing.T) {
+	s := Open(t.TempDir())
+	at := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	reset := at.Add(time.Hour)
+	l, r := int64(100), int64(40)
+	day := quota.Window{Metric: "requests", Period: "day", Limit: &l, Remaining: &r, ResetAt: &reset, Source: "header"}
+	if err := s.SaveSnapshot(quota.Snapshot{Provider: "p", Key: "k", Model: "m", ObservedAt: at, Windows: []quota.Window{day}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SaveSnapshotMerged(quota.Snapshot{Provider: "p", Key: "k", Model: "m", ObservedAt: at.Add(time.Minute), Windows: []quota.Window{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok, err := s.Snapshot("p", "k", "m")
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if !reflect.DeepEqual(got, want) || len(got.Windows) != 1 {
+		t.Errorf("merged %+v, stored %+v (the day window, reset still ahead, is kept)", got, want)
+	}
+	*got.Windows[0].Remaining = 0
+	if again, _, _ := s.Snapshot("p", "k", "m"); *again.Windows[0].Remaining != 40 {
+		t.Error("the returned snapshot shares memory with the store's")
+	}
+}
