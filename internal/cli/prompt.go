@@ -92,7 +92,7 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	in.StdinBytes = len(data)
 	switch {
 	case stdinText == "" && argText == "":
-		return in, Exitf(ExitUsage, "no prompt: stdin was empty and no prompt arguments were given")
+		return in, Exitf(ExitUsage, "no prompt: stdin was empty and no prompt arguments were given: pass the prompt as arguments (tier chat \"hello\") or pipe text in")
 	case stdinText == "":
 	case argText == "":
 		in.Text, in.FromStdin = stdinText, true
