@@ -76,7 +76,11 @@ type Error struct {
 	RetryIn   time.Duration // when the provider says a retry can succeed
 	Exhausted *quota.Window
 	StreamCut bool
-	Err       error
+	// NoRetry says that sending the request again cannot help or could
+	// cost twice: a 2xx status arrived (the provider may bill the request
+	// whatever became of its reply), or the host does not exist.
+	NoRetry bool
+	Err     error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -110,7 +114,7 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			return reply, nil
 		}
 		var ae *Error
-		if !errors.As(err, &ae) || reply.Wrote || !retryable(ae.Class) {
+		if !errors.As(err, &ae) || reply.Wrote || ae.NoRetry || !retryable(ae.Class) {
 			return reply, err
 		}
 		if attempt >= opt.Retries {
@@ -230,8 +234,12 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 	defer wd.stop()
 	err := c.attempt(ctx, wd, req, opt, reply)
 	if err != nil && outer.Err() == nil && wd.fired() {
-		return &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: errStalled,
+		err = &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: errStalled,
 			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
+	}
+	var ae *Error
+	if wd.answered && errors.As(err, &ae) {
+		ae.NoRetry = true // a 2xx arrived: the provider may have billed it
 	}
 	return err
 }
@@ -246,13 +254,25 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 		return err
 	}
 	defer resp.Body.Close()
+	body, rerr := io.ReadAll(resp.Body)
 	var cc completion
-	if err := json.NewDecoder(resp.Body).Decode(&cc); err != nil {
+	err = rerr
+	if err == nil {
+		err = json.Unmarshal(body, &cc)
+	}
+	if err != nil {
+		// What arrived of the content is kept, as a cut stream's is.
+		c.deliver(partialContent(body), opt, reply)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &Error{Class: quota.ClassServer, Status: resp.StatusCode, Err: err,
-			Message: fmt.Sprintf("%s sent a reply tier cannot read (%s)", c.cfg.Provider, netReason(err))}
+		var se *json.SyntaxError
+		if rerr == nil && (!errors.As(err, &se) || !strings.Contains(se.Error(), "unexpected end")) {
+			return &Error{Class: quota.ClassServer, Status: resp.StatusCode, Err: err,
+				Message: fmt.Sprintf("%s sent a reply tier cannot read (%s)", c.cfg.Provider, netReason(err))}
+		}
+		return &Error{Class: quota.ClassNetwork, Status: resp.StatusCode, Err: err, StreamCut: true,
+			Message: fmt.Sprintf("%s: the reply was cut off after %d bytes (%s)", c.cfg.Provider, len(body), netReason(err))}
 	}
 	if cc.Model != "" {
 		reply.Model = cc.Model
@@ -263,17 +283,22 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 	if len(cc.Choices) > 0 {
 		ch := cc.Choices[0]
 		reply.FinishReason = ch.FinishReason
-		content := ch.Message.Content
-		if opt.KeepContent {
-			reply.Content = content
-		}
-		if opt.Out != nil && content != "" {
-			io.WriteString(opt.Out, content)
-			reply.Wrote = true
-			flush(opt.Out)
-		}
+		c.deliver(ch.Message.Content, opt, reply)
 	}
 	return nil
+}
+
+// deliver hands a non-streamed reply's content to Out and, for --json, to
+// Reply.Content.
+func (c *Client) deliver(content string, opt CallOptions, reply *Reply) {
+	if opt.KeepContent {
+		reply.Content = content
+	}
+	if opt.Out != nil && content != "" {
+		io.WriteString(opt.Out, content)
+		reply.Wrote = true
+		flush(opt.Out)
+	}
 }
 
 // completion is the part of a chat.completion that tier uses.
