@@ -90,7 +90,7 @@ func TestChatRetries(t *testing.T) {
 			steps:    []fp.Step{{Status: 429, Body: fp.BodyRateLimited, Header: hdr("Retry-After", "30")}},
 			args:     []string{"--max-wait", "2s"},
 			wantCode: 4, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake: rate limited; a retry could succeed in 3", "more than --max-wait 2s allows"},
+			stderr: []string{"tier: fake: rate limited; the provider says a retry could succeed in 30s, more than --max-wait 2s allows"},
 		},
 		{
 			name: "429 on every attempt: exit 4 after --retries", dialect: fp.Groq,
@@ -109,7 +109,7 @@ func TestChatRetries(t *testing.T) {
 			name: "daily token quota used up (Groq TPD): exit 5, not retried", dialect: fp.Groq,
 			steps:    []fp.Step{{Status: 429, Body: fp.BodyGroqTPD}},
 			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake: tokens per day exhausted, resets in 9m3"},
+			stderr: []string{"tier: fake: tokens per day exhausted; the provider gives its reset as", "(in 9m3"},
 		},
 		{
 			name: "402 insufficient balance (DeepSeek): exit 5, not retried", dialect: fp.None,

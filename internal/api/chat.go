@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,7 +115,19 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			return reply, nil
 		}
 		var ae *Error
-		if !errors.As(err, &ae) || reply.Wrote || ae.NoRetry || !retryable(ae.Class) {
+		if !errors.As(err, &ae) || reply.Wrote || ae.NoRetry {
+			return reply, err
+		}
+		// hint is how long the provider said to wait (0: it did not say).
+		// A used-up window is waited out only when its stated reset is
+		// within --max-wait, whatever the window is called.
+		hint := ae.RetryIn
+		resetSoon := false
+		if ae.Class == quota.ClassQuotaExhausted && ae.Exhausted != nil && ae.Exhausted.ResetAt != nil {
+			hint = max(hint, ae.Exhausted.ResetAt.Sub(c.cfg.Now()))
+			resetSoon = hint > 0 && waited+hint <= opt.MaxWait
+		}
+		if !retryable(ae.Class) && !resetSoon {
 			return reply, err
 		}
 		if attempt >= opt.Retries {
@@ -123,16 +136,18 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			}
 			return reply, err
 		}
-		wait := backoff(attempt, ae.RetryIn)
+		wait := backoff(attempt, hint)
 		if waited+wait > opt.MaxWait {
-			if ae.Class == quota.ClassRateLimited {
-				ae.Message = fmt.Sprintf("%s: rate limited; a retry could succeed in %s, more than --max-wait %s allows",
-					c.cfg.Provider, quota.Countdown(wait), opt.MaxWait)
+			if hint <= 0 || waited+hint > opt.MaxWait {
+				if ae.Class == quota.ClassRateLimited {
+					ae.Message = c.tooLong(hint, wait, opt.MaxWait)
+				}
+				return reply, err
 			}
-			return reply, err
+			wait = opt.MaxWait - waited // the provider's time fits: cut tier's jitter
 		}
 		waited += wait
-		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae))
+		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae, hint, opt.StallTimeout))
 		if opt.Wait != nil {
 			if werr := opt.Wait(ctx, wait, why); werr != nil {
 				return reply, werr
@@ -153,14 +168,54 @@ func retryable(c quota.Class) bool {
 	return c == quota.ClassRateLimited || c == quota.ClassServer || c == quota.ClassNetwork
 }
 
-func describe(e *Error) string {
+// tooLong says that a rate limit's wait is more than --max-wait allows,
+// naming whose time it is: the provider's hint, or tier's own backoff.
+func (c *Client) tooLong(hint, wait, maxWait time.Duration) string {
+	if hint > 0 {
+		return fmt.Sprintf("%s: rate limited; the provider says a retry could succeed in %s, more than --max-wait %s allows",
+			c.cfg.Provider, quota.Countdown(hint), maxWait)
+	}
+	return fmt.Sprintf("%s: rate limited, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
+		c.cfg.Provider, quota.Countdown(wait), maxWait)
+}
+
+// describe is why tier waits before a retry (the countdown's label).
+func describe(e *Error, hint, stall time.Duration) string {
 	switch e.Class {
 	case quota.ClassRateLimited:
+		if hint <= 0 {
+			return "rate limited (429); the provider gave no time, so tier backs off"
+		}
 		return "rate limited (429)"
+	case quota.ClassQuotaExhausted:
+		if w := e.Exhausted; w != nil && w.ResetAt != nil {
+			return fmt.Sprintf("%s; the provider gives its reset as %s", exhaustedWhat(w), resetTime(*w.ResetAt))
+		}
+		return "quota exhausted"
 	case quota.ClassServer:
 		return fmt.Sprintf("server error (%d)", e.Status)
 	}
+	if errors.Is(e.Err, errStalled) {
+		return fmt.Sprintf("no data for %s (TIER_STALL_TIMEOUT)", stall)
+	}
 	return "network error"
+}
+
+// exhaustedWhat names a used-up window: "requests per day exhausted".
+func exhaustedWhat(w *quota.Window) string {
+	if w.Period == quota.PeriodUnknown {
+		return w.Metric + " limit exhausted"
+	}
+	return fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
+}
+
+// resetTime is a reset as the provider gave it, in local time, to the
+// second when it is not on a minute.
+func resetTime(t time.Time) string {
+	if t.Second() == 0 {
+		return t.Local().Format("Jan 2 15:04 MST")
+	}
+	return t.Local().Format("Jan 2 15:04:05 MST")
 }
 
 // backoff is the provider's hint plus a little jitter, or exponential
@@ -377,6 +432,16 @@ func (c *Client) classify(ctx context.Context, err error, qr *quota.Result) erro
 		return ctx.Err()
 	}
 	if qr == nil || qr.Class == quota.ClassOK {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			// The name does not exist: retrying will not make it.
+			host := de.Name
+			if host == "" {
+				host = hostOf(c.cfg.BaseURL)
+			}
+			return &Error{Class: quota.ClassNetwork, NoRetry: true, Err: err, Message: fmt.Sprintf(
+				"%s: cannot resolve %s (no such host): check base_url in providers.yaml and the network", c.cfg.Provider, host)}
+		}
 		return &Error{Class: quota.ClassNetwork, Message: fmt.Sprintf("%s: cannot reach %s: %s", c.cfg.Provider, hostOf(c.cfg.BaseURL), netReason(err)), Err: err}
 	}
 	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, Err: err}
@@ -413,13 +478,13 @@ func (c *Client) message(qr *quota.Result) string {
 	case quota.ClassQuotaExhausted:
 		what := "quota or credit exhausted"
 		if w := qr.Exhausted; w != nil {
-			what = fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
-			if w.Period == quota.PeriodUnknown {
-				what = w.Metric + " limit exhausted"
-			}
+			what = exhaustedWhat(w)
 			if w.ResetAt != nil {
-				what += fmt.Sprintf(", resets in %s (%s)", quota.Countdown(w.ResetAt.Sub(c.cfg.Now())), w.ResetAt.Local().Format("Jan 2 15:04 MST"))
+				// The reset as given: a "day" window may reset in seconds.
+				what += fmt.Sprintf("; the provider gives its reset as %s (in %s)", resetTime(*w.ResetAt), quota.Countdown(w.ResetAt.Sub(c.cfg.Now())))
 			}
+		} else if w := qr.LimitHit(); w != nil {
+			what = fmt.Sprintf("%s per %s limit reached", w.Metric, w.Period)
 		}
 		if msg != "" {
 			return fmt.Sprintf("%s: %s: %s", p, what, msg)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/tier-cli/tier/internal/quota"
 )
 
 // completeBody is a whole non-streamed reply whose content is
@@ -150,5 +154,164 @@ func TestPartialContent(t *testing.T) {
 		if got := partialContent([]byte(tt.body)); got != tt.want {
 			t.Errorf("partialContent(%q) = %q, want %q", tt.body, got, tt.want)
 		}
+	}
+}
+
+// TestJitterWithinMaxWait: tier's jitter never makes a wait the provider
+// asked for exceed --max-wait: a hint that fits is waited out, the jitter
+// cut to what is left; a hint that does not fit is refused.
+func TestJitterWithinMaxWait(t *testing.T) {
+	tests := []struct {
+		retryAfter string
+		maxWait    time.Duration
+		hits       int64
+	}{
+		{"2", 2 * time.Second, 2},
+		{"2", 10 * time.Second, 2},
+		{"3", 2 * time.Second, 1},
+	}
+	for _, tt := range tests {
+		var hits atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hits.Add(1) == 1 {
+				w.Header().Set("Retry-After", tt.retryAfter)
+				http.Error(w, `{"error":{"message":"slow down"}}`, http.StatusTooManyRequests)
+				return
+			}
+			w.Write([]byte(completeBody))
+		}))
+		c := New(Config{Provider: "fake", BaseURL: srv.URL + "/v1"})
+		var waited time.Duration
+		_, err := c.Chat(context.Background(), ChatRequest{Model: "m1"}, CallOptions{Retries: 3, MaxWait: tt.maxWait,
+			Wait: func(_ context.Context, d time.Duration, _ string) error { waited += d; return nil }})
+		srv.Close()
+		if n := hits.Load(); n != tt.hits {
+			t.Errorf("Retry-After %s, --max-wait %s: %d requests (err %v), want %d", tt.retryAfter, tt.maxWait, n, err, tt.hits)
+		}
+		if waited > tt.maxWait {
+			t.Errorf("Retry-After %s, --max-wait %s: waited %s", tt.retryAfter, tt.maxWait, waited)
+		}
+	}
+}
+
+// dayDialect names a "per day" requests window whose reset is in seconds.
+var dayDialect = &quota.Dialect{Name: "day", Windows: []quota.HeaderWindow{{Metric: "requests", Period: "day",
+	Limit: "x-day-limit", Remaining: "x-day-remaining", Reset: "x-day-reset", Format: quota.ResetSeconds}}}
+
+// status429 answers 429 with the headers kv and the error body.
+func status429(body string, kv ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			w.Header().Set(kv[i], kv[i+1])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, body)
+	}
+}
+
+// dnsFailure is a network that knows no such host.
+type dnsFailure struct{}
+
+func (dnsFailure) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: r.URL.Hostname(), IsNotFound: true}}
+}
+
+// TestRetryDecisions: what tier waits for and what it does not, and what it
+// says: a wait is the provider's only when the provider gave one, a day
+// limit hit is not backed off from, a window whose stated reset is near is
+// waited out whatever it is called, a host that does not exist is not
+// tried again, and the watchdog's retries say it was the watchdog.
+func TestRetryDecisions(t *testing.T) {
+	const samba = `{"error":{"message":"Rate limit exceeded. Violated duration_s: 86400, current usage: 87654, limit: 200000","type":"rate_limit_exceeded","code":"rate_limit_exceeded"}}`
+	const plain = `{"error":{"message":"Too many requests"}}`
+	tests := []struct {
+		name      string
+		first     http.HandlerFunc // the first request's answer; later ones succeed
+		transport http.RoundTripper
+		dialect   *quota.Dialect
+		maxWait   time.Duration
+		hits      int64
+		class     quota.Class // "" means success
+		err       []string    // parts of the error message
+		notErr    []string    // what the error message must not say
+		why       string      // part of the first wait's reason
+	}{
+		{name: "SambaNova's day token limit hit: quota exhausted, not retried", first: status429(samba),
+			maxWait: time.Minute, hits: 1, class: quota.ClassQuotaExhausted,
+			err: []string{"Violated duration_s: 86400"}, notErr: []string{"retry could succeed", "credit"}},
+		{name: "429 with no time given: tier's backoff, said to be tier's", first: status429(plain),
+			maxWait: time.Minute, hits: 2, why: "fake: rate limited (429); the provider gave no time, so tier backs off"},
+		{name: "429 with no time given, backoff beyond --max-wait: no promise in tier's name", first: status429(plain),
+			maxWait: time.Millisecond, hits: 1, class: quota.ClassRateLimited,
+			err: []string{"the provider gave no time to wait", "more than --max-wait 1ms"}, notErr: []string{"could succeed"}},
+		{name: "429 with Retry-After beyond --max-wait: the provider's time", first: status429(plain, "Retry-After", "30"),
+			maxWait: time.Second, hits: 1, class: quota.ClassRateLimited,
+			err: []string{"the provider says a retry could succeed in 30s, more than --max-wait 1s allows"}},
+		{name: "a 'per day' window at 0 whose stated reset is 2s away, within --max-wait: waited out",
+			first:   status429(plain, "x-day-limit", "100", "x-day-remaining", "0", "x-day-reset", "2"),
+			dialect: dayDialect, maxWait: time.Minute, hits: 2, why: "fake: requests per day exhausted; the provider gives its reset as"},
+		{name: "a 'per day' window at 0 whose stated reset is 30s away, beyond --max-wait: exhausted, the reset as given",
+			first:   status429(plain, "x-day-limit", "100", "x-day-remaining", "0", "x-day-reset", "30"),
+			dialect: dayDialect, maxWait: 5 * time.Second, hits: 1, class: quota.ClassQuotaExhausted,
+			err: []string{"fake: requests per day exhausted; the provider gives its reset as", "(in 3"}, notErr: []string{"resets in"}},
+		{name: "no such host: not retried, names the host and what to check", transport: dnsFailure{},
+			maxWait: time.Minute, hits: 0, class: quota.ClassNetwork,
+			err: []string{"fake: cannot resolve api.nope.invalid (no such host): check base_url in providers.yaml and the network"}},
+		{name: "silence before the headers: the watchdog's retry says so", first: func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Second):
+			}
+		}, maxWait: time.Minute, hits: 2, why: "fake: no data for 200ms (TIER_STALL_TIMEOUT)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) == 1 {
+					tt.first(w, r)
+					return
+				}
+				w.Write([]byte(completeBody))
+			}))
+			defer srv.Close()
+			base := srv.URL + "/v1"
+			if tt.transport != nil {
+				base = "https://api.nope.invalid/v1"
+			}
+			c := New(Config{Provider: "fake", BaseURL: base, Dialect: tt.dialect, Transport: tt.transport})
+			var whys []string
+			_, err := c.Chat(context.Background(), ChatRequest{Model: "m1"}, CallOptions{Retries: 3, MaxWait: tt.maxWait,
+				StallTimeout: 200 * time.Millisecond,
+				Wait:         func(_ context.Context, _ time.Duration, why string) error { whys = append(whys, why); return nil }})
+			if n := hits.Load(); n != tt.hits {
+				t.Errorf("the provider got %d requests, want %d (err %v, waits %q)", n, tt.hits, err, whys)
+			}
+			var ae *Error
+			switch {
+			case tt.class == "" && err != nil:
+				t.Errorf("err = %v, want success", err)
+			case tt.class != "" && !errors.As(err, &ae):
+				t.Errorf("err = %v, want an *Error of class %s", err, tt.class)
+			case tt.class != "":
+				if ae.Class != tt.class {
+					t.Errorf("class %s, want %s (%s)", ae.Class, tt.class, ae.Message)
+				}
+				for _, s := range tt.err {
+					if !strings.Contains(ae.Message, s) {
+						t.Errorf("message %q lacks %q", ae.Message, s)
+					}
+				}
+				for _, s := range tt.notErr {
+					if strings.Contains(ae.Message, s) {
+						t.Errorf("message %q says %q", ae.Message, s)
+					}
+				}
+			}
+			if tt.why != "" && (len(whys) == 0 || !strings.Contains(whys[0], tt.why)) {
+				t.Errorf("waits %q, want the first to say %q", whys, tt.why)
+			}
+		})
 	}
 }

@@ -73,7 +73,9 @@ abandoned as a network failure (exit code 6).`,
 	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
-	durationVar(f, &o.maxWait, "max-wait", 60*time.Second, "longest total wait between retries")
+	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
+	// and tier's jitter) fits, so a used-up minute is waited out by default.
+	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "longest total wait between retries")
 	return cmd
 }
 
@@ -171,6 +173,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.Countdown(ctx, env.Stderr, d, why)
 		}
+	}
+	if testWait != nil {
+		opts.Wait = testWait
 	}
 	reply, callErr := client.Chat(ctx, req, opts)
 	if out != nil {
