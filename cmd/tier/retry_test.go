@@ -112,6 +112,25 @@ func TestChatRetries(t *testing.T) {
 			stderr: []string{"tier: fake: tokens per day exhausted; the provider gives its reset as", "(in 9m3"},
 		},
 		{
+			name: "daily token limit hit (SambaNova duration_s 86400), no time given: exit 5, not retried", dialect: fp.SambaNova,
+			steps: []fp.Step{{Status: 429, Body: `{"error":{"message":"Rate limit exceeded. Violated duration_s: 86400, current usage: 87654, limit: 200000","type":"rate_limit_exceeded","code":"rate_limit_exceeded"}}`}},
+			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
+			stderr: []string{"tier: fake: tokens per day limit reached: Rate limit exceeded. Violated duration_s: 86400"},
+		},
+		{
+			name: "a 'per day' window at 0 whose stated reset is 2s away: waited out, then success", dialect: fp.SambaNova,
+			steps: []fp.Step{{Status: 429, Body: fp.BodyRateLimited, Header: hdr(
+				"x-ratelimit-remaining-requests-day", "0", "x-ratelimit-reset-requests-day", "2")}, ok},
+			wantCode: 0, wantReqs: 2, minGap: 1500 * time.Millisecond, maxTime: 6 * time.Second,
+			stdout: "finally\n", stderr: []string{"fake: requests per day exhausted; the provider gives its reset as"},
+		},
+		{
+			name: "429 with no time given: tier's backoff, said to be tier's", dialect: fp.Groq,
+			steps:    []fp.Step{{Status: 429, Body: fp.BodyRateLimited}, ok},
+			wantCode: 0, wantReqs: 2, maxTime: 5 * time.Second,
+			stdout: "finally\n", stderr: []string{"fake: rate limited (429); the provider gave no time, so tier backs off: retrying in"},
+		},
+		{
 			name: "402 insufficient balance (DeepSeek): exit 5, not retried", dialect: fp.None,
 			steps:    []fp.Step{{Status: 402, Body: fp.BodyDeepSeek402}},
 			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
