@@ -113,7 +113,7 @@ func TestChatRetries(t *testing.T) {
 		},
 		{
 			name: "daily token limit hit (SambaNova duration_s 86400), no time given: exit 5, not retried", dialect: fp.SambaNova,
-			steps: []fp.Step{{Status: 429, Body: `{"error":{"message":"Rate limit exceeded. Violated duration_s: 86400, current usage: 87654, limit: 200000","type":"rate_limit_exceeded","code":"rate_limit_exceeded"}}`}},
+			steps:    []fp.Step{{Status: 429, Body: `{"error":{"message":"Rate limit exceeded. Violated duration_s: 86400, current usage: 87654, limit: 200000","type":"rate_limit_exceeded","code":"rate_limit_exceeded"}}`}},
 			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
 			stderr: []string{"tier: fake: tokens per day limit reached: Rate limit exceeded. Violated duration_s: 86400"},
 		},

@@ -67,7 +67,15 @@ type Reply struct {
 	Quota *quota.Result
 	// Wrote says whether any content reached Out.
 	Wrote bool
+	// Sent is the bytes of the messages' content, Received the bytes of
+	// content that arrived (also those Out refused): a call cut short can
+	// still be counted.
+	Sent, Received int
 }
+
+// EstimateTokens is a rough token count of text of n bytes (about four
+// bytes a token), for calls whose usage the provider never sent.
+func EstimateTokens(n int) int { return (n + 3) / 4 }
 
 // Error is a failed call, classified.
 type Error struct {
@@ -100,6 +108,9 @@ func (e *OutputError) Unwrap() error { return e.Err }
 func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*Reply, error) {
 	start := time.Now()
 	reply := &Reply{Model: req.Model}
+	for _, m := range req.Messages {
+		reply.Sent += len(m.Content)
+	}
 	if err := c.checkKey(); err != nil {
 		return reply, err
 	}
@@ -346,6 +357,7 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 // deliver hands a non-streamed reply's content to Out and, for --json, to
 // Reply.Content.
 func (c *Client) deliver(content string, opt CallOptions, reply *Reply) {
+	reply.Received += len(content)
 	if opt.KeepContent {
 		reply.Content = content
 	}
@@ -585,6 +597,7 @@ func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req Cha
 			reply.Model = ch.Model
 		}
 		if len(ch.Content) > 0 {
+			reply.Received += len(ch.Content)
 			if opt.Out != nil {
 				if _, werr := opt.Out.Write(ch.Content); werr != nil {
 					reply.Wrote = true

@@ -235,7 +235,10 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 }
 
 // record saves the response's snapshot and the call's usage in the state
-// store, and returns the snapshot (nil when no response arrived). learned is
+// store, and returns the snapshot (nil when no response arrived). A call the
+// provider answered counts, also when it was cut short (interrupted, stdout
+// closed, the stream cut): without the provider's usage, its tokens are
+// estimated from the prompt and from what arrived. learned is
 // false when the response said nothing about quota because the request
 // itself was refused (unknown model, bad key): then nothing is saved and no
 // quota line is shown.
@@ -249,6 +252,9 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 		if reply.Usage != nil {
 			u.PromptTokens = int64(reply.Usage.PromptTokens)
 			u.CompletionTokens = int64(reply.Usage.CompletionTokens)
+		} else {
+			u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
+			u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
 		}
 		if err := st.RecordUsage(u); err != nil {
 			fmt.Fprintf(a.env.Stderr, "tier: warning: usage not recorded: %v\n", err)
