@@ -290,6 +290,9 @@ func TestChatUsageErrors(t *testing.T) {
 		{[]string{"chat", "-p", "fake", "--max-wait", "-1s", "hi"}, "--retries and --max-wait must not be negative"},
 		{[]string{"chat", "-p", "fake", "--max-wait", "soon", "hi"}, `invalid argument "soon"`},
 		{[]string{"chat", "-p", "fake", "--temperature", "hot", "hi"}, `invalid argument "hot"`},
+		{[]string{"chat", "-p", "fake", "--temperature", "5", "hi"}, "--temperature must be between 0 and 2 (got 5)"},
+		{[]string{"chat", "-p", "fake", "--temperature", "-0.5", "hi"}, "--temperature must be between 0 and 2 (got -0.5)"},
+		{[]string{"chat", "-p", "fake", "--temperature", "NaN", "hi"}, "--temperature must be between 0 and 2 (got NaN)"},
 	}
 	for _, tt := range tests {
 		r := w.run(run{args: tt.args, stdin: stdinNull})

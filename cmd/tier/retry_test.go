@@ -90,7 +90,7 @@ func TestChatRetries(t *testing.T) {
 			steps:    []fp.Step{{Status: 429, Body: fp.BodyRateLimited, Header: hdr("Retry-After", "30")}},
 			args:     []string{"--max-wait", "2s"},
 			wantCode: 4, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake: rate limited; a retry could succeed in 3", "more than --max-wait 2s allows"},
+			stderr: []string{"tier: fake: rate limited; the provider says a retry could succeed in 30s, more than --max-wait 2s allows"},
 		},
 		{
 			name: "429 on every attempt: exit 4 after --retries", dialect: fp.Groq,
@@ -109,7 +109,26 @@ func TestChatRetries(t *testing.T) {
 			name: "daily token quota used up (Groq TPD): exit 5, not retried", dialect: fp.Groq,
 			steps:    []fp.Step{{Status: 429, Body: fp.BodyGroqTPD}},
 			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake: tokens per day exhausted, resets in 9m3"},
+			stderr: []string{"tier: fake: tokens per day exhausted; the provider gives its reset as", "(in 9m3"},
+		},
+		{
+			name: "daily token limit hit (SambaNova duration_s 86400), no time given: exit 5, not retried", dialect: fp.SambaNova,
+			steps:    []fp.Step{{Status: 429, Body: `{"error":{"message":"Rate limit exceeded. Violated duration_s: 86400, current usage: 87654, limit: 200000","type":"rate_limit_exceeded","code":"rate_limit_exceeded"}}`}},
+			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
+			stderr: []string{"tier: fake: tokens per day limit reached: Rate limit exceeded. Violated duration_s: 86400"},
+		},
+		{
+			name: "a 'per day' window at 0 whose stated reset is 2s away: waited out, then success", dialect: fp.SambaNova,
+			steps: []fp.Step{{Status: 429, Body: fp.BodyRateLimited, Header: hdr(
+				"x-ratelimit-remaining-requests-day", "0", "x-ratelimit-reset-requests-day", "2")}, ok},
+			wantCode: 0, wantReqs: 2, minGap: 1500 * time.Millisecond, maxTime: 6 * time.Second,
+			stdout: "finally\n", stderr: []string{"fake: requests per day exhausted; the provider gives its reset as"},
+		},
+		{
+			name: "429 with no time given: tier's backoff, said to be tier's", dialect: fp.Groq,
+			steps:    []fp.Step{{Status: 429, Body: fp.BodyRateLimited}, ok},
+			wantCode: 0, wantReqs: 2, maxTime: 5 * time.Second,
+			stdout: "finally\n", stderr: []string{"fake: rate limited (429); the provider gave no time, so tier backs off: retrying in"},
 		},
 		{
 			name: "402 insufficient balance (DeepSeek): exit 5, not retried", dialect: fp.None,
@@ -172,10 +191,11 @@ func TestChatRetries(t *testing.T) {
 			stdout: "finally\n", stderr: []string{"fake: network error: retrying in"},
 		},
 		{
-			name: "stream cut after its headers, before any content, then success", dialect: fp.Groq,
+			// The 200 arrived: the provider may bill it, so it is not sent again.
+			name: "stream cut after its 200 headers, before any content: exit 6, not retried", dialect: fp.Groq,
 			steps:    []fp.Step{{CutAtStart: true}, ok},
-			wantCode: 0, wantReqs: 2, maxTime: 5 * time.Second,
-			stdout: "finally\n",
+			wantCode: 6, wantReqs: 1, maxTime: 2 * time.Second,
+			stderr: []string{"tier: fake: the stream was cut before the reply finished"},
 		},
 		{
 			name: "400 invalid request: exit 2", dialect: fp.Groq,
@@ -285,6 +305,44 @@ func TestChatKeyEchoed(t *testing.T) {
 				if !strings.Contains(r.stderr, "…0001") {
 					t.Errorf("the message should name the key by its fingerprint:\n%s", r)
 				}
+			}
+		})
+	}
+}
+
+// TestChatNoStreamCut: a --no-stream reply cut after its 200 arrived is
+// not sent again (the provider bills it): tier says after how many bytes
+// it was cut, exits 6, and keeps the content that arrived, on stdout or in
+// --json, as it does for a cut stream. The call is counted in the ledger.
+func TestChatNoStreamCut(t *testing.T) {
+	const prefix = `{"id":"chatcmpl-fake","object":"chat.completion","created":1763683200,"model":"m1","choices":[{"index":0,"message":{"role":"assistant","content":"`
+	cut := len(prefix) + len("one two ")
+	msg := "tier: fake: the reply was cut off after " + strconv.Itoa(cut) + " bytes"
+	for _, json := range []bool{false, true} {
+		t.Run("json="+strconv.FormatBool(json), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, fp.Groq, fp.Step{Reply: "one two three four", CutBody: cut}, ok)
+			args := []string{"chat", "-p", "fake", "--no-stream", "hi"}
+			if json {
+				args = append(args, "--json")
+			}
+			r := w.tier(args...)
+			if r.code != 6 || !strings.Contains(r.stderr, msg) {
+				t.Errorf("want exit 6 and %q:\n%s", msg, r)
+			}
+			if json {
+				j := decodeOne(t, r)
+				if j.Content != "one two " || j.Error == nil || j.Error.Kind != "stream_cut" || j.Error.ExitCode != 6 {
+					t.Errorf("content %q, error %+v; want what arrived and a stream_cut error:\n%s", j.Content, j.Error, r)
+				}
+			} else if r.stdout != "one two \n" {
+				t.Errorf("stdout %q, want what arrived", r.stdout)
+			}
+			if n := w.requests(); n != 1 {
+				t.Errorf("the provider got %d requests, want 1: a reply cut after its 200 is not sent again", n)
+			}
+			if req, _ := w.usage(); req != 1 {
+				t.Errorf("ledger holds %d requests, want 1", req)
 			}
 		})
 	}

@@ -46,8 +46,10 @@ func TestChatStreamBroken(t *testing.T) {
 			if n := w.requests(); n != 1 {
 				t.Errorf("the provider got %d requests, want 1 (no retry once output began)", n)
 			}
-			if req, _ := w.usage(); req != 1 {
-				t.Errorf("ledger holds %d requests, want 1", req)
+			// The provider counts the tokens of a cut reply: so does the
+			// ledger, estimated from what arrived when no usage came.
+			if req, tok := w.usage(); req != 1 || tok == 0 {
+				t.Errorf("ledger holds %d requests and %d tokens, want 1 and the tokens that arrived", req, tok)
 			}
 			if !strings.Contains(r.stderr, "fake · m1 · RPD 14399/14400") {
 				t.Errorf("no quota line after a broken stream:\n%s", r)
@@ -144,8 +146,8 @@ func TestChatInterrupt(t *testing.T) {
 		if r.code != 130 || r.stdout != "first second \n" || !strings.Contains(r.stderr, "tier: interrupted") {
 			t.Errorf("want exit 130, the partial reply and 'interrupted':\n%s", r)
 		}
-		if req, _ := w.usage(); req != 1 {
-			t.Errorf("ledger holds %d requests after Ctrl-C, want 1", req)
+		if req, tok := w.usage(); req != 1 || tok == 0 {
+			t.Errorf("ledger holds %d requests and %d tokens after Ctrl-C, want 1 and the tokens that arrived", req, tok)
 		}
 		if _, ok := w.snapshot(); !ok {
 			t.Error("no snapshot stored after Ctrl-C")
@@ -335,8 +337,8 @@ func TestChatOutputClosed(t *testing.T) {
 	if code != 141 {
 		t.Errorf("exit %d, want 141 (as if killed by SIGPIPE, the shell convention)", code)
 	}
-	if req, _ := w.usage(); req != 1 {
-		t.Errorf("ledger holds %d requests, want 1: the call was made", req)
+	if req, tok := w.usage(); req != 1 || tok == 0 {
+		t.Errorf("ledger holds %d requests and %d tokens, want 1 and the tokens that arrived: the call was made", req, tok)
 	}
 	if _, ok := w.snapshot(); !ok {
 		t.Error("no snapshot stored")

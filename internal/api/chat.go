@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,7 +67,15 @@ type Reply struct {
 	Quota *quota.Result
 	// Wrote says whether any content reached Out.
 	Wrote bool
+	// Sent is the bytes of the messages' content, Received the bytes of
+	// content that arrived (also those Out refused): a call cut short can
+	// still be counted.
+	Sent, Received int
 }
+
+// EstimateTokens is a rough token count of text of n bytes (about four
+// bytes a token), for calls whose usage the provider never sent.
+func EstimateTokens(n int) int { return (n + 3) / 4 }
 
 // Error is a failed call, classified.
 type Error struct {
@@ -76,7 +85,11 @@ type Error struct {
 	RetryIn   time.Duration // when the provider says a retry can succeed
 	Exhausted *quota.Window
 	StreamCut bool
-	Err       error
+	// NoRetry says that sending the request again cannot help or could
+	// cost twice: a 2xx status arrived (the provider may bill the request
+	// whatever became of its reply), or the host does not exist.
+	NoRetry bool
+	Err     error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -95,6 +108,9 @@ func (e *OutputError) Unwrap() error { return e.Err }
 func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*Reply, error) {
 	start := time.Now()
 	reply := &Reply{Model: req.Model}
+	for _, m := range req.Messages {
+		reply.Sent += len(m.Content)
+	}
 	if err := c.checkKey(); err != nil {
 		return reply, err
 	}
@@ -110,7 +126,19 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			return reply, nil
 		}
 		var ae *Error
-		if !errors.As(err, &ae) || reply.Wrote || !retryable(ae.Class) {
+		if !errors.As(err, &ae) || reply.Wrote || ae.NoRetry {
+			return reply, err
+		}
+		// hint is how long the provider said to wait (0: it did not say).
+		// A used-up window is waited out only when its stated reset is
+		// within --max-wait, whatever the window is called.
+		hint := ae.RetryIn
+		resetSoon := false
+		if ae.Class == quota.ClassQuotaExhausted && ae.Exhausted != nil && ae.Exhausted.ResetAt != nil {
+			hint = max(hint, ae.Exhausted.ResetAt.Sub(c.cfg.Now()))
+			resetSoon = hint > 0 && waited+hint <= opt.MaxWait
+		}
+		if !retryable(ae.Class) && !resetSoon {
 			return reply, err
 		}
 		if attempt >= opt.Retries {
@@ -119,16 +147,18 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			}
 			return reply, err
 		}
-		wait := backoff(attempt, ae.RetryIn)
+		wait := backoff(attempt, hint)
 		if waited+wait > opt.MaxWait {
-			if ae.Class == quota.ClassRateLimited {
-				ae.Message = fmt.Sprintf("%s: rate limited; a retry could succeed in %s, more than --max-wait %s allows",
-					c.cfg.Provider, quota.Countdown(wait), opt.MaxWait)
+			if hint <= 0 || waited+hint > opt.MaxWait {
+				if ae.Class == quota.ClassRateLimited {
+					ae.Message = c.tooLong(hint, wait, opt.MaxWait)
+				}
+				return reply, err
 			}
-			return reply, err
+			wait = opt.MaxWait - waited // the provider's time fits: cut tier's jitter
 		}
 		waited += wait
-		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae))
+		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae, hint, opt.StallTimeout))
 		if opt.Wait != nil {
 			if werr := opt.Wait(ctx, wait, why); werr != nil {
 				return reply, werr
@@ -149,14 +179,54 @@ func retryable(c quota.Class) bool {
 	return c == quota.ClassRateLimited || c == quota.ClassServer || c == quota.ClassNetwork
 }
 
-func describe(e *Error) string {
+// tooLong says that a rate limit's wait is more than --max-wait allows,
+// naming whose time it is: the provider's hint, or tier's own backoff.
+func (c *Client) tooLong(hint, wait, maxWait time.Duration) string {
+	if hint > 0 {
+		return fmt.Sprintf("%s: rate limited; the provider says a retry could succeed in %s, more than --max-wait %s allows",
+			c.cfg.Provider, quota.Countdown(hint), maxWait)
+	}
+	return fmt.Sprintf("%s: rate limited, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
+		c.cfg.Provider, quota.Countdown(wait), maxWait)
+}
+
+// describe is why tier waits before a retry (the countdown's label).
+func describe(e *Error, hint, stall time.Duration) string {
 	switch e.Class {
 	case quota.ClassRateLimited:
+		if hint <= 0 {
+			return "rate limited (429); the provider gave no time, so tier backs off"
+		}
 		return "rate limited (429)"
+	case quota.ClassQuotaExhausted:
+		if w := e.Exhausted; w != nil && w.ResetAt != nil {
+			return fmt.Sprintf("%s; the provider gives its reset as %s", exhaustedWhat(w), resetTime(*w.ResetAt))
+		}
+		return "quota exhausted"
 	case quota.ClassServer:
 		return fmt.Sprintf("server error (%d)", e.Status)
 	}
+	if errors.Is(e.Err, errStalled) {
+		return fmt.Sprintf("no data for %s (TIER_STALL_TIMEOUT)", stall)
+	}
 	return "network error"
+}
+
+// exhaustedWhat names a used-up window: "requests per day exhausted".
+func exhaustedWhat(w *quota.Window) string {
+	if w.Period == quota.PeriodUnknown {
+		return w.Metric + " limit exhausted"
+	}
+	return fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
+}
+
+// resetTime is a reset as the provider gave it, in local time, to the
+// second when it is not on a minute.
+func resetTime(t time.Time) string {
+	if t.Second() == 0 {
+		return t.Local().Format("Jan 2 15:04 MST")
+	}
+	return t.Local().Format("Jan 2 15:04:05 MST")
 }
 
 // backoff is the provider's hint plus a little jitter, or exponential
@@ -230,8 +300,12 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 	defer wd.stop()
 	err := c.attempt(ctx, wd, req, opt, reply)
 	if err != nil && outer.Err() == nil && wd.fired() {
-		return &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: errStalled,
+		err = &Error{Class: quota.ClassNetwork, StreamCut: reply.Wrote, Err: errStalled,
 			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
+	}
+	var ae *Error
+	if wd.answered && errors.As(err, &ae) {
+		ae.NoRetry = true // a 2xx arrived: the provider may have billed it
 	}
 	return err
 }
@@ -246,13 +320,25 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 		return err
 	}
 	defer resp.Body.Close()
+	body, rerr := io.ReadAll(resp.Body)
 	var cc completion
-	if err := json.NewDecoder(resp.Body).Decode(&cc); err != nil {
+	err = rerr
+	if err == nil {
+		err = json.Unmarshal(body, &cc)
+	}
+	if err != nil {
+		// What arrived of the content is kept, as a cut stream's is.
+		c.deliver(partialContent(body), opt, reply)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &Error{Class: quota.ClassServer, Status: resp.StatusCode, Err: err,
-			Message: fmt.Sprintf("%s sent a reply tier cannot read (%s)", c.cfg.Provider, netReason(err))}
+		var se *json.SyntaxError
+		if rerr == nil && (!errors.As(err, &se) || !strings.Contains(se.Error(), "unexpected end")) {
+			return &Error{Class: quota.ClassServer, Status: resp.StatusCode, Err: err,
+				Message: fmt.Sprintf("%s sent a reply tier cannot read (%s)", c.cfg.Provider, netReason(err))}
+		}
+		return &Error{Class: quota.ClassNetwork, Status: resp.StatusCode, Err: err, StreamCut: true,
+			Message: fmt.Sprintf("%s: the reply was cut off after %d bytes (%s)", c.cfg.Provider, len(body), netReason(err))}
 	}
 	if cc.Model != "" {
 		reply.Model = cc.Model
@@ -263,17 +349,23 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 	if len(cc.Choices) > 0 {
 		ch := cc.Choices[0]
 		reply.FinishReason = ch.FinishReason
-		content := ch.Message.Content
-		if opt.KeepContent {
-			reply.Content = content
-		}
-		if opt.Out != nil && content != "" {
-			io.WriteString(opt.Out, content)
-			reply.Wrote = true
-			flush(opt.Out)
-		}
+		c.deliver(ch.Message.Content, opt, reply)
 	}
 	return nil
+}
+
+// deliver hands a non-streamed reply's content to Out and, for --json, to
+// Reply.Content.
+func (c *Client) deliver(content string, opt CallOptions, reply *Reply) {
+	reply.Received += len(content)
+	if opt.KeepContent {
+		reply.Content = content
+	}
+	if opt.Out != nil && content != "" {
+		io.WriteString(opt.Out, content)
+		reply.Wrote = true
+		flush(opt.Out)
+	}
 }
 
 // completion is the part of a chat.completion that tier uses.
@@ -352,6 +444,16 @@ func (c *Client) classify(ctx context.Context, err error, qr *quota.Result) erro
 		return ctx.Err()
 	}
 	if qr == nil || qr.Class == quota.ClassOK {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			// The name does not exist: retrying will not make it.
+			host := de.Name
+			if host == "" {
+				host = hostOf(c.cfg.BaseURL)
+			}
+			return &Error{Class: quota.ClassNetwork, NoRetry: true, Err: err, Message: fmt.Sprintf(
+				"%s: cannot resolve %s (no such host): check base_url in providers.yaml and the network", c.cfg.Provider, host)}
+		}
 		return &Error{Class: quota.ClassNetwork, Message: fmt.Sprintf("%s: cannot reach %s: %s", c.cfg.Provider, hostOf(c.cfg.BaseURL), netReason(err)), Err: err}
 	}
 	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, Err: err}
@@ -388,13 +490,13 @@ func (c *Client) message(qr *quota.Result) string {
 	case quota.ClassQuotaExhausted:
 		what := "quota or credit exhausted"
 		if w := qr.Exhausted; w != nil {
-			what = fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
-			if w.Period == quota.PeriodUnknown {
-				what = w.Metric + " limit exhausted"
-			}
+			what = exhaustedWhat(w)
 			if w.ResetAt != nil {
-				what += fmt.Sprintf(", resets in %s (%s)", quota.Countdown(w.ResetAt.Sub(c.cfg.Now())), w.ResetAt.Local().Format("Jan 2 15:04 MST"))
+				// The reset as given: a "day" window may reset in seconds.
+				what += fmt.Sprintf("; the provider gives its reset as %s (in %s)", resetTime(*w.ResetAt), quota.Countdown(w.ResetAt.Sub(c.cfg.Now())))
 			}
+		} else if w := qr.LimitHit(); w != nil {
+			what = fmt.Sprintf("%s per %s limit reached", w.Metric, w.Period)
 		}
 		if msg != "" {
 			return fmt.Sprintf("%s: %s: %s", p, what, msg)
@@ -495,6 +597,7 @@ func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req Cha
 			reply.Model = ch.Model
 		}
 		if len(ch.Content) > 0 {
+			reply.Received += len(ch.Content)
 			if opt.Out != nil {
 				if _, werr := opt.Out.Write(ch.Content); werr != nil {
 					reply.Wrote = true

@@ -120,12 +120,12 @@ func (d *Demo) chat(w http.ResponseWriter, r *http.Request) {
 		if c.DayCount >= d.RPD {
 			demoError(w, http.StatusTooManyRequests, "rate_limit_exceeded", fmt.Sprintf(
 				"Rate limit reached for %s on requests per day (RPD): Limit %d, Used %d, Requested 1. Please try again in %s.",
-				DemoModel, d.RPD, c.DayCount, dayReset.Sub(now).Round(time.Second)))
+				DemoModel, d.RPD, c.DayCount, ceilSecond(dayReset.Sub(now))))
 			return
 		}
 		demoError(w, http.StatusTooManyRequests, "rate_limit_exceeded", fmt.Sprintf(
 			"Rate limit reached for %s on requests per minute (RPM): Limit %d, Used %d, Requested 1. Please try again in %s.",
-			DemoModel, d.RPM, c.MinuteCount, minuteReset.Sub(now).Round(time.Second)))
+			DemoModel, d.RPM, c.MinuteCount, ceilSecond(minuteReset.Sub(now))))
 		return
 	}
 	words := demoReply(req)
@@ -200,4 +200,11 @@ func demoReply(req openai.ChatCompletionRequest) []string {
 		text = text[i+1:]
 	}
 	return words
+}
+
+// ceilSecond rounds d up to whole seconds: a wait the demo announces is
+// never shorter than the real one (a retry at "59s" must not land before the
+// minute ends, as a rounded 59.4s would).
+func ceilSecond(d time.Duration) time.Duration {
+	return (d + time.Second - 1).Truncate(time.Second)
 }

@@ -21,6 +21,9 @@ type watchdog struct {
 	t   *time.Timer
 	ctx context.Context
 	end context.CancelCauseFunc
+	// answered is set once a 2xx status arrived: the provider may bill the
+	// request from then on, whatever becomes of its reply.
+	answered bool
 }
 
 // newWatchdog returns ctx, cancelled with errStalled after d without data
@@ -48,8 +51,10 @@ func (w *watchdog) fired() bool {
 }
 
 // body is called once the response headers have arrived: it stops the
-// countdown and wraps the body so that it runs again during each read.
+// countdown and wraps the body so that it runs again during each read. It
+// also marks the attempt answered.
 func (w *watchdog) body(rc io.ReadCloser) io.ReadCloser {
+	w.answered = true
 	if w.t == nil {
 		return rc
 	}

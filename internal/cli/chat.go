@@ -48,9 +48,13 @@ and says so), 30s when it is not (then it fails with exit code 2); TIER_STDIN_TI
 forever. --no-stdin never reads stdin. So tier never hangs on an inherited stdin that is open but
 never written to, as in CI jobs and child processes.
 
-A 429, a 5xx or a network failure before the first byte is retried (--retries), waiting as long as
-Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total.
-A used-up quota or credit is not retried: tier says which window ran out and when it resets.
+A 429, a 5xx or a network failure before the response is retried (--retries), waiting as long as
+Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total
+(default 90s, so a used-up minute is waited out); when the provider gives no time, tier backs off
+and says so. A used-up quota or credit is not retried unless its stated reset is within
+--max-wait: tier says which window ran out and when it resets. A reply whose 2xx status arrived
+is never sent again, since the provider may bill it: if it is cut, what arrived is kept (exit 6).
+A host that does not exist is not retried.
 A reply that sends nothing at all for TIER_STALL_TIMEOUT (default 10m; 0 waits forever) is
 abandoned as a network failure (exit code 6).`,
 		Example: `  tier chat -p demo "hello"
@@ -67,13 +71,15 @@ abandoned as a network failure (exit code 6).`,
 	f.StringVarP(&o.system, "system", "s", "", "system prompt")
 	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
 	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
-	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature (default: the provider's)")
+	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
 	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
 	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
 	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
-	durationVar(f, &o.maxWait, "max-wait", 60*time.Second, "longest total wait between retries")
+	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
+	// and tier's jitter) fits, so a used-up minute is waited out by default.
+	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "longest total wait between retries")
 	return cmd
 }
 
@@ -135,6 +141,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if o.maxTokens < 0 {
 		return fail(Exitf(ExitUsage, "--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
 	}
+	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
+		return fail(Exitf(ExitUsage, "--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
+	}
 	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
 		return fail(err, p.Name, model)
@@ -171,6 +180,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.Countdown(ctx, env.Stderr, d, why)
 		}
+	}
+	if testWait != nil {
+		opts.Wait = testWait
 	}
 	reply, callErr := client.Chat(ctx, req, opts)
 	if out != nil {
@@ -223,7 +235,10 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 }
 
 // record saves the response's snapshot and the call's usage in the state
-// store, and returns the snapshot (nil when no response arrived). learned is
+// store, and returns the snapshot (nil when no response arrived). A call the
+// provider answered counts, also when it was cut short (interrupted, stdout
+// closed, the stream cut): without the provider's usage, its tokens are
+// estimated from the prompt and from what arrived. learned is
 // false when the response said nothing about quota because the request
 // itself was refused (unknown model, bad key): then nothing is saved and no
 // quota line is shown.
@@ -237,6 +252,9 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 		if reply.Usage != nil {
 			u.PromptTokens = int64(reply.Usage.PromptTokens)
 			u.CompletionTokens = int64(reply.Usage.CompletionTokens)
+		} else {
+			u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
+			u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
 		}
 		if err := st.RecordUsage(u); err != nil {
 			fmt.Fprintf(a.env.Stderr, "tier: warning: usage not recorded: %v\n", err)

@@ -72,6 +72,9 @@ type Step struct {
 	NoUsage bool
 	// NoDone ends the stream without "data: [DONE]".
 	NoDone bool
+	// CutBody, when > 0, sends only this many bytes of a non-streamed
+	// reply (its Content-Length says the whole) and drops the connection.
+	CutBody int
 }
 
 // Request is what the server saw of one chat request.
@@ -241,13 +244,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		u = ""
 	}
 	if !req.Stream {
-		s.complete(w, model, words, tokens, u)
+		s.complete(w, model, words, tokens, u, st.CutBody)
 		return
 	}
 	s.stream(w, r, st, model, words, tokens, u, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
 }
 
-func (s *Server) complete(w http.ResponseWriter, model string, words []string, tokens int, usage string) {
+func (s *Server) complete(w http.ResponseWriter, model string, words []string, tokens int, usage string, cut int) {
 	var content string
 	if words != nil {
 		content = strings.Join(words, "")
@@ -268,6 +271,13 @@ func (s *Server) complete(w http.ResponseWriter, model string, words []string, t
 	b = append(b, "}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	if cut > 0 && cut < len(b) {
+		w.Write(b[:cut])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler) // drops the connection mid-body
+	}
 	w.Write(b)
 }
 

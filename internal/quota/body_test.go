@@ -164,8 +164,8 @@ func TestParseErrorBodies(t *testing.T) {
 			class: ClassQuotaExhausted,
 		},
 		{
-			name: "SambaNova 429 Violated duration_s 86400 (documented sample)", status: 429, body: sambaNovaTPDBody,
-			class:   ClassRateLimited,
+			name: "SambaNova 429 Violated duration_s 86400 (documented sample): the day limit was hit, quota exhausted", status: 429, body: sambaNovaTPDBody,
+			class:   ClassQuotaExhausted,
 			windows: []string{"tokens/day limit=200000 remaining=112346 error"},
 		},
 		{

@@ -16,7 +16,9 @@ import (
 // midnight of d.DayResetTZ, when set. Result.Exhausted is set whenever a
 // window is known to be at 0, even on a 2xx (the request that used the last
 // unit succeeded); RetryAfter falls back to its reset only for rate_limited
-// and quota_exhausted.
+// and quota_exhausted. A 429 whose error body names the day or month limit
+// the request hit, and no time to retry, is quota_exhausted even with room
+// left in it (LimitHit).
 func Parse(d *Dialect, r Response) Result {
 	at := r.At
 	snap := Snapshot{ObservedAt: ceilSecond(at), Windows: []Window{}}
@@ -49,6 +51,9 @@ func Parse(d *Dialect, r Response) Result {
 	res := Result{Snapshot: snap, Message: b.message}
 	res.Exhausted = exhaustedWindow(snap.Windows, snap.ObservedAt)
 	res.Class = classify(r.Status, res.Exhausted, b, at)
+	if res.Class == ClassRateLimited && r.Status == 429 && !hasRetry && !b.hasRetry && limitHit(b.windows) != nil {
+		res.Class = ClassQuotaExhausted
+	}
 
 	switch {
 	case hasRetry:
@@ -123,6 +128,47 @@ func exhaustedWindow(ws []Window, observedAt time.Time) *Window {
 		return nil
 	}
 	c := best.clone()
+	return &c
+}
+
+// LimitHit returns, for a quota_exhausted result with no window at 0, a copy
+// of the day or month window its error body names as the limit the request
+// hit (see limitHit); nil otherwise.
+func (r Result) LimitHit() *Window {
+	if r.Class != ClassQuotaExhausted || r.Exhausted != nil {
+		return nil
+	}
+	var body []Window
+	for _, w := range r.Snapshot.Windows {
+		if w.Source == SourceError {
+			body = append(body, w)
+		}
+	}
+	return limitHit(body)
+}
+
+// limitHit returns a copy of the day or month window a 429's error body
+// names as the limit the request hit, though the body shows room left in it
+// (SambaNova's "Violated duration_s: 86400, current usage: 87654, limit:
+// 200000"; Groq's "tokens per day: Limit 100000, Used 99000, Requested
+// 3619" and no "try again in"): waiting seconds cannot help. nil when the body names no such
+// window, or also a shorter one (which may be the one that was hit).
+func limitHit(body []Window) *Window {
+	var hit *Window
+	for i := range body {
+		switch body[i].Period {
+		case PeriodDay, PeriodMonth:
+			if hit == nil {
+				hit = &body[i]
+			}
+		default:
+			return nil
+		}
+	}
+	if hit == nil {
+		return nil
+	}
+	c := hit.clone()
 	return &c
 }
 

@@ -17,6 +17,7 @@ func TestClassify(t *testing.T) {
 		body      string
 		want      Class
 		exhausted string
+		limitHit  string // Result.LimitHit
 	}{
 		{name: "200", status: 200, want: ClassOK},
 		{name: "201", status: 201, want: ClassOK},
@@ -47,6 +48,21 @@ func TestClassify(t *testing.T) {
 			header: headers("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "2s",
 				"x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "3h"),
 			want: ClassQuotaExhausted, exhausted: "tokens/unknown"},
+		{name: "429 whose body says the day's token limit was hit (SambaNova duration_s 86400), usage below it: quota exhausted",
+			status: 429, body: sambaNovaTPDBody, want: ClassQuotaExhausted, limitHit: "tokens/day"},
+		{name: "429 whose body names a day window the request would overflow (Groq TPD, used < limit): quota exhausted",
+			status: 429, body: `{"error":{"message":"Rate limit reached for model m1 on tokens per day (TPD): Limit 100000, Used 99000, Requested 3619.","code":"rate_limit_exceeded"}}`,
+			want: ClassQuotaExhausted, limitHit: "tokens/day"},
+		{name: "429 whose body names a minute window the request would overflow: rate limited",
+			status: 429, body: `{"error":{"message":"Rate limit reached for model m1 on tokens per minute (TPM): Limit 6000, Used 5000, Requested 1500. Please try again in 2s.","code":"rate_limit_exceeded"}}`,
+			want: ClassRateLimited},
+		{name: "429 whose body names a minute and a day window: the shorter one may be what was hit, rate limited",
+			status: 429, body: `Violated duration_s: 60, current usage: 10, limit: 20 / Violated duration_s: 86400, current usage: 1, limit: 9`,
+			want: ClassRateLimited},
+		{name: "429 whose headers report a day window with room and a minute one at 0: rate limited", dialect: groqDialect, status: 429,
+			header: headers("x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "7.66s",
+				"x-ratelimit-limit-requests", "14400", "x-ratelimit-remaining-requests", "14000", "x-ratelimit-reset-requests", "2m59.56s"),
+			want: ClassRateLimited, exhausted: "tokens/minute"},
 		{name: "429 insufficient_quota", status: 429, body: openAIQuota, want: ClassQuotaExhausted},
 		{name: "429 credits ran out", status: 429, body: hfCreditsBody, want: ClassQuotaExhausted},
 		{name: "400", status: 400, want: ClassInvalid},
@@ -69,6 +85,9 @@ func TestClassify(t *testing.T) {
 				t.Errorf("Exhausted = %s, want nil", describe(*res.Exhausted))
 			case tt.exhausted != "" && (res.Exhausted == nil || res.Exhausted.Key() != tt.exhausted):
 				t.Errorf("Exhausted = %v, want %s", res.Exhausted, tt.exhausted)
+			}
+			if hit := res.LimitHit(); tt.limitHit == "" && hit != nil || tt.limitHit != "" && (hit == nil || hit.Key() != tt.limitHit) {
+				t.Errorf("LimitHit = %v, want %q", hit, tt.limitHit)
 			}
 		})
 	}
