@@ -885,7 +885,8 @@ func TestQuotaRequire(t *testing.T) {
 	if r := w.must(ExitExhausted, "quota", "--require", "rpd=1"); !strings.Contains(r.stderr, "tier: requirement not met: no provider has been used yet: name the providers to check") {
 		t.Errorf("empty store:\n%s", r)
 	}
-	w.must(ExitOK, "quota", "--require", "rpd=1", "--allow-unknown")
+	// --allow-unknown does not make a gate pass knowing nothing.
+	w.must(ExitExhausted, "quota", "--require", "rpd=1", "--allow-unknown")
 
 	w.chat("groq", 2, ExitOK)   // RPD 14398/14400 ↻13h, TPM 5994/6000
 	w.chat("gemini", 2, ExitOK) // estimates: RPD ~18/20
@@ -914,8 +915,10 @@ func TestQuotaRequire(t *testing.T) {
 		{[]string{"groq", "deepseek", "--require", "rpd=20"}, ExitExhausted, []string{"tier: requirement not met: deepseek: RPD not reported"}},
 		// Without names: every provider seen.
 		{[]string{"--require", "rpd=19"}, ExitExhausted, []string{"deepseek: RPD not reported", "gemini: gemini-3-flash-preview: RPD 18 left"}},
-		// A never-used provider is checked against the catalog's limits.
-		{[]string{"cerebras", "--require", "rpd=14400"}, ExitOK, nil},
+		// A never-used provider's published limits are no answer for a
+		// window it reports itself.
+		{[]string{"cerebras", "--require", "rpd=14400"}, ExitExhausted,
+			[]string{"tier: requirement not met: cerebras: RPD not known: tier has had no answer from cerebras yet (with its key, 'tier quota cerebras --refresh --probe' asks it)"}},
 		{[]string{"groq", "--require", "rpx=1"}, ExitUsage, []string{"tier: --require rpx: unknown window"}},
 		{[]string{"groq", "--require", "rpd"}, ExitUsage, []string{"tier: --require \"rpd\": write NAME=AMOUNT"}},
 		{[]string{"groq", "--require", "rpd=-1"}, ExitUsage, []string{"non-negative"}},
@@ -1182,6 +1185,72 @@ func TestQuotaColourOnATerminal(t *testing.T) {
 			}
 			if has := strings.Contains(out, "\x1b["); has != tc.colour {
 				t.Errorf("colour %v, want %v:\n%q", has, tc.colour, out)
+			}
+		})
+	}
+}
+
+// A --require gate must not pass when tier knows nothing: on a fresh state
+// (a CI runner), --allow-unknown excuses only what the provider never
+// reports; a window or credit it reports but tier has not seen, or a refresh
+// that failed, fails the gate (exit 3 when the key is missing or refused).
+func TestQuotaRequireOnAFreshState(t *testing.T) {
+	tests := []struct {
+		name    string
+		unset   string // a key variable removed from the environment
+		balance int    // the balance endpoint's status (0: 200)
+		args    []string
+		code    int
+		errs    []string // requirement lines, in order
+	}{
+		{name: "groq never seen", args: []string{"groq", "--require", "rpd=20", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: groq: RPD not known: tier has had no answer from groq yet (with its key, 'tier quota groq --refresh --probe' asks it)"}},
+		{name: "groq refreshed without a key", unset: "GROQ_API_KEY", args: []string{"groq", "--refresh", "--require", "rpd=20", "--allow-unknown"}, code: ExitAuth,
+			errs: []string{"tier: requirement not met: groq: RPD not known", "tier: requirement not met: groq: cannot be checked: its refresh failed (no key for groq: set GROQ_API_KEY"}},
+		{name: "groq refreshed, but it tells only on chat calls", args: []string{"groq", "--refresh", "--require", "rpd=20"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: groq: RPD not known"}},
+		{name: "groq probed", args: []string{"groq", "--refresh", "--probe", "--require", "rpd=20"}, code: ExitOK},
+		{name: "groq probed, a window it never reports", args: []string{"groq", "--probe", "--require", "rpd=20,rpm=1", "--allow-unknown"}, code: ExitOK},
+		{name: "deepseek credit never asked", args: []string{"deepseek", "--require", "credit=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: deepseek: credit not known: tier has had no answer from deepseek yet"}},
+		{name: "deepseek credit refreshed", args: []string{"deepseek", "--refresh", "--require", "credit=1"}, code: ExitOK},
+		{name: "deepseek balance refused the key", balance: http.StatusUnauthorized, args: []string{"deepseek", "--refresh", "--require", "credit=1", "--allow-unknown"}, code: ExitAuth,
+			errs: []string{"credit not known", "tier: requirement not met: deepseek: cannot be checked: its refresh failed (balance: "}},
+		{name: "deepseek balance down", balance: http.StatusServiceUnavailable, args: []string{"deepseek", "--refresh", "--require", "credit=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"credit not known", "tier: requirement not met: deepseek: cannot be checked: its refresh failed (balance: "}},
+		// Where the provider reports nothing, the catalog's limits are all
+		// there is to know, and say so.
+		{name: "gemini estimates", args: []string{"gemini", "--require", "rpd=20"}, code: ExitOK},
+		{name: "no provider named", args: []string{"--require", "rpd=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: no provider has been used yet"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newQWorld(t, "groq", "deepseek", "gemini")
+			w.provs["deepseek"].setBalance(tc.balance, balanceDeepSeek, 0)
+			if tc.balance == http.StatusUnauthorized {
+				w.provs["deepseek"].key = "test-key-deepseek-other"
+			}
+			if tc.unset != "" {
+				delete(w.env, tc.unset)
+			}
+			r := w.run(append([]string{"quota"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tc.code, r)
+			}
+			var lines []string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(l, "tier: requirement") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != len(tc.errs) {
+				t.Fatalf("%d requirement lines, want %d:\n%s", len(lines), len(tc.errs), r)
+			}
+			for i, want := range tc.errs {
+				if !strings.Contains(lines[i], want) {
+					t.Errorf("line %d: %q does not contain %q", i, lines[i], want)
+				}
 			}
 		})
 	}

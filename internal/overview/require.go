@@ -77,10 +77,14 @@ type Unmet struct {
 }
 
 // Check tests every provider/key among rows against reqs: every model row
-// that reports a window must have at least Min left in it; a window that no
-// row of the provider/key reports fails unless allowUnknown. Credit is the
+// that reports a window must have at least Min left in it. Credit is the
 // provider/key's credit (any row that carries one). Estimates count, and
-// the message says when a figure was one.
+// the message says when a figure was one, except for a provider/key tier
+// has never had an answer from: there an estimate of a window the provider
+// itself reports is a guess, and the requirement is not known. A
+// requirement nothing answers fails; allowUnknown excuses it only when the
+// provider cannot report it (Row.Reportable), never because tier has not
+// seen it yet: a gate must not pass when tier knows nothing.
 func Check(rows []Row, reqs []Requirement, allowUnknown bool, now time.Time) []Unmet {
 	type group struct{ provider, key string }
 	var order []group
@@ -109,10 +113,40 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 	unmet := func(format string, a ...any) Unmet {
 		return Unmet{Provider: provider, Key: key, Message: who + ": " + fmt.Sprintf(format, a...)}
 	}
+	seen, reportable := false, false
+	what := CreditKey
+	if req.Metric != "" {
+		what = quota.Window{Metric: req.Metric, Period: req.Period}.Key()
+	}
+	for _, r := range rows {
+		seen = seen || !r.Seen.IsZero()
+		reportable = reportable || r.Reportable[what]
+	}
+	name := strings.ToUpper(req.Name)
+	if req.Metric == "" {
+		name = "credit"
+	}
+	// notKnown is the failure of a requirement nothing answered.
+	notKnown := func() []Unmet {
+		switch {
+		case reportable && !seen:
+			return []Unmet{unmet("%s not known: tier has had no answer from %s yet (with its key, 'tier quota %s --refresh --probe' asks it)", name, provider, provider)}
+		case reportable:
+			return []Unmet{unmet("%s not reported in %s's last answers ('tier quota %s --refresh --probe' asks again; --allow-unknown does not excuse a figure the provider reports)", name, provider, provider)}
+		case allowUnknown:
+			return nil
+		case req.Metric == "":
+			return []Unmet{unmet("credit not reported (tier quota --refresh may learn it; --allow-unknown ignores it)")}
+		}
+		return []Unmet{unmet("%s not reported (the provider sends no such figure and the catalog publishes none; --allow-unknown ignores it)", name)}
+	}
+	// guess says an estimate stands for a figure the provider reports but
+	// has never been asked for.
+	guess := func(source string) bool { return source == quota.SourceEstimate && reportable && !seen }
 	if req.Metric == "" { // credit
 		for _, r := range rows {
 			c := r.Snapshot.Credit
-			if c == nil || c.Remaining == nil {
+			if c == nil || c.Remaining == nil || guess(c.Source) {
 				continue
 			}
 			left := *c.Remaining
@@ -128,23 +162,20 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 			}
 			return nil
 		}
-		if allowUnknown {
-			return nil
-		}
-		return []Unmet{unmet("credit not reported (tier quota --refresh may learn it; --allow-unknown ignores it)")}
+		return notKnown()
 	}
 	var out []Unmet
-	seen := false
+	found := false
 	for _, r := range rows {
 		for _, w := range r.Snapshot.Windows {
-			if w.Metric != req.Metric || w.Period != req.Period || w.Remaining == nil {
+			if w.Metric != req.Metric || w.Period != req.Period || w.Remaining == nil || guess(w.Source) {
 				continue
 			}
-			seen = true
+			found = true
 			if float64(*w.Remaining) >= req.Min {
 				continue
 			}
-			msg := fmt.Sprintf("%s %d left", strings.ToUpper(req.Name), *w.Remaining)
+			msg := fmt.Sprintf("%s %d left", name, *w.Remaining)
 			if r.Snapshot.Model != "" {
 				msg = r.Snapshot.Model + ": " + msg
 			}
@@ -158,8 +189,8 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 			out = append(out, unmet("%s", msg))
 		}
 	}
-	if !seen && !allowUnknown {
-		out = append(out, unmet("%s not reported (the provider sends no such figure and the catalog publishes none; --allow-unknown ignores it)", strings.ToUpper(req.Name)))
+	if !found {
+		out = append(out, notKnown()...)
 	}
 	return out
 }
