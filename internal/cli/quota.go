@@ -28,6 +28,7 @@ type quotaOptions struct {
 	refresh      bool
 	probe        bool
 	require      string
+	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
 }
@@ -78,7 +79,10 @@ requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe 
   tier quota --refresh deepseek openrouter
   tier quota groq --require rpd=20,credit=0.50
   GROQ_API_KEY=... tier quota groq --refresh --probe --require rpd=20`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runQuota(cmd.Context(), env, o, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.requireSet = cmd.Flags().Changed("require")
+			return runQuota(cmd.Context(), env, o, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "only this key name (default: every key)")
@@ -99,7 +103,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		return err
 	}
 	var reqs []overview.Requirement
-	if o.require != "" {
+	if o.require != "" || o.requireSet {
 		if reqs, err = overview.ParseRequirements(o.require); err != nil {
 			return usageErr(err)
 		}

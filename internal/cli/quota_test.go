@@ -20,6 +20,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/fakeprovider"
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/ptytest"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -922,6 +923,15 @@ func TestQuotaRequire(t *testing.T) {
 		{[]string{"groq", "--require", "rpx=1"}, ExitUsage, []string{"tier: --require rpx: unknown window"}},
 		{[]string{"groq", "--require", "rpd"}, ExitUsage, []string{"tier: --require \"rpd\": write NAME=AMOUNT"}},
 		{[]string{"groq", "--require", "rpd=-1"}, ExitUsage, []string{"non-negative"}},
+		// An empty requirement is a mistake, not a pass.
+		{[]string{"groq", "--require", ""}, ExitUsage, []string{"tier: --require is empty"}},
+		{[]string{"groq", "--require", " , "}, ExitUsage, []string{"tier: --require is empty"}},
+		// credit= takes an amount as --credit does.
+		{[]string{"deepseek", "--require", "credit=5USD"}, ExitExhausted, []string{"tier: requirement not met: deepseek: credit 4.2 USD left, need 5 USD"}},
+		{[]string{"deepseek", "--require", "credit=4usd"}, ExitOK, nil},
+		{[]string{"deepseek", "--require", "credit=4 dollars"}, ExitOK, nil},
+		{[]string{"deepseek", "--require", "credit=€1"}, ExitExhausted, []string{"tier: requirement not met: deepseek: credit is in USD, need 1 EUR"}},
+		{[]string{"deepseek", "--require", "credit=5USD$"}, ExitUsage, []string{"--require credit: \"5USD$\" is not an amount"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -1253,5 +1263,25 @@ func TestQuotaRequireOnAFreshState(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// --require credit=AMOUNT reads amounts exactly as 'tier keys set --credit'
+// does: what one accepts, the other accepts, with the same unit.
+func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
+	for _, in := range []string{"5USD", "5 usd", "$5", "€2.50", "£3", "1000000tokens", "7 token", "2dollars", "110CNY", "5", "0.5",
+		"5USD$", "$5USD", "five", "", "-1", "1e3", "5 US dollars"} {
+		amount, unit, cerr := parseCredit(in, "")
+		reqs, rerr := overview.ParseRequirements("credit=" + in)
+		if (cerr == nil) != (rerr == nil) {
+			t.Errorf("%q: --credit says %v, --require credit= says %v", in, cerr, rerr)
+			continue
+		}
+		if cerr != nil {
+			continue
+		}
+		if len(reqs) != 1 || reqs[0].Min != amount || reqs[0].Unit != unit {
+			t.Errorf("%q: --require credit= read %+v, --credit reads %v %q", in, reqs, amount, unit)
+		}
 	}
 }

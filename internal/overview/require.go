@@ -3,6 +3,7 @@ package overview
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ type Requirement struct {
 	Metric string // "" for credit
 	Period string
 	Min    float64
+	// Unit is the credit's unit ("USD", "tokens"); "" takes the credit in
+	// whatever unit it is.
+	Unit string
 }
 
 var requirementNames = map[string][2]string{
@@ -44,11 +48,20 @@ func ParseRequirements(spec string) ([]Requirement, error) {
 		if !ok {
 			return nil, fmt.Errorf("--require %q: write NAME=AMOUNT, e.g. rpd=20,credit=0.50", term)
 		}
-		min, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(val), "$")), 64)
-		if err != nil || math.IsNaN(min) || math.IsInf(min, 0) || min < 0 {
-			return nil, fmt.Errorf("--require %s: %q is not a non-negative number", name, val)
+		r := Requirement{Name: name}
+		if name == "credit" {
+			amount, unit, ok := ParseAmount(val)
+			if !ok {
+				return nil, fmt.Errorf("--require credit: %q is not an amount: write it as 'tier keys set --credit' does, e.g. credit=0.50, credit=5USD, credit=$5 or credit=1000000tokens", strings.TrimSpace(val))
+			}
+			r.Min, r.Unit = amount, unit
+		} else {
+			min, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil || math.IsNaN(min) || math.IsInf(min, 0) || min < 0 {
+				return nil, fmt.Errorf("--require %s: %q is not a non-negative number", name, val)
+			}
+			r.Min = min
 		}
-		r := Requirement{Name: name, Min: min}
 		switch mp, known := requirementNames[name]; {
 		case name == "credit":
 		case known:
@@ -68,6 +81,46 @@ func ParseRequirements(spec string) ([]Requirement, error) {
 		return nil, fmt.Errorf("--require is empty: write e.g. rpd=20,credit=0.50")
 	}
 	return out, nil
+}
+
+// amountPattern is an amount with an optional currency symbol or unit.
+var amountPattern = regexp.MustCompile(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
+
+// ParseAmount reads a credit amount as 'tier keys set --credit' does: 5USD,
+// "5 usd", "$5", "€2.50", 1000000tokens, 2dollars; a bare number has no
+// unit (""). 0 is allowed: "at least nothing".
+func ParseAmount(s string) (amount float64, unit string, ok bool) {
+	m := amountPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, "", false
+	}
+	amount, err := strconv.ParseFloat(m[2], 64)
+	if err != nil || math.IsInf(amount, 0) {
+		return 0, "", false
+	}
+	symbol, unit := m[1], m[3]
+	switch {
+	case symbol != "" && unit != "":
+		return 0, "", false
+	case symbol == "$":
+		return amount, "USD", true
+	case symbol == "€":
+		return amount, "EUR", true
+	case symbol == "£":
+		return amount, "GBP", true
+	}
+	switch lu := strings.ToLower(unit); {
+	case lu == "":
+	case lu == "token" || lu == "tokens":
+		unit = "tokens"
+	case lu == "dollar" || lu == "dollars":
+		unit = "USD"
+	case len(lu) == 3:
+		unit = strings.ToUpper(lu) // a currency code
+	default:
+		unit = lu
+	}
+	return amount, unit, true
 }
 
 // Unmet is a requirement a provider/key does not meet.
@@ -154,11 +207,18 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 			if c.Source == quota.SourceEstimate {
 				est = " (estimate)"
 			}
+			need := fmtNum(req.Min)
+			if req.Unit != "" {
+				need += " " + req.Unit
+			}
+			if req.Unit != "" && !strings.EqualFold(req.Unit, c.Unit) {
+				return []Unmet{unmet("credit is in %s, need %s", c.Unit, need)}
+			}
 			if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
-				return []Unmet{unmet("credit expired %s ago, need %s", fmtDur(now.Sub(*c.ExpiresAt)), fmtNum(req.Min))}
+				return []Unmet{unmet("credit expired %s ago, need %s", fmtDur(now.Sub(*c.ExpiresAt)), need)}
 			}
 			if left < req.Min {
-				return []Unmet{unmet("credit %s %s left%s, need %s", fmtNum(left), c.Unit, est, fmtNum(req.Min))}
+				return []Unmet{unmet("credit %s %s left%s, need %s", fmtNum(left), c.Unit, est, need)}
 			}
 			return nil
 		}
