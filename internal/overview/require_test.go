@@ -17,13 +17,17 @@ func TestParseRequirements(t *testing.T) {
 		{"rpd=20,credit=0.50", "rpd:requests/day>=20 credit:/>=0.5", ""},
 		{" RPM = 5 , tpd=1000", "rpm:requests/minute>=5 tpd:tokens/day>=1000", ""},
 		{"neurons/day=100", "neurons/day:neurons/day>=100", ""},
-		{"credit=$1", "credit:/>=1", ""},
+		{"credit=$1", "credit:/>=1USD", ""},
+		{"credit=5USD", "credit:/>=5USD", ""},
+		{"credit=1000000 tokens", "credit:/>=1000000tokens", ""},
+		{"credit=5USD$", "", "not an amount"},
+		{"credit=-1", "", "not an amount"},
 		{"rpx=3", "", "unknown window"},
 		{"neurons/week=3", "", "unknown window"},
 		{"rpd", "", "NAME=AMOUNT"},
 		{"rpd=-1", "", "non-negative"},
 		{"rpd=lots", "", "non-negative"},
-		{"credit=NaN", "", "non-negative"}, // would compare false against everything
+		{"credit=NaN", "", "not an amount"}, // would compare false against everything
 		{"rpd=inf", "", "non-negative"},
 		{",", "", "empty"},
 	}
@@ -41,7 +45,7 @@ func TestParseRequirements(t *testing.T) {
 			}
 			var got []string
 			for _, r := range reqs {
-				got = append(got, r.Name+":"+r.Metric+"/"+r.Period+">="+fmtNum(r.Min))
+				got = append(got, r.Name+":"+r.Metric+"/"+r.Period+">="+fmtNum(r.Min)+r.Unit)
 			}
 			if strings.Join(got, " ") != tc.want {
 				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
