@@ -137,7 +137,7 @@ func TestNewerFormat(t *testing.T) {
 		{
 			name: "snapshots",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[snapshotsState](t, s, snapshotsFile, withCRC(snapshotsMagic+"\x03"))
+				return writeRaw[snapshotsState](t, s, snapshotsFile, withCRC(snapshotsMagic+"\x04"))
 			},
 			read: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
 		},
