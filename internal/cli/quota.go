@@ -70,7 +70,9 @@ or METRIC/PERIOD such as neurons/day; credit takes an amount as --credit does (5
 
 --json prints an array of snapshots, each in the form of the quota of 'tier chat --json'.
 observed_at is when the provider last answered; for a provider named but never used it is the
-time of the run, and every window is the catalog's, marked "estimate".
+time of the run, and every window is the catalog's, marked "estimate". A window with an
+observed_at of its own was seen earlier than that, in a reply since which the provider has not
+repeated it.
 
 Exit codes: 0 all well; 2 bad usage; 3 with --require, a refresh failed for want of a key; 5 a
 requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe failed.`,
@@ -325,17 +327,14 @@ func expiringSoon(c *quota.Credit, now time.Time) bool {
 	return left > 0 && left <= expirySoon
 }
 
-// expiryCell renders "in 62d (2027-01-22)", "~in 62d (2027-01-22)" for an
-// estimate, or "expired 3d ago (2026-11-18)".
+// expiryCell renders "in 62d (2027-01-22)", "in ~62d (2027-01-22)" for an
+// estimate, or "expired 3d ago (2026-11-18)": the words of the quota line
+// (ui.ExpiryText) in a column headed "expires".
 func expiryCell(at time.Time, estimated, soon bool, now time.Time, th ui.Theme) string {
 	date := at.In(time.Local).Format("2006-01-02")
-	left := at.Sub(now)
-	if left <= 0 {
-		return th.Exhausted.Render("expired " + ui.FormatCountdown(-left) + " ago (" + date + ")")
-	}
-	text := "in " + ui.FormatCountdown(left) + " (" + date + ")"
-	if estimated {
-		text = "~" + text
+	text := strings.TrimPrefix(ui.ExpiryText(at, estimated, now), "expires ") + " (" + date + ")"
+	if !at.After(now) {
+		return th.Exhausted.Render(text)
 	}
 	switch {
 	case soon:

@@ -261,7 +261,7 @@ func (w *qworld) snaps(r qrun) []quota.Snapshot {
 	}
 	allowed := map[string][]string{
 		"snapshot": {"provider", "key", "model", "observed_at", "windows", "retry_after_s", "credit"},
-		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source"},
+		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at"},
 		"credit":   {"remaining", "granted", "unit", "expires_at", "source"},
 	}
 	check := func(what string, m map[string]json.RawMessage) {
@@ -419,7 +419,7 @@ func TestQuotaAfterChatCalls(t *testing.T) {
 			"TPM": "5994/6000 ↻…", "TPH": "~999K/1M", "TPD": "~999K/1M"}},
 		// SambaNova: RPM, RPD reported; the catalog's free TPD and its $5 grant valid 90 days, estimated.
 		{"sambanova", "Meta-Llama-3.3-70B-Instruct", map[string]string{"RPM": "28/30 ↻…", "RPD": "14398/14400 ↻…",
-			"TPD": "~199988/200000", "CREDIT": "~$5.00 of $5 (est.)", "EXPIRES": "~in 90d (" + qDate(w.now().AddDate(0, 0, 90)) + ")"}},
+			"TPD": "~199K/200K", "CREDIT": "~$5.00 of $5", "EXPIRES": "in ~90d (" + qDate(w.now().AddDate(0, 0, 90)) + ")"}},
 		// Nothing reported: the published limits less tier's own calls; the day is Pacific.
 		{"gemini", "gemini-3-flash-preview", map[string]string{"RPM": "~3/5", "RPD": "~18/20 ↻…", "TPD": "~988/1000 ↻…", "TPM": "-"}},
 		// Nothing reported and nothing published.
@@ -675,7 +675,7 @@ func TestQuotaCreditExpiry(t *testing.T) {
 	}
 	inDays := func(at time.Time) string { return quota.Countdown(at.Sub(w.now())) + " (" + qDate(at) + ")" }
 	check("default", expires, false, "in "+inDays(expires))
-	check("work", created.AddDate(0, 0, 90), true, "~in "+inDays(created.AddDate(0, 0, 90)))
+	check("work", created.AddDate(0, 0, 90), true, "in ~"+inDays(created.AddDate(0, 0, 90)))
 
 	r = w.must(ExitOK, "quota")
 	if got := strings.Count(r.stderr, "tier: warning: sambanova: credit"); got != 1 {
@@ -689,7 +689,7 @@ func TestQuotaCreditExpiry(t *testing.T) {
 	// to use); the work key's estimated expiry is 5 days off.
 	w.advance(85 * 24 * time.Hour)
 	check("default", expires, false, "expired "+quota.Countdown(w.now().Sub(expires))+" ago ("+qDate(expires)+")")
-	check("work", created.AddDate(0, 0, 90), true, "~in 5d00h ("+qDate(created.AddDate(0, 0, 90))+")")
+	check("work", created.AddDate(0, 0, 90), true, "in ~5d00h ("+qDate(created.AddDate(0, 0, 90))+")")
 	r = w.must(ExitOK, "quota")
 	if !strings.Contains(r.stderr, "tier: warning: sambanova (key work): credit ~$5.00 expires in 5d00h: use it or lose it (the expiry is an estimate)") ||
 		strings.Contains(r.stderr, "tier: warning: sambanova: credit") {
@@ -1102,7 +1102,7 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 	}
 	// The work key's model has the catalog's TPD for it, estimated.
 	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota", "--key", "work").stdout), "groq", "llama-3.3-70b-versatile"),
-		map[string]string{"RPD": "14398/14400 ↻…", "TPD": "~99994/100000"}) // the fake counts both keys' calls
+		map[string]string{"RPD": "14398/14400 ↻…", "TPD": "~99.9K/100K"}) // the fake counts both keys' calls
 }
 
 // Colour only on a terminal (or when forced), never with NO_COLOR; an
@@ -1284,4 +1284,41 @@ func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
 			t.Errorf("%q: --require credit= read %+v, --credit reads %v %q", in, reqs, amount, unit)
 		}
 	}
+}
+
+// A window the newest reply did not repeat keeps the figure and the time
+// of the reply that had it: --json gives it its own observed_at, the table
+// and the quota line say how old it is, never passing it off as fresh.
+func TestQuotaWindowKeepsItsOwnTime(t *testing.T) {
+	w := newQWorld(t)
+	spec := qspecs["groq"]
+	noRequests := http.Header{"X-Ratelimit-Limit-Requests": nil, "X-Ratelimit-Remaining-Requests": nil, "X-Ratelimit-Reset-Requests": nil}
+	spec.steps = []fakeprovider.Step{{}, {Header: noRequests}}
+	w.add(spec)
+	w.writeConfig()
+	first := w.now()
+	w.chat("groq", 1, ExitOK) // RPD and TPM
+	w.advance(5 * time.Minute)
+	r := w.must(ExitOK, "chat", "-p", "groq", "--no-stdin", "--retries", "0", "hello") // TPM only
+	if line := qMasked(strings.TrimSpace(r.stderr)); !strings.Contains(line, "RPD 14399/14400 ↻… (seen 5m00s ago) · TPM ") {
+		t.Errorf("quota line %q: want the RPD of the first reply, 5 minutes old", line)
+	}
+	s := qSnapOf(t, w.snaps(w.must(ExitOK, "quota", "--json")), "groq", "*")
+	if !s.ObservedAt.Equal(w.now()) {
+		t.Errorf("observed_at %v, want the second reply's %v", s.ObservedAt, w.now())
+	}
+	for _, win := range s.Windows {
+		switch win.Key() {
+		case "requests/day":
+			if win.ObservedAt == nil || !win.ObservedAt.Equal(first) || qNum(win.Remaining) != "14399" {
+				t.Errorf("RPD %+v: want 14399 left, observed_at %v (the first reply)", win, first)
+			}
+		case "tokens/minute":
+			if win.ObservedAt != nil {
+				t.Errorf("TPM has observed_at %v: it came with the snapshot's reply", *win.ObservedAt)
+			}
+		}
+	}
+	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota").stdout), "groq", "llama-3.1-8b-instant"),
+		map[string]string{"RPD": "14399/14400 ↻… (seen 5m00s ago)", "SEEN": "0s ago"})
 }
