@@ -139,6 +139,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
+	if err := a.checkState(chatState(p)...); err != nil {
+		return fail(err, p.Name, model) // before stdin is read or a request spent
+	}
 	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin, env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)

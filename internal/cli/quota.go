@@ -17,6 +17,7 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -118,7 +119,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			return usageErr(err)
 		}
 	}
-	if _, err := a.store(); err != nil {
+	if err := a.checkState(store.SnapshotsFile, store.LedgerFile, seenState, keysState); err != nil {
 		return err
 	}
 	var refreshErr error

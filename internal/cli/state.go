@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/store"
+)
+
+// State files the commands read besides their own (see store.Check).
+const (
+	seenState = "seen" // overview.MarkSeen
+	keysState = "keys" // key metadata
+	demoState = "demo" // the demo's counters
+)
+
+// checkState stops a command that is about to read a damaged state file,
+// before it spends a request: exit 2 and the command that moves the file
+// aside, the same for every command.
+func (a *app) checkState(names ...string) error {
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	if err := st.Check(names...); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return nil
+}
+
+// chatState is what a chat with p reads and writes.
+func chatState(p *catalog.Profile) []string {
+	names := []string{store.SnapshotsFile, store.LedgerFile, seenState}
+	if p.Demo {
+		names = append(names, demoState)
+	}
+	return names
+}
+
+// modelsState is what 'tier models' reads for profiles: the snapshots and
+// each one's models cache.
+func modelsState(profiles []*catalog.Profile) []string {
+	names := []string{store.SnapshotsFile}
+	for _, p := range profiles {
+		if name, err := store.ModelsFile(p.Name); err == nil {
+			names = append(names, name)
+		}
+	}
+	return names
+}
