@@ -483,7 +483,7 @@ func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.P
 	var errs []error
 	learned := false // a window was reported
 	if b := p.Balance; b != nil {
-		snap, err := client.Balance(ctx, b.Kind, b.URL)
+		snap, err := client.Balance(ctx, b.Kind, a.balanceURL(p))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("balance: %w", err))
 		} else if err := st.SaveSnapshot(snap); err != nil {

@@ -1322,3 +1322,62 @@ func TestQuotaWindowKeepsItsOwnTime(t *testing.T) {
 	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota").stdout), "groq", "llama-3.1-8b-instant"),
 		map[string]string{"RPD": "14399/14400 ↻… (seen 5m00s ago)", "SEEN": "0s ago"})
 }
+
+// A base_url pointed at a proxy takes the built-in balance endpoint with it
+// (same path, on the proxy's host and prefix), so --refresh works without
+// balance.url being overridden too; a balance URL on another host is still
+// refused before the key is sent.
+func TestQuotaRefreshThroughAProxy(t *testing.T) {
+	w := newQWorld(t)
+	fake := fakeprovider.New(fakeprovider.None)
+	balances := map[string]string{
+		"/deepseek/user/balance": balanceDeepSeek,
+		"/openrouter/api/v1/key": balanceOpenRouter,
+		"/vercel/v1/credits":     balanceVercel,
+	}
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if body, ok := balances[r.URL.Path]; ok {
+			mu.Lock()
+			asked = append(asked, r.URL.Path)
+			mu.Unlock()
+			if r.Header.Get("Authorization") != "Bearer test-key-proxied-0001" {
+				http.Error(rw, `{"error":{"message":"Invalid API key"}}`, http.StatusUnauthorized)
+				return
+			}
+			rw.Header().Set("Content-Type", "application/json")
+			io.WriteString(rw, body)
+			return
+		}
+		fake.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	for _, v := range []string{"DEEPSEEK_API_KEY", "OPENROUTER_API_KEY", "AI_GATEWAY_API_KEY"} {
+		w.env[v] = "test-key-proxied-0001"
+	}
+	fmt.Fprintf(&w.yaml, "  deepseek:\n    base_url: %q\n  openrouter:\n    base_url: %q\n  vercel:\n    base_url: %q\n",
+		srv.URL+"/deepseek", srv.URL+"/openrouter/api/v1", srv.URL+"/vercel/v1")
+	w.writeConfig()
+
+	r := w.must(ExitOK, "quota", "--refresh", "deepseek", "openrouter", "vercel")
+	want := map[string]string{"deepseek": "balance refreshed\n", "openrouter": "balance refreshed\n", "vercel": "balance refreshed\n"}
+	if got := qProviderLines(r.stderr); !mapsEqual(got, want) {
+		t.Errorf("stderr\n got %q\nwant %q\n%s", got, want, r)
+	}
+	slices.Sort(asked)
+	if want := []string{"/deepseek/user/balance", "/openrouter/api/v1/key", "/vercel/v1/credits"}; !slices.Equal(asked, want) {
+		t.Errorf("the proxy was asked %q, want %q", asked, want)
+	}
+	if c := qSnapOf(t, w.snaps(w.must(ExitOK, "quota", "deepseek", "--json")), "deepseek", "").Credit; c == nil || c.Remaining == nil || *c.Remaining != 4.2 {
+		t.Errorf("deepseek credit %+v, want the proxied balance, 4.2 USD", c)
+	}
+
+	// A balance URL set on another host is refused; nothing is sent.
+	fmt.Fprintf(&w.yaml, "    balance: {kind: vercel, url: \"https://elsewhere.example.com/v1/credits\"}\n")
+	w.writeConfig()
+	r = w.must(ExitNetwork, "quota", "--refresh", "vercel")
+	if !strings.Contains(r.stderr, `the balance URL's host "elsewhere.example.com" is not the provider's`) {
+		t.Errorf("want the refusal:\n%s", r)
+	}
+}

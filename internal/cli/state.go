@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"sync"
+
+	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -45,4 +48,31 @@ func modelsState(profiles []*catalog.Profile) []string {
 		}
 	}
 	return names
+}
+
+// builtinOnce is builtinCatalog, read once: a refresh asks it from several
+// goroutines, and it is parsed from YAML.
+var builtinOnce = sync.OnceValue(builtinCatalog)
+
+// balanceURL is the balance endpoint of p: the built-in one moves with a
+// base_url the user pointed at a proxy (api.BalanceURL).
+func (a *app) balanceURL(p *catalog.Profile) string {
+	url := p.Balance.URL
+	base, err := p.ResolveBaseURL(a.env.Getenv)
+	if err != nil {
+		return url
+	}
+	c := builtinOnce()
+	if c == nil {
+		return url
+	}
+	bp, err := c.Profile(p.Name)
+	if err != nil || bp.Balance == nil {
+		return url
+	}
+	builtinBase, err := bp.ResolveBaseURL(a.env.Getenv)
+	if err != nil {
+		return url
+	}
+	return api.BalanceURL(builtinBase, bp.Balance.URL, base, url)
 }
