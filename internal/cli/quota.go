@@ -122,6 +122,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	if err := a.checkState(store.SnapshotsFile, store.LedgerFile, seenState, keysState); err != nil {
 		return err
 	}
+	if err := a.checkKeyNamed(args, o.key); err != nil {
+		return err
+	}
 	var refreshErr error
 	var failures []refreshFailure
 	if o.refresh || o.probe {
@@ -173,6 +176,28 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		return nil
 	}
 	return refreshErr
+}
+
+// checkKeyNamed refuses --key NAME for a named provider that has no such
+// key and no quota seen under it: its row would be the catalog's limits for
+// a key that does not exist.
+func (a *app) checkKeyNamed(names []string, key string) error {
+	if key == "" || len(names) == 0 {
+		return nil
+	}
+	cat, _ := a.catalog()
+	st, _ := a.store()
+	seen, _ := st.Snapshots()
+	for _, name := range names {
+		p, err := cat.Profile(name)
+		if err != nil {
+			return usageErr(err)
+		}
+		if !a.keyExists(p, key, seen) {
+			return Exitf(ExitAuth, "%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
+		}
+	}
+	return nil
 }
 
 // overviewSource gathers the overview's inputs from local state.

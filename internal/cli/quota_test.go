@@ -1081,7 +1081,6 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 		{[]string{"quota", "--key", "work"}, []string{"groq work llama-3.3-70b-versatile"}, ""},
 		{[]string{"quota", "-m", "llama-3.1-8b-instant"}, []string{"groq default llama-3.1-8b-instant"}, ""},
 		{[]string{"quota", "groq", "--key", "default"}, []string{"groq default llama-3.1-8b-instant"}, ""},
-		{[]string{"quota", "cerebras", "--key", "work"}, []string{"cerebras work gpt-oss-120b"}, ""}, // named: the catalog's limits
 		{[]string{"quota", "--key", "nosuch"}, nil, "tier: nothing seen yet for key \"nosuch\": 'tier quota' lists everything seen\n"},
 		{[]string{"quota", "--key", "work", "-m", "m9"}, nil, "tier: nothing seen yet for key \"work\" and model \"m9\": 'tier quota' lists everything seen\n"},
 	}
@@ -1100,6 +1099,30 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 			}
 		})
 	}
+	// A key that does not exist for a named provider is said to be so, not
+	// shown with the catalog's limits as if it had been used.
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"quota", "groq", "--key", "nosuch"}, ExitAuth, "tier: groq has no key named \"nosuch\": 'tier keys list' shows the keys there are, 'tier keys set groq --name nosuch' adds one\n"},
+		{[]string{"quota", "cerebras", "--key", "work"}, ExitAuth, "tier: cerebras has no key named \"work\""},
+		{[]string{"quota", "groq", "cerebras", "--key", "work"}, ExitAuth, "tier: cerebras has no key named \"work\""},
+		{[]string{"quota", "groq", "--key", "work"}, ExitOK, ""},
+		{[]string{"quota", "cerebras", "--key", "default"}, ExitOK, ""}, // its key is in the environment
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := w.must(tc.code, tc.args...)
+			if tc.code != ExitOK && (r.stdout != "" || !strings.HasPrefix(r.stderr, tc.msg)) {
+				t.Errorf("want no table and %q:\n%s", tc.msg, r)
+			}
+		})
+	}
+	if r := w.must(ExitAuth, "quota", "groq", "--key", "nosuch", "--json"); !strings.Contains(r.stdout, `"exit_code":3`) {
+		t.Errorf("--json: want the JSON error object:\n%s", r)
+	}
+
 	// The work key's model has the catalog's TPD for it, estimated.
 	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota", "--key", "work").stdout), "groq", "llama-3.3-70b-versatile"),
 		map[string]string{"RPD": "14398/14400 ↻…", "TPD": "~99.9K/100K"}) // the fake counts both keys' calls

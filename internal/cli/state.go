@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -75,4 +78,32 @@ func (a *app) balanceURL(p *catalog.Profile) string {
 		return url
 	}
 	return api.BalanceURL(builtinBase, bp.Balance.URL, base, url)
+}
+
+// keyExists says whether provider p has a key named name that tier could
+// use or has used: one with stored metadata (tier keys set), the default
+// one from the environment or key_cmd (or none needed), or one with quota
+// seen under it.
+func (a *app) keyExists(p *catalog.Profile, name string, seen []quota.Snapshot) bool {
+	if name == "" || name == keys.DefaultName {
+		if p.NoKey || p.Demo || p.KeyCmd != "" {
+			return true
+		}
+		for _, v := range p.KeyEnv {
+			if strings.TrimSpace(a.env.Getenv(v)) != "" {
+				return true
+			}
+		}
+	}
+	for _, s := range seen {
+		if s.Provider == p.Name && s.Key == name {
+			return true
+		}
+	}
+	m, err := a.keyManager()
+	if err != nil {
+		return false
+	}
+	meta, _ := m.AllMeta()
+	return meta[p.Name][name] != nil
 }
