@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -106,4 +108,34 @@ func (a *app) keyExists(p *catalog.Profile, name string, seen []quota.Snapshot) 
 	}
 	meta, _ := m.AllMeta()
 	return meta[p.Name][name] != nil
+}
+
+// unsavedState gathers the state a command could not save, so that one
+// unwritable state directory costs one warning line, not one per file.
+type unsavedState struct {
+	what []string
+	err  error // the first failure
+}
+
+// note records err for what; it says whether what was saved.
+func (u *unsavedState) note(what string, err error) bool {
+	if err == nil {
+		return true
+	}
+	u.what = append(u.what, what)
+	if u.err == nil {
+		u.err = err
+	}
+	return false
+}
+
+// warn prints the one warning line, when anything was not saved.
+func (u *unsavedState) warn(w io.Writer) {
+	if u.err != nil {
+		what := strings.Join(u.what, ", ")
+		if n := len(u.what); n > 1 {
+			what = strings.Join(u.what[:n-1], ", ") + " and " + u.what[n-1]
+		}
+		fmt.Fprintf(w, "tier: warning: %s not saved: %s\n", what, oneLine(u.err.Error()))
+	}
 }
