@@ -218,7 +218,7 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 				return []Unmet{unmet("credit expired %s ago, need %s", fmtDur(now.Sub(*c.ExpiresAt)), need)}
 			}
 			if left < req.Min {
-				return []Unmet{unmet("credit %s %s left%s, need %s", fmtNum(left), c.Unit, est, need)}
+				return []Unmet{unmet("credit %s %s left%s, need %s", fmtLeft(left), c.Unit, est, need)}
 			}
 			return nil
 		}
@@ -258,6 +258,12 @@ func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown 
 // fmtNum prints at most four decimals: 4.9999924 → "5", 0.4567 → "0.4567".
 func fmtNum(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
+}
+
+// fmtLeft is fmtNum rounded down, so that what is left never reads as
+// more than it is: 4.9999924 → "4.9999", not "5" (next to "need 5").
+func fmtLeft(v float64) string {
+	return strconv.FormatFloat(math.Floor(v*1e4)/1e4, 'f', -1, 64)
 }
 
 // fmtDur is the countdown format of every tier message ("13h05m").
