@@ -75,8 +75,10 @@ time of the run, and every window is the catalog's, marked "estimate". A window 
 observed_at of its own was seen earlier than that, in a reply since which the provider has not
 repeated it.
 
-Exit codes: 0 all well; 2 bad usage; 3 with --require, a refresh failed for want of a key; 5 a
-requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe failed.`,
+Exit codes: 0 all well; 2 bad usage, or a damaged state file (the message gives the command that
+moves it aside); 3 --key names no key of a named provider, or with --require a refresh failed for
+want of a key; 5 a requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe
+failed.`,
 		Example: `  tier quota
   tier quota groq --json | jq '.[].windows'
   tier quota --refresh deepseek openrouter
