@@ -148,6 +148,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
+	if err := a.checkState(chatState(p)...); err != nil {
+		return fail(err, p.Name, model) // before stdin is read or a request spent
+	}
 	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin, env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)
@@ -247,6 +250,8 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 	if err != nil || reply == nil {
 		return nil, false
 	}
+	var unsaved unsavedState
+	defer unsaved.warn(a.env.Stderr)
 	if reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK) {
 		u := store.Usage{Provider: provider, Key: key, Model: model, At: a.now(), Requests: 1}
 		if reply.Usage != nil {
@@ -256,9 +261,7 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 			u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
 			u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
 		}
-		if err := st.RecordUsage(u); err != nil {
-			fmt.Fprintf(a.env.Stderr, "tier: warning: usage not recorded: %v\n", err)
-		}
+		unsaved.note("usage", st.RecordUsage(u))
 	}
 	if reply.Quota == nil {
 		return nil, false
@@ -269,12 +272,9 @@ func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota
 		len(s.Windows) == 0 && s.Credit == nil {
 		return &s, false // an unknown model or a refused key leaves no row in tier quota
 	}
-	if err := overview.MarkSeen(st, provider, key, a.now()); err != nil {
-		fmt.Fprintf(a.env.Stderr, "tier: warning: %v\n", err)
-	}
-	if merged, err := st.SaveSnapshotMerged(s); err != nil {
-		fmt.Fprintf(a.env.Stderr, "tier: warning: quota not saved: %v\n", err)
-	} else {
+	unsaved.note("first-use time", overview.MarkSeen(st, provider, key, a.now()))
+	merged, err := st.SaveSnapshotMerged(s)
+	if unsaved.note("quota", err) {
 		s = merged
 	}
 	return &s, true

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tier-cli/tier/internal/store"
 )
 
 // Exit codes, documented in `tier help exit-codes` and used by every command.
@@ -37,10 +39,15 @@ func Exitf(code int, format string, a ...any) error {
 	return &ExitError{Code: code, Err: fmt.Errorf(format, a...)}
 }
 
-// CodeOf maps an error to its exit code.
+// CodeOf maps an error to its exit code. A damaged state file is a
+// configuration error (2) whatever the command, and the message says how to
+// move it aside.
 func CodeOf(err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	if errors.Is(err, store.ErrCorrupt) {
+		return ExitUsage
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {

@@ -97,6 +97,9 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	if err != nil {
 		return err
 	}
+	if err := a.checkState(modelsState(profiles)...); err != nil {
+		return err
+	}
 
 	results := models.List(ctx, profiles, models.Options{
 		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,

@@ -17,6 +17,7 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -28,6 +29,7 @@ type quotaOptions struct {
 	refresh      bool
 	probe        bool
 	require      string
+	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
 }
@@ -59,20 +61,33 @@ only on chat calls, and says so.
 
 --require gates CI jobs: 'tier quota groq --require rpd=20,credit=0.50' exits 5 with one line per
 unmet requirement when a selected provider has less left. Every model seen must meet a window
-requirement; a window that is not reported fails it unless --allow-unknown. Names: rpm, rph, rpd,
-tpm, tph, tpd, credit, or METRIC/PERIOD such as neurons/day.
+requirement; a window that is not reported fails it. --allow-unknown excuses only windows the
+provider never reports (none of its headers, no balance endpoint): a figure it reports but tier has
+not seen yet fails the gate, as does a --refresh or --probe that failed (exit 3 when it failed for
+want of a key or a refused key), so a gate on a fresh CI runner cannot pass knowing nothing. Put
+the key in the gate's environment and use --refresh, plus --probe for providers that report their
+limits only on chat calls (Groq, Cerebras, SambaNova). Names: rpm, rph, rpd, tpm, tph, tpd, credit,
+or METRIC/PERIOD such as neurons/day; credit takes an amount as --credit does (5, $5, 5USD).
 
 --json prints an array of snapshots, each in the form of the quota of 'tier chat --json'.
 observed_at is when the provider last answered; for a provider named but never used it is the
-time of the run, and every window is the catalog's, marked "estimate".
+time of the run, and every window is the catalog's, marked "estimate". A window with an
+observed_at of its own was seen earlier than that, in a reply since which the provider has not
+repeated it.
 
-Exit codes: 0 all well; 2 bad usage; 5 a requirement unmet; 6 a --refresh or --probe failed
-(with --require, the requirements decide).`,
+Exit codes: 0 all well; 2 bad usage, or a damaged state file (the message gives the command that
+moves it aside); 3 --key names no key of a named provider, or with --require a refresh failed for
+want of a key; 5 a requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe
+failed.`,
 		Example: `  tier quota
   tier quota groq --json | jq '.[].windows'
   tier quota --refresh deepseek openrouter
-  tier quota groq --require rpd=20,credit=0.50`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runQuota(cmd.Context(), env, o, args) },
+  tier quota groq --require rpd=20,credit=0.50
+  GROQ_API_KEY=... tier quota groq --refresh --probe --require rpd=20`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.requireSet = cmd.Flags().Changed("require")
+			return runQuota(cmd.Context(), env, o, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "only this key name (default: every key)")
@@ -81,7 +96,7 @@ Exit codes: 0 all well; 2 bad usage; 5 a requirement unmet; 6 a --refresh or --p
 	f.BoolVar(&o.refresh, "refresh", false, "ask balance endpoints and /models first (no quota spent)")
 	f.BoolVar(&o.probe, "probe", false, "also spend one minimal request where limits come only with chat replies")
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
-	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows that are not reported pass")
+	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows the provider never reports pass")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
 	return cmd
 }
@@ -93,7 +108,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		return err
 	}
 	var reqs []overview.Requirement
-	if o.require != "" {
+	if o.require != "" || o.requireSet {
 		if reqs, err = overview.ParseRequirements(o.require); err != nil {
 			return usageErr(err)
 		}
@@ -106,12 +121,16 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			return usageErr(err)
 		}
 	}
-	if _, err := a.store(); err != nil {
+	if err := a.checkState(store.SnapshotsFile, store.LedgerFile, seenState, keysState); err != nil {
+		return err
+	}
+	if err := a.checkKeyNamed(args, o.key); err != nil {
 		return err
 	}
 	var refreshErr error
+	var failures []refreshFailure
 	if o.refresh || o.probe {
-		refreshErr = a.refreshQuota(ctx, args, o)
+		failures, refreshErr = a.refreshQuota(ctx, args, o)
 	}
 	src := a.overviewSource()
 	rows, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
@@ -133,7 +152,17 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	}
 	if len(reqs) > 0 {
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)
-		if len(args) == 0 && len(rows) == 0 && !o.allowUnknown {
+		// A refresh that failed leaves the gate blind: what it would have
+		// learned may be what fails it. --allow-unknown does not excuse it.
+		code := ExitExhausted
+		for _, f := range failures {
+			unmet = append(unmet, overview.Unmet{Provider: f.provider,
+				Message: f.provider + ": cannot be checked: its refresh failed (" + withoutProvider(f.provider, f.err.Error()) + ")"})
+			if f.auth() {
+				code = ExitAuth
+			}
+		}
+		if len(args) == 0 && len(rows) == 0 {
 			what := "no provider has been used yet"
 			if o.key != "" || o.model != "" {
 				what = "nothing seen yet for " + selection(o)
@@ -144,11 +173,33 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			fmt.Fprintf(env.Stderr, "tier: requirement not met: %s\n", u.Message)
 		}
 		if len(unmet) > 0 {
-			return &ExitError{Code: ExitExhausted, Err: fmt.Errorf("%d requirement(s) not met", len(unmet)), Silent: true}
+			return &ExitError{Code: code, Err: fmt.Errorf("%d requirement(s) not met", len(unmet)), Silent: true}
 		}
 		return nil
 	}
 	return refreshErr
+}
+
+// checkKeyNamed refuses --key NAME for a named provider that has no such
+// key and no quota seen under it: its row would be the catalog's limits for
+// a key that does not exist.
+func (a *app) checkKeyNamed(names []string, key string) error {
+	if key == "" || len(names) == 0 {
+		return nil
+	}
+	cat, _ := a.catalog()
+	st, _ := a.store()
+	seen, _ := st.Snapshots()
+	for _, name := range names {
+		p, err := cat.Profile(name)
+		if err != nil {
+			return usageErr(err)
+		}
+		if !a.keyExists(p, key, seen) {
+			return Exitf(ExitAuth, "%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
+		}
+	}
+	return nil
 }
 
 // overviewSource gathers the overview's inputs from local state.
@@ -304,17 +355,14 @@ func expiringSoon(c *quota.Credit, now time.Time) bool {
 	return left > 0 && left <= expirySoon
 }
 
-// expiryCell renders "in 62d (2027-01-22)", "~in 62d (2027-01-22)" for an
-// estimate, or "expired 3d ago (2026-11-18)".
+// expiryCell renders "in 62d (2027-01-22)", "in ~62d (2027-01-22)" for an
+// estimate, or "expired 3d ago (2026-11-18)": the words of the quota line
+// (ui.ExpiryText) in a column headed "expires".
 func expiryCell(at time.Time, estimated, soon bool, now time.Time, th ui.Theme) string {
 	date := at.In(time.Local).Format("2006-01-02")
-	left := at.Sub(now)
-	if left <= 0 {
-		return th.Exhausted.Render("expired " + ui.FormatCountdown(-left) + " ago (" + date + ")")
-	}
-	text := "in " + ui.FormatCountdown(left) + " (" + date + ")"
-	if estimated {
-		text = "~" + text
+	text := strings.TrimPrefix(ui.ExpiryText(at, estimated, now), "expires ") + " (" + date + ")"
+	if !at.After(now) {
+		return th.Exhausted.Render(text)
 	}
 	switch {
 	case soon:
@@ -359,12 +407,24 @@ func printQuotaWarnings(env *Env, rows []overview.Row, now time.Time) {
 	}
 }
 
+// refreshFailure is a provider whose refresh failed, and why.
+type refreshFailure struct {
+	provider string
+	err      error
+}
+
+// auth says the refresh failed for want of a key, or a key refused.
+func (f refreshFailure) auth() bool {
+	var ae *api.Error
+	return CodeOf(f.err) == ExitAuth || (errors.As(f.err, &ae) && ae.Class == quota.ClassAuth)
+}
+
 // refreshQuota asks every selected provider what can be learned without
 // spending quota (and, with --probe, with one minimal request), concurrently,
-// each within o.timeout. Failures are reported one line each; the returned
-// error says whether any failed. Without names, it asks every provider that
-// has a key (the demo only when named).
-func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions) error {
+// each within o.timeout. Failures are reported one line each, and returned;
+// the error says whether any failed. Without names, it asks every provider
+// that has a key (the demo only when named).
+func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions) ([]refreshFailure, error) {
 	cat, _ := a.catalog()
 	targets := names
 	explicit := len(names) > 0
@@ -418,6 +478,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 	}
 	wg.Wait()
 	var failed []string
+	var failures []refreshFailure
 	asked := false
 	for _, r := range results {
 		asked = asked || r.asked
@@ -427,15 +488,16 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 		if r.err != nil {
 			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.name, withoutProvider(r.name, r.err.Error()))
 			failed = append(failed, r.name)
+			failures = append(failures, refreshFailure{r.name, r.err})
 		}
 	}
 	if !asked && !explicit {
 		fmt.Fprintln(a.env.Stderr, "tier: nothing to refresh: no provider has a key here (tier keys set PROVIDER)")
 	}
 	if len(failed) > 0 {
-		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
+		return failures, &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
 	}
-	return nil
+	return nil, nil
 }
 
 // refreshOne asks one provider: its balance endpoint, GET /models when its
@@ -448,7 +510,7 @@ func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.P
 	var errs []error
 	learned := false // a window was reported
 	if b := p.Balance; b != nil {
-		snap, err := client.Balance(ctx, b.Kind, b.URL)
+		snap, err := client.Balance(ctx, b.Kind, a.balanceURL(p))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("balance: %w", err))
 		} else if err := st.SaveSnapshot(snap); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/fakeprovider"
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/ptytest"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -260,7 +261,7 @@ func (w *qworld) snaps(r qrun) []quota.Snapshot {
 	}
 	allowed := map[string][]string{
 		"snapshot": {"provider", "key", "model", "observed_at", "windows", "retry_after_s", "credit"},
-		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source"},
+		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at"},
 		"credit":   {"remaining", "granted", "unit", "expires_at", "source"},
 	}
 	check := func(what string, m map[string]json.RawMessage) {
@@ -418,7 +419,7 @@ func TestQuotaAfterChatCalls(t *testing.T) {
 			"TPM": "5994/6000 ↻…", "TPH": "~999K/1M", "TPD": "~999K/1M"}},
 		// SambaNova: RPM, RPD reported; the catalog's free TPD and its $5 grant valid 90 days, estimated.
 		{"sambanova", "Meta-Llama-3.3-70B-Instruct", map[string]string{"RPM": "28/30 ↻…", "RPD": "14398/14400 ↻…",
-			"TPD": "~199988/200000", "CREDIT": "~$5.00 of $5 (est.)", "EXPIRES": "~in 90d (" + qDate(w.now().AddDate(0, 0, 90)) + ")"}},
+			"TPD": "~199K/200K", "CREDIT": "~$5.00 of $5", "EXPIRES": "in ~90d (" + qDate(w.now().AddDate(0, 0, 90)) + ")"}},
 		// Nothing reported: the published limits less tier's own calls; the day is Pacific.
 		{"gemini", "gemini-3-flash-preview", map[string]string{"RPM": "~3/5", "RPD": "~18/20 ↻…", "TPD": "~988/1000 ↻…", "TPM": "-"}},
 		// Nothing reported and nothing published.
@@ -674,7 +675,7 @@ func TestQuotaCreditExpiry(t *testing.T) {
 	}
 	inDays := func(at time.Time) string { return quota.Countdown(at.Sub(w.now())) + " (" + qDate(at) + ")" }
 	check("default", expires, false, "in "+inDays(expires))
-	check("work", created.AddDate(0, 0, 90), true, "~in "+inDays(created.AddDate(0, 0, 90)))
+	check("work", created.AddDate(0, 0, 90), true, "in ~"+inDays(created.AddDate(0, 0, 90)))
 
 	r = w.must(ExitOK, "quota")
 	if got := strings.Count(r.stderr, "tier: warning: sambanova: credit"); got != 1 {
@@ -688,7 +689,7 @@ func TestQuotaCreditExpiry(t *testing.T) {
 	// to use); the work key's estimated expiry is 5 days off.
 	w.advance(85 * 24 * time.Hour)
 	check("default", expires, false, "expired "+quota.Countdown(w.now().Sub(expires))+" ago ("+qDate(expires)+")")
-	check("work", created.AddDate(0, 0, 90), true, "~in 5d00h ("+qDate(created.AddDate(0, 0, 90))+")")
+	check("work", created.AddDate(0, 0, 90), true, "in ~5d00h ("+qDate(created.AddDate(0, 0, 90))+")")
 	r = w.must(ExitOK, "quota")
 	if !strings.Contains(r.stderr, "tier: warning: sambanova (key work): credit ~$5.00 expires in 5d00h: use it or lose it (the expiry is an estimate)") ||
 		strings.Contains(r.stderr, "tier: warning: sambanova: credit") {
@@ -885,7 +886,8 @@ func TestQuotaRequire(t *testing.T) {
 	if r := w.must(ExitExhausted, "quota", "--require", "rpd=1"); !strings.Contains(r.stderr, "tier: requirement not met: no provider has been used yet: name the providers to check") {
 		t.Errorf("empty store:\n%s", r)
 	}
-	w.must(ExitOK, "quota", "--require", "rpd=1", "--allow-unknown")
+	// --allow-unknown does not make a gate pass knowing nothing.
+	w.must(ExitExhausted, "quota", "--require", "rpd=1", "--allow-unknown")
 
 	w.chat("groq", 2, ExitOK)   // RPD 14398/14400 ↻13h, TPM 5994/6000
 	w.chat("gemini", 2, ExitOK) // estimates: RPD ~18/20
@@ -914,11 +916,22 @@ func TestQuotaRequire(t *testing.T) {
 		{[]string{"groq", "deepseek", "--require", "rpd=20"}, ExitExhausted, []string{"tier: requirement not met: deepseek: RPD not reported"}},
 		// Without names: every provider seen.
 		{[]string{"--require", "rpd=19"}, ExitExhausted, []string{"deepseek: RPD not reported", "gemini: gemini-3-flash-preview: RPD 18 left"}},
-		// A never-used provider is checked against the catalog's limits.
-		{[]string{"cerebras", "--require", "rpd=14400"}, ExitOK, nil},
+		// A never-used provider's published limits are no answer for a
+		// window it reports itself.
+		{[]string{"cerebras", "--require", "rpd=14400"}, ExitExhausted,
+			[]string{"tier: requirement not met: cerebras: RPD not known: tier has had no answer from cerebras yet (with its key, 'tier quota cerebras --refresh --probe' asks it)"}},
 		{[]string{"groq", "--require", "rpx=1"}, ExitUsage, []string{"tier: --require rpx: unknown window"}},
 		{[]string{"groq", "--require", "rpd"}, ExitUsage, []string{"tier: --require \"rpd\": write NAME=AMOUNT"}},
 		{[]string{"groq", "--require", "rpd=-1"}, ExitUsage, []string{"non-negative"}},
+		// An empty requirement is a mistake, not a pass.
+		{[]string{"groq", "--require", ""}, ExitUsage, []string{"tier: --require is empty"}},
+		{[]string{"groq", "--require", " , "}, ExitUsage, []string{"tier: --require is empty"}},
+		// credit= takes an amount as --credit does.
+		{[]string{"deepseek", "--require", "credit=5USD"}, ExitExhausted, []string{"tier: requirement not met: deepseek: credit 4.2 USD left, need 5 USD"}},
+		{[]string{"deepseek", "--require", "credit=4usd"}, ExitOK, nil},
+		{[]string{"deepseek", "--require", "credit=4 dollars"}, ExitOK, nil},
+		{[]string{"deepseek", "--require", "credit=€1"}, ExitExhausted, []string{"tier: requirement not met: deepseek: credit is in USD, need 1 EUR"}},
+		{[]string{"deepseek", "--require", "credit=5USD$"}, ExitUsage, []string{"--require credit: \"5USD$\" is not an amount"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -1068,7 +1081,6 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 		{[]string{"quota", "--key", "work"}, []string{"groq work llama-3.3-70b-versatile"}, ""},
 		{[]string{"quota", "-m", "llama-3.1-8b-instant"}, []string{"groq default llama-3.1-8b-instant"}, ""},
 		{[]string{"quota", "groq", "--key", "default"}, []string{"groq default llama-3.1-8b-instant"}, ""},
-		{[]string{"quota", "cerebras", "--key", "work"}, []string{"cerebras work gpt-oss-120b"}, ""}, // named: the catalog's limits
 		{[]string{"quota", "--key", "nosuch"}, nil, "tier: nothing seen yet for key \"nosuch\": 'tier quota' lists everything seen\n"},
 		{[]string{"quota", "--key", "work", "-m", "m9"}, nil, "tier: nothing seen yet for key \"work\" and model \"m9\": 'tier quota' lists everything seen\n"},
 	}
@@ -1087,9 +1099,33 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 			}
 		})
 	}
+	// A key that does not exist for a named provider is said to be so, not
+	// shown with the catalog's limits as if it had been used.
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"quota", "groq", "--key", "nosuch"}, ExitAuth, "tier: groq has no key named \"nosuch\": 'tier keys list' shows the keys there are, 'tier keys set groq --name nosuch' adds one\n"},
+		{[]string{"quota", "cerebras", "--key", "work"}, ExitAuth, "tier: cerebras has no key named \"work\""},
+		{[]string{"quota", "groq", "cerebras", "--key", "work"}, ExitAuth, "tier: cerebras has no key named \"work\""},
+		{[]string{"quota", "groq", "--key", "work"}, ExitOK, ""},
+		{[]string{"quota", "cerebras", "--key", "default"}, ExitOK, ""}, // its key is in the environment
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := w.must(tc.code, tc.args...)
+			if tc.code != ExitOK && (r.stdout != "" || !strings.HasPrefix(r.stderr, tc.msg)) {
+				t.Errorf("want no table and %q:\n%s", tc.msg, r)
+			}
+		})
+	}
+	if r := w.must(ExitAuth, "quota", "groq", "--key", "nosuch", "--json"); !strings.Contains(r.stdout, `"exit_code":3`) {
+		t.Errorf("--json: want the JSON error object:\n%s", r)
+	}
+
 	// The work key's model has the catalog's TPD for it, estimated.
 	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota", "--key", "work").stdout), "groq", "llama-3.3-70b-versatile"),
-		map[string]string{"RPD": "14398/14400 ↻…", "TPD": "~99994/100000"}) // the fake counts both keys' calls
+		map[string]string{"RPD": "14398/14400 ↻…", "TPD": "~99.9K/100K"}) // the fake counts both keys' calls
 }
 
 // Colour only on a terminal (or when forced), never with NO_COLOR; an
@@ -1184,5 +1220,187 @@ func TestQuotaColourOnATerminal(t *testing.T) {
 				t.Errorf("colour %v, want %v:\n%q", has, tc.colour, out)
 			}
 		})
+	}
+}
+
+// A --require gate must not pass when tier knows nothing: on a fresh state
+// (a CI runner), --allow-unknown excuses only what the provider never
+// reports; a window or credit it reports but tier has not seen, or a refresh
+// that failed, fails the gate (exit 3 when the key is missing or refused).
+func TestQuotaRequireOnAFreshState(t *testing.T) {
+	tests := []struct {
+		name    string
+		unset   string // a key variable removed from the environment
+		balance int    // the balance endpoint's status (0: 200)
+		args    []string
+		code    int
+		errs    []string // requirement lines, in order
+	}{
+		{name: "groq never seen", args: []string{"groq", "--require", "rpd=20", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: groq: RPD not known: tier has had no answer from groq yet (with its key, 'tier quota groq --refresh --probe' asks it)"}},
+		{name: "groq refreshed without a key", unset: "GROQ_API_KEY", args: []string{"groq", "--refresh", "--require", "rpd=20", "--allow-unknown"}, code: ExitAuth,
+			errs: []string{"tier: requirement not met: groq: RPD not known", "tier: requirement not met: groq: cannot be checked: its refresh failed (no key for groq: set GROQ_API_KEY"}},
+		{name: "groq refreshed, but it tells only on chat calls", args: []string{"groq", "--refresh", "--require", "rpd=20"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: groq: RPD not known"}},
+		{name: "groq probed", args: []string{"groq", "--refresh", "--probe", "--require", "rpd=20"}, code: ExitOK},
+		{name: "groq probed, a window it never reports", args: []string{"groq", "--probe", "--require", "rpd=20,rpm=1", "--allow-unknown"}, code: ExitOK},
+		{name: "deepseek credit never asked", args: []string{"deepseek", "--require", "credit=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: deepseek: credit not known: tier has had no answer from deepseek yet"}},
+		{name: "deepseek credit refreshed", args: []string{"deepseek", "--refresh", "--require", "credit=1"}, code: ExitOK},
+		{name: "deepseek balance refused the key", balance: http.StatusUnauthorized, args: []string{"deepseek", "--refresh", "--require", "credit=1", "--allow-unknown"}, code: ExitAuth,
+			errs: []string{"credit not known", "tier: requirement not met: deepseek: cannot be checked: its refresh failed (balance: "}},
+		{name: "deepseek balance down", balance: http.StatusServiceUnavailable, args: []string{"deepseek", "--refresh", "--require", "credit=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"credit not known", "tier: requirement not met: deepseek: cannot be checked: its refresh failed (balance: "}},
+		// Where the provider reports nothing, the catalog's limits are all
+		// there is to know, and say so.
+		{name: "gemini estimates", args: []string{"gemini", "--require", "rpd=20"}, code: ExitOK},
+		{name: "no provider named", args: []string{"--require", "rpd=1", "--allow-unknown"}, code: ExitExhausted,
+			errs: []string{"tier: requirement not met: no provider has been used yet"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newQWorld(t, "groq", "deepseek", "gemini")
+			w.provs["deepseek"].setBalance(tc.balance, balanceDeepSeek, 0)
+			if tc.balance == http.StatusUnauthorized {
+				w.provs["deepseek"].key = "test-key-deepseek-other"
+			}
+			if tc.unset != "" {
+				delete(w.env, tc.unset)
+			}
+			r := w.run(append([]string{"quota"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tc.code, r)
+			}
+			var lines []string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(l, "tier: requirement") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != len(tc.errs) {
+				t.Fatalf("%d requirement lines, want %d:\n%s", len(lines), len(tc.errs), r)
+			}
+			for i, want := range tc.errs {
+				if !strings.Contains(lines[i], want) {
+					t.Errorf("line %d: %q does not contain %q", i, lines[i], want)
+				}
+			}
+		})
+	}
+}
+
+// --require credit=AMOUNT reads amounts exactly as 'tier keys set --credit'
+// does: what one accepts, the other accepts, with the same unit.
+func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
+	for _, in := range []string{"5USD", "5 usd", "$5", "€2.50", "£3", "1000000tokens", "7 token", "2dollars", "110CNY", "5", "0.5",
+		"5USD$", "$5USD", "five", "", "-1", "1e3", "5 US dollars"} {
+		amount, unit, cerr := parseCredit(in, "")
+		reqs, rerr := overview.ParseRequirements("credit=" + in)
+		if (cerr == nil) != (rerr == nil) {
+			t.Errorf("%q: --credit says %v, --require credit= says %v", in, cerr, rerr)
+			continue
+		}
+		if cerr != nil {
+			continue
+		}
+		if len(reqs) != 1 || reqs[0].Min != amount || reqs[0].Unit != unit {
+			t.Errorf("%q: --require credit= read %+v, --credit reads %v %q", in, reqs, amount, unit)
+		}
+	}
+}
+
+// A window the newest reply did not repeat keeps the figure and the time
+// of the reply that had it: --json gives it its own observed_at, the table
+// and the quota line say how old it is, never passing it off as fresh.
+func TestQuotaWindowKeepsItsOwnTime(t *testing.T) {
+	w := newQWorld(t)
+	spec := qspecs["groq"]
+	noRequests := http.Header{"X-Ratelimit-Limit-Requests": nil, "X-Ratelimit-Remaining-Requests": nil, "X-Ratelimit-Reset-Requests": nil}
+	spec.steps = []fakeprovider.Step{{}, {Header: noRequests}}
+	w.add(spec)
+	w.writeConfig()
+	first := w.now()
+	w.chat("groq", 1, ExitOK) // RPD and TPM
+	w.advance(5 * time.Minute)
+	r := w.must(ExitOK, "chat", "-p", "groq", "--no-stdin", "--retries", "0", "hello") // TPM only
+	if line := qMasked(strings.TrimSpace(r.stderr)); !strings.Contains(line, "RPD 14399/14400 ↻… (seen 5m00s ago) · TPM ") {
+		t.Errorf("quota line %q: want the RPD of the first reply, 5 minutes old", line)
+	}
+	s := qSnapOf(t, w.snaps(w.must(ExitOK, "quota", "--json")), "groq", "*")
+	if !s.ObservedAt.Equal(w.now()) {
+		t.Errorf("observed_at %v, want the second reply's %v", s.ObservedAt, w.now())
+	}
+	for _, win := range s.Windows {
+		switch win.Key() {
+		case "requests/day":
+			if win.ObservedAt == nil || !win.ObservedAt.Equal(first) || qNum(win.Remaining) != "14399" {
+				t.Errorf("RPD %+v: want 14399 left, observed_at %v (the first reply)", win, first)
+			}
+		case "tokens/minute":
+			if win.ObservedAt != nil {
+				t.Errorf("TPM has observed_at %v: it came with the snapshot's reply", *win.ObservedAt)
+			}
+		}
+	}
+	qCells(t, qRowOf(t, qTable(t, w.must(ExitOK, "quota").stdout), "groq", "llama-3.1-8b-instant"),
+		map[string]string{"RPD": "14399/14400 ↻… (seen 5m00s ago)", "SEEN": "0s ago"})
+}
+
+// A base_url pointed at a proxy takes the built-in balance endpoint with it
+// (same path, on the proxy's host and prefix), so --refresh works without
+// balance.url being overridden too; a balance URL on another host is still
+// refused before the key is sent.
+func TestQuotaRefreshThroughAProxy(t *testing.T) {
+	w := newQWorld(t)
+	fake := fakeprovider.New(fakeprovider.None)
+	balances := map[string]string{
+		"/deepseek/user/balance": balanceDeepSeek,
+		"/openrouter/api/v1/key": balanceOpenRouter,
+		"/vercel/v1/credits":     balanceVercel,
+	}
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if body, ok := balances[r.URL.Path]; ok {
+			mu.Lock()
+			asked = append(asked, r.URL.Path)
+			mu.Unlock()
+			if r.Header.Get("Authorization") != "Bearer test-key-proxied-0001" {
+				http.Error(rw, `{"error":{"message":"Invalid API key"}}`, http.StatusUnauthorized)
+				return
+			}
+			rw.Header().Set("Content-Type", "application/json")
+			io.WriteString(rw, body)
+			return
+		}
+		fake.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	for _, v := range []string{"DEEPSEEK_API_KEY", "OPENROUTER_API_KEY", "AI_GATEWAY_API_KEY"} {
+		w.env[v] = "test-key-proxied-0001"
+	}
+	fmt.Fprintf(&w.yaml, "  deepseek:\n    base_url: %q\n  openrouter:\n    base_url: %q\n  vercel:\n    base_url: %q\n",
+		srv.URL+"/deepseek", srv.URL+"/openrouter/api/v1", srv.URL+"/vercel/v1")
+	w.writeConfig()
+
+	r := w.must(ExitOK, "quota", "--refresh", "deepseek", "openrouter", "vercel")
+	want := map[string]string{"deepseek": "balance refreshed\n", "openrouter": "balance refreshed\n", "vercel": "balance refreshed\n"}
+	if got := qProviderLines(r.stderr); !mapsEqual(got, want) {
+		t.Errorf("stderr\n got %q\nwant %q\n%s", got, want, r)
+	}
+	slices.Sort(asked)
+	if want := []string{"/deepseek/user/balance", "/openrouter/api/v1/key", "/vercel/v1/credits"}; !slices.Equal(asked, want) {
+		t.Errorf("the proxy was asked %q, want %q", asked, want)
+	}
+	if c := qSnapOf(t, w.snaps(w.must(ExitOK, "quota", "deepseek", "--json")), "deepseek", "").Credit; c == nil || c.Remaining == nil || *c.Remaining != 4.2 {
+		t.Errorf("deepseek credit %+v, want the proxied balance, 4.2 USD", c)
+	}
+
+	// A balance URL set on another host is refused; nothing is sent.
+	fmt.Fprintf(&w.yaml, "    balance: {kind: vercel, url: \"https://elsewhere.example.com/v1/credits\"}\n")
+	w.writeConfig()
+	r = w.must(ExitNetwork, "quota", "--refresh", "vercel")
+	if !strings.Contains(r.stderr, `the balance URL's host "elsewhere.example.com" is not the provider's`) {
+		t.Errorf("want the refusal:\n%s", r)
 	}
 }

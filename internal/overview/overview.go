@@ -71,6 +71,7 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 		r.Snapshot = out // a provider the catalog no longer has: show what was seen
 		return r
 	}
+	r.Reportable = src.reportable(p)
 	var account []quota.Window
 	if acct != nil && s.Model != "" {
 		a := acct.Project(src.Now)
@@ -85,6 +86,23 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 	r.Snapshot = out
 	return r
 }
+
+// reportable is what p itself can report (see Row.Reportable).
+func (src Source) reportable(p *catalog.Profile) map[string]bool {
+	out := map[string]bool{}
+	if d := src.Catalog.Dialect(p.Dialect); d != nil {
+		for _, w := range d.Windows {
+			out[quota.Window{Metric: w.Metric, Period: w.Period}.Key()] = true
+		}
+	}
+	if p.Balance != nil {
+		out[CreditKey] = true
+	}
+	return out
+}
+
+// CreditKey is the credit's entry in Row.Reportable.
+const CreditKey = "credit"
 
 // window figures of a published limit, in canonical order.
 func limitWindows(l catalog.Limit) []struct {

@@ -17,13 +17,17 @@ func TestParseRequirements(t *testing.T) {
 		{"rpd=20,credit=0.50", "rpd:requests/day>=20 credit:/>=0.5", ""},
 		{" RPM = 5 , tpd=1000", "rpm:requests/minute>=5 tpd:tokens/day>=1000", ""},
 		{"neurons/day=100", "neurons/day:neurons/day>=100", ""},
-		{"credit=$1", "credit:/>=1", ""},
+		{"credit=$1", "credit:/>=1USD", ""},
+		{"credit=5USD", "credit:/>=5USD", ""},
+		{"credit=1000000 tokens", "credit:/>=1000000tokens", ""},
+		{"credit=5USD$", "", "not an amount"},
+		{"credit=-1", "", "not an amount"},
 		{"rpx=3", "", "unknown window"},
 		{"neurons/week=3", "", "unknown window"},
 		{"rpd", "", "NAME=AMOUNT"},
 		{"rpd=-1", "", "non-negative"},
 		{"rpd=lots", "", "non-negative"},
-		{"credit=NaN", "", "non-negative"}, // would compare false against everything
+		{"credit=NaN", "", "not an amount"}, // would compare false against everything
 		{"rpd=inf", "", "non-negative"},
 		{",", "", "empty"},
 	}
@@ -41,7 +45,7 @@ func TestParseRequirements(t *testing.T) {
 			}
 			var got []string
 			for _, r := range reqs {
-				got = append(got, r.Name+":"+r.Metric+"/"+r.Period+">="+fmtNum(r.Min))
+				got = append(got, r.Name+":"+r.Metric+"/"+r.Period+">="+fmtNum(r.Min)+r.Unit)
 			}
 			if strings.Join(got, " ") != tc.want {
 				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
@@ -59,6 +63,14 @@ func TestCheck(t *testing.T) {
 	rpd := func(left int64, src string) quota.Window {
 		return quota.Window{Metric: "requests", Period: "day", Limit: i64(1000), Remaining: i64(left), ResetAt: &reset, Source: src}
 	}
+	reports := func(r Row, what ...string) Row {
+		r.Reportable = map[string]bool{}
+		for _, w := range what {
+			r.Reportable[w] = true
+		}
+		return r
+	}
+	seen := func(r Row) Row { r.Seen = now.Add(-time.Minute); return r }
 	credit := Row{Snapshot: quota.Snapshot{Provider: "groq", Key: "default", Credit: &quota.Credit{Remaining: f(0.25), Unit: "USD", Source: quota.SourceBalance}}}
 	tests := []struct {
 		name         string
@@ -74,6 +86,18 @@ func TestCheck(t *testing.T) {
 		{"not reported fails", []Row{row("a")}, "rpd=20", false, []string{"RPD not reported"}},
 		{"not reported allowed", []Row{row("a")}, "rpd=20", true, nil},
 		{"credit short", []Row{row("a"), credit}, "credit=0.50", false, []string{"credit 0.25 USD left, need 0.5"}},
+		{"credit just short is never shown as enough", []Row{{Snapshot: quota.Snapshot{Provider: "groq", Key: "default",
+			Credit: &quota.Credit{Remaining: f(4.9999924), Unit: "USD", Source: quota.SourceEstimate}}}}, "credit=5USD", false,
+			[]string{"credit 4.9999 USD left (estimate), need 5 USD"}},
+		// --allow-unknown excuses only what the provider never reports.
+		{"never seen, reported by the provider: not known", []Row{reports(row("a", rpd(900, "estimate")), "requests/day")}, "rpd=20", true,
+			[]string{"groq: RPD not known: tier has had no answer from groq yet"}},
+		{"seen, reported by the provider, missing: not excused", []Row{seen(reports(row("a"), "requests/day"))}, "rpd=20", true,
+			[]string{"groq: RPD not reported in groq's last answers"}},
+		{"seen, estimate of a window the provider reports counts", []Row{seen(reports(row("a", rpd(900, "estimate")), "requests/day"))}, "rpd=20", true, nil},
+		{"never seen, a window the provider never reports: excused", []Row{reports(row("a"), "tokens/minute")}, "rpd=20", true, nil},
+		{"never seen, credit from a balance endpoint: not known", []Row{reports(row("a"), CreditKey)}, "credit=1", true,
+			[]string{"groq: credit not known"}},
 		{"credit met", []Row{credit}, "credit=0.2", false, nil},
 		{"credit unknown", []Row{row("a")}, "credit=1", false, []string{"credit not reported"}},
 		{"two terms", []Row{row("a", rpd(3, "header")), credit}, "rpd=20,credit=1", false, []string{"RPD 3 left", "credit 0.25"}},

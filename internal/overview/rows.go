@@ -17,6 +17,11 @@ type Row struct {
 	// validity counted from the key's creation (or tier's first use of
 	// it), not a date the provider or the user gave.
 	ExpiryEstimated bool
+	// Reportable names what the provider itself can report: the windows
+	// its header dialect has ("requests/day", as Window.Key) and "credit"
+	// when it has a balance endpoint. --allow-unknown excuses only what is
+	// not among them; nil when the catalog no longer has the provider.
+	Reportable map[string]bool
 }
 
 // Filter selects rows; empty fields select everything.

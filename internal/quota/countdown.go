@@ -7,7 +7,9 @@ import (
 
 // Countdown renders the time until a reset compactly: "41s", "5m03s", "13h05m",
 // "2d04h", and days only from 10 days on ("62d"). Seconds round up, so a
-// wait never shows as "0s" while it lasts; larger units truncate.
+// wait never shows as "0s" while it lasts; hours and minutes truncate; days
+// alone round to the nearest, so that a 90-day credit granted seconds ago
+// reads "90d", not "89d".
 func Countdown(d time.Duration) string {
 	if d <= 0 {
 		return "0s"
@@ -24,6 +26,6 @@ func Countdown(d time.Duration) string {
 	case secs < 10*day:
 		return fmt.Sprintf("%dd%02dh", secs/day, secs%day/hour)
 	default:
-		return fmt.Sprintf("%dd", secs/day)
+		return fmt.Sprintf("%dd", (secs+day/2)/day)
 	}
 }

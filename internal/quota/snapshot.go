@@ -46,6 +46,10 @@ type Window struct {
 	Remaining *int64     `json:"remaining,omitempty"`
 	ResetAt   *time.Time `json:"reset_at,omitempty"`
 	Source    string     `json:"source"`
+	// ObservedAt is when this window's figures were seen, when that is
+	// earlier than the snapshot's observed_at (a window the newest reply
+	// did not repeat, kept until its reset); nil means the snapshot's.
+	ObservedAt *time.Time `json:"observed_at,omitempty"`
 }
 
 // Credit is a money or token balance, with its expiry when known.

@@ -26,13 +26,22 @@ type snapshotsState struct {
 // SaveSnapshot merges snap into the stored snapshot of the same
 // provider/key/model. Key is a key's name or fingerprint, never the secret.
 //
-// Merge rules (the newer observation is the one with the later ObservedAt,
-// so two processes saving out of order end with the same result):
-//   - a window of the newer snapshot replaces the stored window with the same
-//     metric and period;
+// Merge rules (the newer observation is the one with the later ObservedAt;
+// the result does not depend on the order two processes save in):
+//   - a window both snapshots have is the same window when the older one
+//     had not reset when the newer was seen and their resets are no further
+//     apart than the time between them, give or take sameWindow (a reset
+//     given as "in 41.5s" is rounded up to a second): then the figure with
+//     less left wins,
+//     being the later one on the provider's side whatever the order the
+//     replies reached the store in (50 parallel chats); otherwise, and for
+//     windows without a reset, the newer snapshot's window wins (a later
+//     reset is a new window);
 //   - an older window the newer snapshot does not mention is kept only while
 //     its reset_at is after the newer snapshot's observed_at (the provider may
 //     simply not have repeated it); one with no reset_at is dropped;
+//   - a window that comes from the older observation keeps the time it was
+//     seen (Window.ObservedAt), so it is never passed off as fresh;
 //   - the newer snapshot's credit replaces the older one; if it has none, the
 //     older credit is kept;
 //   - retry_after_s comes from the newer snapshot only.
@@ -93,6 +102,10 @@ func compareSnapshotID(a, b quota.Snapshot) int {
 	return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Model, b.Model))
 }
 
+// sameWindow is how far apart two resets of one window may be: relative
+// resets are rounded up to the second of the response they came with.
+const sameWindow = 2 * time.Second
+
 // mergeSnapshots applies the rules of SaveSnapshot to a stored and an
 // incoming snapshot of the same provider/key/model.
 func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
@@ -101,22 +114,52 @@ func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
 		older, newer = incoming, stored
 	}
 	out := newer
-	out.Windows = slices.Clone(newer.Windows)
+	out.Windows = make([]quota.Window, 0, len(newer.Windows)+len(older.Windows))
+	// fromOlder is w of the older snapshot, with the time it was seen.
+	fromOlder := func(w quota.Window) quota.Window {
+		if w.ObservedAt == nil && older.ObservedAt.Before(newer.ObservedAt) {
+			at := older.ObservedAt
+			w.ObservedAt = &at
+		}
+		return w
+	}
+	for _, n := range newer.Windows {
+		i := slices.IndexFunc(older.Windows, func(o quota.Window) bool { return o.Metric == n.Metric && o.Period == n.Period })
+		if i >= 0 && moreConsumed(older.Windows[i], n, older.ObservedAt, newer.ObservedAt) {
+			n = fromOlder(older.Windows[i])
+		}
+		out.Windows = append(out.Windows, n)
+	}
 	for _, w := range older.Windows {
 		if slices.ContainsFunc(newer.Windows, func(n quota.Window) bool { return n.Metric == w.Metric && n.Period == w.Period }) {
 			continue
 		}
 		if w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt) {
-			out.Windows = append(out.Windows, w)
+			out.Windows = append(out.Windows, fromOlder(w))
 		}
-	}
-	if out.Windows == nil {
-		out.Windows = []quota.Window{}
 	}
 	if newer.Credit == nil {
 		out.Credit = older.Credit
 	}
 	return out
+}
+
+// moreConsumed says that o, seen at oAt (not after n's nAt), is the same
+// window as n and has less left: the provider had counted more calls when
+// it sent o. It is the same window when o's had not reset by nAt and n's
+// reset is no later than o's moved on by the time between them (a window
+// that resets a fixed time after each reply), give or take sameWindow.
+func moreConsumed(o, n quota.Window, oAt, nAt time.Time) bool {
+	if o.ResetAt == nil || n.ResetAt == nil || o.Remaining == nil || n.Remaining == nil {
+		return false
+	}
+	if !o.ResetAt.After(nAt) {
+		return false // o's window had ended: n is a new one
+	}
+	if d := n.ResetAt.Sub(*o.ResetAt); d > nAt.Sub(oAt)+sameWindow || d < -sameWindow {
+		return false
+	}
+	return *o.Remaining < *n.Remaining
 }
 
 // normalizeSnapshot copies snap with every time in UTC, so that the caller's
@@ -126,6 +169,10 @@ func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
 	ws := make([]quota.Window, len(snap.Windows))
 	for i, w := range snap.Windows {
 		w.ResetAt = utcPtr(w.ResetAt)
+		w.ObservedAt = utcPtr(w.ObservedAt)
+		if w.ObservedAt != nil && !w.ObservedAt.Before(snap.ObservedAt) {
+			w.ObservedAt = nil // seen with the snapshot
+		}
 		w.Limit = clonePtr(w.Limit)
 		w.Remaining = clonePtr(w.Remaining)
 		ws[i] = w

@@ -18,7 +18,7 @@ import (
 // models) encoding/json took ~3 ms, this ~0.15 ms. Layout:
 //
 //	magic   "tier-snapshots\n"
-//	uvarint format version (2)
+//	uvarint format version (3; 2 when no window has an observed_at)
 //	uvarint number of strings, then the length of each (uvarint), then
 //	        their bytes, one after the other
 //	uvarint number of snapshots
@@ -30,8 +30,8 @@ import (
 //	  [float retry_after_s]
 //	  uvarint number of windows, then per window:
 //	    str metric, str period, str source
-//	    byte flags: 1 limit, 2 remaining, 4 reset_at
-//	    [varint limit] [varint remaining] [time reset_at]
+//	    byte flags: 1 limit, 2 remaining, 4 reset_at, 8 observed_at (format 3)
+//	    [varint limit] [varint remaining] [time reset_at] [time observed_at]
 //	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at;
 //	   str unit, str source, [float remaining] [float granted] [time expires_at]]
 //	crc32   IEEE checksum of everything before it, 4 bytes big-endian
@@ -48,7 +48,11 @@ import (
 // and removes it.
 const snapshotsMagic = "tier-snapshots\n"
 
-const snapshotsVersion = 2
+const snapshotsVersion = 3
+
+// snapshotsVersionNoWindowTimes is the format written when no window has
+// its own observed_at: format 2, which older tiers read too.
+const snapshotsVersionNoWindowTimes = 2
 
 const (
 	snapRetryAfter = 1 << iota
@@ -59,6 +63,7 @@ const (
 	winLimit = 1 << iota
 	winRemaining
 	winResetAt
+	winObservedAt // format 3
 )
 
 const (
@@ -111,8 +116,14 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 	// string table in front of it.
 	e := &snapshotsEncoder{index: map[string]uint64{}}
 	windows := 0
+	version := uint64(snapshotsVersionNoWindowTimes)
 	for _, sn := range st.Snapshots {
 		windows += len(sn.Windows)
+		for _, w := range sn.Windows {
+			if w.ObservedAt != nil {
+				version = snapshotsVersion
+			}
+		}
 	}
 	e.b = make([]byte, 0, 32*len(st.Snapshots)+24*windows)
 	for i, sn := range st.Snapshots {
@@ -149,6 +160,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if w.ResetAt != nil {
 				flags |= winResetAt
 			}
+			if w.ObservedAt != nil {
+				flags |= winObservedAt
+			}
 			e.b = append(e.b, flags)
 			if w.Limit != nil {
 				e.b = binary.AppendVarint(e.b, *w.Limit)
@@ -158,6 +172,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			}
 			if w.ResetAt != nil {
 				e.time(*w.ResetAt)
+			}
+			if w.ObservedAt != nil {
+				e.time(*w.ObservedAt)
 			}
 		}
 		if c := sn.Credit; c != nil {
@@ -194,7 +211,7 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, snapshotsMagic...)
-	b = binary.AppendUvarint(b, snapshotsVersion)
+	b = binary.AppendUvarint(b, version)
 	b = binary.AppendUvarint(b, uint64(len(e.strings)))
 	for _, s := range e.strings {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -255,8 +272,12 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 	if crc32.ChecksumIEEE(data[:len(data)-4]) != binary.BigEndian.Uint32(data[len(data)-4:]) {
 		return fmt.Errorf("%w: checksum mismatch", errSnapshotsCorrupt)
 	}
-	if d.err == nil && version != snapshotsVersion {
+	if d.err == nil && version != snapshotsVersion && version != snapshotsVersionNoWindowTimes {
 		d.fail(fmt.Sprintf("format %d in a binary file", version))
+	}
+	winFlags := byte(winLimit | winRemaining | winResetAt)
+	if version >= snapshotsVersion {
+		winFlags |= winObservedAt
 	}
 	d.readStrings()
 	n := d.count(7)  // three strings, a time, flags, a window count
@@ -264,7 +285,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 	snaps := make([]quota.Snapshot, n)
 	windows := make([]quota.Window, nw)
 	d.ints = make([]int64, 0, 2*nw)
-	d.times = make([]time.Time, 0, nw+n)
+	d.times = make([]time.Time, 0, 2*nw+n)
 	d.floats = make([]float64, 0, 3*n)
 	var credits []quota.Credit // allocated at the first credit
 	for i := range snaps {
@@ -287,7 +308,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 		for j := range sn.Windows {
 			w := &sn.Windows[j]
 			w.Metric, w.Period, w.Source = d.str(), d.str(), d.str()
-			flags := d.flags(winLimit | winRemaining | winResetAt)
+			flags := d.flags(winFlags)
 			if flags&winLimit != 0 {
 				w.Limit = d.int()
 			}
@@ -296,6 +317,9 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			}
 			if flags&winResetAt != 0 {
 				w.ResetAt = d.timePtr()
+			}
+			if flags&winObservedAt != 0 {
+				w.ObservedAt = d.timePtr()
 			}
 		}
 		if flags&snapCredit != 0 {

@@ -33,6 +33,12 @@ func errorWindow(metric, period string, remaining int64) quota.Window {
 	return quota.Window{Metric: metric, Period: period, Remaining: i64(remaining), Source: quota.SourceError}
 }
 
+// seenAt is w as observed at a time of its own, older than its snapshot's.
+func seenAt(w quota.Window, at time.Time) quota.Window {
+	w.ObservedAt = tp(at)
+	return w
+}
+
 func asJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -74,13 +80,19 @@ func TestSaveSnapshotMerge(t *testing.T) {
 			name:     "windows with the same metric but another period are different windows",
 			stored:   []quota.Snapshot{snap(t0, reqDay(14000, t0.Add(12*time.Hour)))},
 			incoming: snap(later, reqMin(28, t0.Add(time.Minute))),
-			want:     snap(later, reqMin(28, t0.Add(time.Minute)), reqDay(14000, t0.Add(12*time.Hour))),
+			want:     snap(later, reqMin(28, t0.Add(time.Minute)), seenAt(reqDay(14000, t0.Add(12*time.Hour)), t0)),
 		},
 		{
 			name:     "a stored window not repeated is kept while its reset is after the new observed_at",
 			stored:   []quota.Snapshot{snap(t0, reqMin(29, t0.Add(time.Minute)), tokMin(5000, t0.Add(time.Minute)))},
 			incoming: snap(later, reqMin(28, t0.Add(time.Minute))),
-			want:     snap(later, reqMin(28, t0.Add(time.Minute)), tokMin(5000, t0.Add(time.Minute))),
+			want:     snap(later, reqMin(28, t0.Add(time.Minute)), seenAt(tokMin(5000, t0.Add(time.Minute)), t0)),
+		},
+		{
+			name:     "a kept window keeps the time it was seen, however many snapshots pass it by",
+			stored:   []quota.Snapshot{snap(t0, reqMin(29, t0.Add(time.Minute)), tokMin(5000, t0.Add(time.Minute))), snap(t0.Add(5*time.Second), reqMin(28, t0.Add(time.Minute)))},
+			incoming: snap(later, reqMin(27, t0.Add(time.Minute))),
+			want:     snap(later, reqMin(27, t0.Add(time.Minute)), seenAt(tokMin(5000, t0.Add(time.Minute)), t0)),
 		},
 		{
 			name:     "a stored window not repeated is dropped once its reset has passed",
@@ -104,7 +116,7 @@ func TestSaveSnapshotMerge(t *testing.T) {
 			name:     "a snapshot with no windows keeps the stored ones that have not reset",
 			stored:   []quota.Snapshot{snap(t0, reqMin(29, t0.Add(time.Minute)), reqDay(14000, t0.Add(5*time.Second)))},
 			incoming: snap(later),
-			want:     snap(later, reqMin(29, t0.Add(time.Minute))),
+			want:     snap(later, seenAt(reqMin(29, t0.Add(time.Minute)), t0)),
 		},
 		{
 			name:     "a new credit replaces the stored one",
@@ -137,10 +149,56 @@ func TestSaveSnapshotMerge(t *testing.T) {
 			})},
 			incoming: with(snap(t0, reqMin(25, t0.Add(time.Minute)), tokMin(4000, t0.Add(time.Minute)), reqDay(100, t0.Add(5*time.Second))),
 				func(s *quota.Snapshot) { s.Credit = credit(10, "USD"); s.RetryAfterS = f64(9) }),
-			want: with(snap(later, reqMin(20, t0.Add(time.Minute)), tokMin(4000, t0.Add(time.Minute))), func(s *quota.Snapshot) {
+			want: with(snap(later, reqMin(20, t0.Add(time.Minute)), seenAt(tokMin(4000, t0.Add(time.Minute)), t0)), func(s *quota.Snapshot) {
 				s.RetryAfterS = f64(3)
 				s.Credit = credit(10, "USD")
 			}),
+		},
+		// Parallel processes save their replies in any order: within one
+		// window (the same reset, give or take the second the reset is
+		// rounded to), the figure with less left is the later one on the
+		// provider's side, whoever saves last.
+		{
+			name:     "replies seen in the same second: the one with less left wins, saved first",
+			stored:   []quota.Snapshot{snap(later, reqMin(20, t0.Add(time.Minute)))},
+			incoming: snap(later, reqMin(25, t0.Add(time.Minute))),
+			want:     snap(later, reqMin(20, t0.Add(time.Minute))),
+		},
+		{
+			name:     "replies seen in the same second: the one with less left wins, saved last",
+			stored:   []quota.Snapshot{snap(later, reqMin(25, t0.Add(time.Minute)))},
+			incoming: snap(later, reqMin(20, t0.Add(time.Minute))),
+			want:     snap(later, reqMin(20, t0.Add(time.Minute))),
+		},
+		{
+			name:     "an older reply with less left in the same window wins that window, with its time",
+			stored:   []quota.Snapshot{snap(later, reqMin(25, t0.Add(time.Minute)), tokMin(5000, t0.Add(time.Minute)))},
+			incoming: snap(t0, reqMin(20, t0.Add(time.Minute)), tokMin(5500, t0.Add(time.Minute))),
+			want:     snap(later, seenAt(reqMin(20, t0.Add(time.Minute)), t0), tokMin(5000, t0.Add(time.Minute))),
+		},
+		{
+			name:     "resets a second apart are the same window",
+			stored:   []quota.Snapshot{snap(t0, reqMin(20, t0.Add(time.Minute)))},
+			incoming: snap(t0.Add(time.Second), reqMin(25, t0.Add(time.Minute+time.Second))),
+			want:     snap(t0.Add(time.Second), seenAt(reqMin(20, t0.Add(time.Minute)), t0)),
+		},
+		{
+			name:     "a reset that moves on with each reply is still the same window",
+			stored:   []quota.Snapshot{snap(t0, reqMin(20, t0.Add(42*time.Second)))},
+			incoming: snap(t0.Add(5*time.Second), reqMin(25, t0.Add(47*time.Second))),
+			want:     snap(t0.Add(5*time.Second), seenAt(reqMin(20, t0.Add(42*time.Second)), t0)),
+		},
+		{
+			name:     "a later reset is a new window: its figure wins with more left",
+			stored:   []quota.Snapshot{snap(t0, reqMin(0, t0.Add(time.Minute)))},
+			incoming: snap(t0.Add(70*time.Second), reqMin(29, t0.Add(2*time.Minute))),
+			want:     snap(t0.Add(70*time.Second), reqMin(29, t0.Add(2*time.Minute))),
+		},
+		{
+			name:     "a window without a reset: the newer figure wins",
+			stored:   []quota.Snapshot{snap(t0, errorWindow(quota.Tokens, quota.PeriodDay, 0))},
+			incoming: snap(later, errorWindow(quota.Tokens, quota.PeriodDay, 100)),
+			want:     snap(later, errorWindow(quota.Tokens, quota.PeriodDay, 100)),
 		},
 		{
 			name:     "times are stored in UTC",
@@ -292,7 +350,8 @@ func TestSnapshotsCodec(t *testing.T) {
 			s.Credit = &quota.Credit{Remaining: f64(-0.25), Granted: f64(5), Unit: "USD", ExpiresAt: tp(t0.Add(30 * 24 * time.Hour)), Source: quota.SourceGrant}
 		}),
 		{Provider: "groq", Key: "default", ObservedAt: t0, Windows: []quota.Window{}, Credit: &quota.Credit{Source: quota.SourceBalance}}, // account snapshot
-		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader)),
+		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader),
+			seenAt(win(quota.Requests, quota.PeriodDay, 14400, 14000, t0.Add(time.Hour), quota.SourceHeader), t0.Add(-time.Minute))),
 			func(s *quota.Snapshot) { s.Model = "other"; s.Credit = credit(1, "USD") }),
 		{Provider: "zhipu", Key: "clé", Model: "glm-4.5-flash", ObservedAt: before1970, Windows: []quota.Window{}},
 	}
@@ -312,6 +371,19 @@ func TestSnapshotsCodec(t *testing.T) {
 		}
 		if !reflect.DeepEqual(back, st) {
 			t.Errorf("round trip\n%s\nwant\n%s", asJSON(t, back.Snapshots), asJSON(t, st.Snapshots))
+		}
+	})
+	t.Run("a file with no window of its own time is format 2, which older tiers read", func(t *testing.T) {
+		plain := snapshotsState{Snapshots: []quota.Snapshot{normalizeSnapshot(snap(t0, win(quota.Requests, quota.PeriodMinute, 30, 29, t0.Add(time.Minute), quota.SourceHeader)))}}
+		b, err := plain.marshalState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := b[len(snapshotsMagic)]; v != 2 {
+			t.Errorf("format %d, want 2", v)
+		}
+		if v := good[len(snapshotsMagic)]; v != 3 {
+			t.Errorf("with a window's own observed_at: format %d, want 3", v)
 		}
 	})
 	t.Run("decoded snapshots do not share what a caller may change", func(t *testing.T) {
@@ -359,7 +431,8 @@ func TestSnapshotsCodec(t *testing.T) {
 		{"a flipped bit", flip, "checksum"},
 		{"not a snapshots file", []byte(`{"version":1,"snapshots":[]}`), "not a valid tier snapshots file"},
 		{"the ledger", withCRC(ledgerMagic + "\x02\x00"), "not a valid tier snapshots file"},
-		{"a newer format", minimal(3, 1, 0, okBody...), "format 3"},
+		{"a newer format", minimal(4, 1, 0, okBody...), "format 4"},
+		{"a window's observed_at in format 2", minimal(2, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, winObservedAt, 0, 0), "unknown flags"},
 		{"format 1 is JSON, never binary", minimal(1, 1, 0, okBody...), "format 1"},
 		{"unknown flags", minimal(2, 1, 0, 0, 1, 1, 0, 0, 0x80, 0), "unknown flags"},
 		{"a string index out of range", minimal(2, 1, 0, 2, 1, 1, 0, 0, 0, 0), "string index"},

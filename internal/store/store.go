@@ -206,10 +206,23 @@ func decodeError(path string, err error) error {
 
 func corrupt(path string, err error) error {
 	return &stateError{
-		msg:   fmt.Sprintf("state file %s is unreadable (%s): move it aside and tier starts afresh", path, oneLine(err)),
+		msg:   fmt.Sprintf("state file %s is unreadable (%s): move it aside and tier starts afresh: %s", path, oneLine(err), MoveAsideCommand(path)),
 		kind:  ErrCorrupt,
 		cause: err,
 	}
+}
+
+// MoveAsideCommand is the shell command that moves the state file at path
+// aside: "mv /home/me/.local/state/tier/snapshots.bin{,.bad}".
+func MoveAsideCommand(path string) string {
+	quoted := path
+	if strings.ContainsFunc(path, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '~' || r == ':' || r == '\\' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) {
+		quoted = "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+	}
+	return "mv " + quoted + "{,.bad}"
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -111,7 +111,7 @@ func TestUnreadableStateFile(t *testing.T) {
 			s := Open(t.TempDir())
 			path := c.write(t, s)
 			before, _ := os.ReadFile(path)
-			for op, err := range map[string]error{"read": c.read(s), "update": c.save(s)} {
+			for op, err := range map[string]error{"read": c.read(s), "update": c.save(s), "check": s.Check(SnapshotsFile, LedgerFile, "models-groq")} {
 				if err == nil {
 					t.Fatalf("%s: no error", op)
 				}
@@ -119,6 +119,9 @@ func TestUnreadableStateFile(t *testing.T) {
 				if strings.Contains(msg, "\n") || !strings.Contains(msg, path) || !strings.Contains(msg, "move it aside") ||
 					!errors.Is(err, ErrCorrupt) {
 					t.Errorf("%s: %q: want one line naming %s and saying to move it aside, matching ErrCorrupt", op, msg, path)
+				}
+				if !strings.HasSuffix(msg, ": mv "+path+"{,.bad}") {
+					t.Errorf("%s: %q: want it to end with the command that moves it aside", op, msg)
 				}
 			}
 			if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
@@ -137,7 +140,7 @@ func TestNewerFormat(t *testing.T) {
 		{
 			name: "snapshots",
 			write: func(t *testing.T, s *Store) string {
-				return writeRaw[snapshotsState](t, s, snapshotsFile, withCRC(snapshotsMagic+"\x03"))
+				return writeRaw[snapshotsState](t, s, snapshotsFile, withCRC(snapshotsMagic+"\x04"))
 			},
 			read: func(s *Store) error { return s.SaveSnapshot(snap(t0)) },
 		},
@@ -321,5 +324,17 @@ func TestDefaultDir(t *testing.T) {
 				t.Errorf("DefaultDir = %q, %v; want %q", got, err, c.want)
 			}
 		})
+	}
+}
+
+func TestMoveAsideCommand(t *testing.T) {
+	for path, want := range map[string]string{
+		"/home/me/.local/state/tier/snapshots.bin": "mv /home/me/.local/state/tier/snapshots.bin{,.bad}",
+		"/home/my name/tier/ledger.bin":            `mv '/home/my name/tier/ledger.bin'{,.bad}`,
+		"/tmp/it's/seen.json":                      `mv '/tmp/it'\''s/seen.json'{,.bad}`,
+	} {
+		if got := MoveAsideCommand(path); got != want {
+			t.Errorf("MoveAsideCommand(%q) = %q, want %q", path, got, want)
+		}
 	}
 }

@@ -64,7 +64,7 @@ func ExpiryWarning(s quota.Snapshot, now time.Time) string {
 		}
 		msg := windowLabel(w) + " exhausted"
 		if w.ResetAt != nil && w.ResetAt.After(now) {
-			msg += ", resets in " + FormatCountdown(w.ResetAt.Sub(now))
+			msg += ", resets in " + FormatCountdown(resetIn(w, now))
 		}
 		warns = append(warns, msg)
 	}
@@ -110,12 +110,29 @@ func windowFigure(w quota.Window, now time.Time) string {
 		return ""
 	}
 	if w.ResetAt != nil && w.ResetAt.After(now) {
-		fig += " ↻" + FormatCountdown(w.ResetAt.Sub(now))
+		fig += " ↻" + FormatCountdown(resetIn(w, now))
 	}
-	if w.Source == quota.SourceProjected {
+	switch {
+	case w.Source == quota.SourceProjected:
 		fig += " (refilled)"
+	case w.ObservedAt != nil && now.Sub(*w.ObservedAt) >= time.Second:
+		// Kept from an older reply: its figures are that old.
+		fig += " (seen " + FormatCountdown(now.Sub(*w.ObservedAt)) + " ago)"
 	}
 	return fig
+}
+
+// windowLengths are the lengths of the periods a countdown may not exceed.
+var windowLengths = map[string]time.Duration{quota.PeriodMinute: time.Minute, quota.PeriodHour: time.Hour, quota.PeriodDay: 24 * time.Hour}
+
+// resetIn is the time until w resets, never more than its window is long:
+// a reset rounded up to the second must not read "↻1m01s" for a minute.
+func resetIn(w quota.Window, now time.Time) time.Duration {
+	d := w.ResetAt.Sub(now)
+	if l, ok := windowLengths[w.Period]; ok && d > l {
+		return l
+	}
+	return d
 }
 
 func windowStyle(w quota.Window, th Theme) Style {
@@ -197,7 +214,9 @@ func creditSegment(c *quota.Credit, now time.Time) string {
 	return "credit " + creditFigure(c, now)
 }
 
-// creditFigure renders "$4.98 of $5, expires in 62d".
+// creditFigure renders "$4.98 of $5, expires in 62d". An estimate is
+// marked the one way tier marks every estimate, a "~" before the figure:
+// "~$4.98 of $5", "granted ~$5", "expires in ~62d".
 func creditFigure(c *quota.Credit, now time.Time) string {
 	est := c.Source == quota.SourceEstimate
 	seg := ""
@@ -212,21 +231,29 @@ func creditFigure(c *quota.Credit, now time.Time) string {
 		}
 	default:
 		// Only the grant is known (e.g. recorded by the user).
-		seg += "granted " + formatAmount(*c.Granted, c.Unit, true)
-	}
-	if est {
-		seg += " (est.)"
+		seg += "granted " + tildeIf(est) + formatAmount(*c.Granted, c.Unit, true)
 	}
 	if c.ExpiresAt != nil {
-		if left := c.ExpiresAt.Sub(now); left > 0 && est {
-			seg += ", expires ~in " + FormatCountdown(left)
-		} else if left > 0 {
-			seg += ", expires in " + FormatCountdown(left)
-		} else {
-			seg += ", expired " + FormatCountdown(-left) + " ago"
-		}
+		seg += ", " + ExpiryText(*c.ExpiresAt, est, now)
 	}
 	return seg
+}
+
+// ExpiryText is how every credit expiry reads: "expires in 62d", "expires
+// in ~62d" for an estimated one, "expired 3d01h ago".
+func ExpiryText(at time.Time, estimated bool, now time.Time) string {
+	left := at.Sub(now)
+	if left <= 0 {
+		return "expired " + FormatCountdown(-left) + " ago"
+	}
+	return "expires in " + tildeIf(estimated) + FormatCountdown(left)
+}
+
+func tildeIf(estimate bool) string {
+	if estimate {
+		return "~"
+	}
+	return ""
 }
 
 // creditAmount renders the remaining amount, with "~" for an estimate.
@@ -295,14 +322,18 @@ func money(v float64, whole bool) string {
 	return s
 }
 
-// compact shows large counts with K/M/B and one decimal: 1.2M, 950, 12.5K.
+// compactFrom is the limit from which a window's figures are shown in K and
+// M, both of them, wherever tier shows windows (the quota line, every row
+// of tier quota), so that no row mixes 199988/200000 with 999K/1M.
+const compactFrom = 100_000
+
 // count renders a window figure of a window whose limit is scale: exact
-// when scale is below a million, otherwise shortened with the digits
+// when scale is below compactFrom, otherwise shortened with the digits
 // dropped rather than rounded, so that what is shown is never more than
-// what is left: 962K (962,792), 1M, 1.5M, 14.4M. --json has the exact
-// figures.
+// what is left: 962K (962,792), 99.9K (99,994), 1M, 1.5M, 14.4M; below
+// 1000 exact (5/1M). --json has the exact figures.
 func count(n, scale int64) string {
-	if scale < 1_000_000 || n < 100_000 {
+	if scale < compactFrom || (n < 1000 && n > -1000) {
 		return strconv.FormatInt(n, 10)
 	}
 	unit, suffix := int64(1_000), "K"
@@ -316,6 +347,7 @@ func count(n, scale int64) string {
 	return strconv.FormatInt(whole, 10) + "." + strconv.FormatInt(frac, 10) + suffix
 }
 
+// compact shows large counts with K/M/B and one decimal: 1.2M, 950, 12.5K.
 func compact(v float64) string {
 	suffixes := []string{"", "K", "M", "B", "T"}
 	i := 0

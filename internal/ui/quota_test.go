@@ -91,11 +91,11 @@ func TestQuotaLine(t *testing.T) {
 		{
 			name: "estimate",
 			snap: quota.Snapshot{Provider: "p", Windows: []quota.Window{
-				{Metric: "requests", Period: "day", Remaining: i64(38), Limit: i64(50), ResetAt: in(2*day + 4*time.Hour), Source: "estimate"},
+				{Metric: "requests", Period: "day", Remaining: i64(38), Limit: i64(50), ResetAt: in(20*time.Hour + 4*time.Minute), Source: "estimate"},
 				{Metric: "tokens", Period: "day", Remaining: i64(900), Source: "estimate"},
 				{Metric: "tokens", Period: "month", Limit: i64(1000000), Source: "estimate"},
 			}},
-			want: "p · RPD ~38/50 ↻2d04h · TPD ~900 left · tok/month limit ~1M",
+			want: "p · RPD ~38/50 ↻20h04m · TPD ~900 left · tok/month limit ~1M",
 		},
 		{
 			name: "projected",
@@ -163,7 +163,42 @@ func TestQuotaLine(t *testing.T) {
 		{
 			name: "credit estimated",
 			snap: quota.Snapshot{Provider: "p", Credit: &quota.Credit{Remaining: f64(4.98), Granted: f64(5), Unit: "USD", ExpiresAt: in(62 * day), Source: "estimate"}},
-			want: "p · credit ~$4.98 of $5 (est.), expires ~in 62d",
+			want: "p · credit ~$4.98 of $5, expires in ~62d",
+		},
+		{
+			name: "credit estimated, only the grant known",
+			snap: quota.Snapshot{Provider: "p", Credit: &quota.Credit{Granted: f64(5), Unit: "USD", Source: "estimate"}},
+			want: "p · credit granted ~$5",
+		},
+		{
+			name: "a 90-day credit granted seconds ago reads 90 days",
+			snap: quota.Snapshot{Provider: "p", Credit: &quota.Credit{Remaining: f64(5), Granted: f64(5), Unit: "USD", ExpiresAt: in(90*day - 5*time.Second), Source: "estimate"}},
+			want: "p · credit ~$5.00, expires in ~90d",
+		},
+		{
+			name: "a countdown is never longer than its window",
+			snap: quota.Snapshot{Provider: "p", Windows: []quota.Window{
+				{Metric: "requests", Period: "minute", Remaining: i64(59), Limit: i64(60), ResetAt: in(60*time.Second + 400*time.Millisecond), Source: "header"},
+				{Metric: "requests", Period: "day", Remaining: i64(38), Limit: i64(40), ResetAt: in(day + time.Hour), Source: "header"},
+			}},
+			want: "p · RPM 59/60 ↻1m00s · RPD 38/40 ↻1d00h",
+		},
+		{
+			name: "a window kept from an older reply says how old it is",
+			snap: quota.Snapshot{Provider: "p", Windows: []quota.Window{
+				{Metric: "requests", Period: "minute", Remaining: i64(59), Limit: i64(60), ResetAt: in(41 * time.Second), Source: "header"},
+				{Metric: "requests", Period: "day", Remaining: i64(38), Limit: i64(40), ResetAt: in(13*time.Hour + 5*time.Minute), Source: "header", ObservedAt: in(-5 * time.Minute)},
+			}},
+			want: "p · RPM 59/60 ↻41s · RPD 38/40 ↻13h05m (seen 5m00s ago)",
+		},
+		{
+			name: "one number format in a line: large figures in K and M",
+			snap: quota.Snapshot{Provider: "p", Windows: []quota.Window{
+				{Metric: "tokens", Period: "day", Remaining: i64(199988), Limit: i64(200000), Source: "estimate"},
+				{Metric: "tokens", Period: "month", Remaining: i64(999500), Limit: i64(1000000), Source: "estimate"},
+				{Metric: "tokens", Period: "minute", Remaining: i64(5994), Limit: i64(6000), Source: "header"},
+			}},
+			want: "p · TPM 5994/6000 · TPD ~199K/200K · tok/month ~999K/1M",
 		},
 		{
 			name: "nothing reported",
@@ -297,7 +332,9 @@ func TestFormatCountdown(t *testing.T) {
 		{2*day + 4*time.Hour + 30*time.Minute, "2d04h"},
 		{9*day + 23*time.Hour, "9d23h"},
 		{10 * day, "10d"},
-		{62*day + 20*time.Hour, "62d"},
+		{62*day + 20*time.Hour, "63d"}, // days alone round to the nearest
+		{62*day + 11*time.Hour, "62d"},
+		{90*day - 5*time.Second, "90d"},
 	}
 	for _, tt := range tests {
 		if got := FormatCountdown(tt.d); got != tt.want {
@@ -311,10 +348,10 @@ func TestCountNeverOverstates(t *testing.T) {
 		n, scale int64
 		want     string
 	}{
-		{59, 60, "59"}, {199988, 200000, "199988"}, {99994, 100000, "99994"},
+		{59, 60, "59"}, {199988, 200000, "199K"}, {99994, 100000, "99.9K"}, {99994, 99999, "99994"}, {999, 200000, "999"},
 		{999988, 1000000, "999K"}, {1000000, 1000000, "1M"}, {1099999, 2000000, "1M"},
 		{1500000, 2000000, "1.5M"}, {14400000, 14400000, "14.4M"}, {250000000, 250000000, "250M"},
-		{99999, 1000000, "99999"}, {100000, 1000000, "100K"},
+		{99999, 1000000, "99.9K"}, {100000, 1000000, "100K"},
 	} {
 		if got := count(tc.n, tc.scale); got != tc.want {
 			t.Errorf("count(%d, %d) = %q, want %q", tc.n, tc.scale, got, tc.want)
