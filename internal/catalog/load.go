@@ -23,6 +23,13 @@ import (
 // BuiltinFile names the embedded providers.yaml in error messages.
 const BuiltinFile = "(built-in) providers.yaml"
 
+// maxFileSize caps the user's providers.yaml: a real one is a few KB.
+const maxFileSize = 1 << 20
+
+// maxKeys caps the entries of one mapping (providers, dialects, a
+// profile's fields): a real file has a few dozen.
+const maxKeys = 1000
+
 // FileName is the name of the user's catalog file inside ConfigDir.
 const FileName = "providers.yaml"
 
@@ -58,10 +65,13 @@ func Load(getenv func(string) string) (*Catalog, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	shown := displayPath(path, getenv("HOME"))
-	user, err := os.ReadFile(path)
+	user, err := readCapped(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return loadEmbedded(nil, shown)
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, tooLarge(shown)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -70,6 +80,34 @@ func Load(getenv func(string) string) (*Catalog, error) {
 		return nil, &Error{File: shown, Msg: fmt.Sprintf("cannot read this file (%v); fix it or point TIER_CONFIG_DIR elsewhere", err)}
 	}
 	return loadEmbedded(user, shown)
+}
+
+var errTooLarge = errors.New("file too large")
+
+// readCapped reads the file at path, or fails with errTooLarge without
+// reading more than maxFileSize+1 bytes of it (a FIFO or /dev/zero
+// included).
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxFileSize {
+		return nil, errTooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func tooLarge(file string) *Error {
+	return &Error{File: file, Msg: fmt.Sprintf("this file is larger than 1 MiB (%d bytes), far more than any providers.yaml needs; check that it is the right file, or point TIER_CONFIG_DIR elsewhere", maxFileSize)}
 }
 
 // displayPath shows path with the home directory as "~".
@@ -114,6 +152,9 @@ func LoadBytes(builtin, user []byte, userPath string) (*Catalog, error) {
 // parseFile parses one providers.yaml strictly and returns its top-level
 // mapping, or nil for an empty file.
 func parseFile(data []byte, file string) (*yaml.Node, error) {
+	if len(data) > maxFileSize {
+		return nil, tooLarge(file)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
@@ -131,6 +172,13 @@ func parseFile(data []byte, file string) (*yaml.Node, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{File: file, Line: root.Line, Msg: "the file must be a mapping with the keys default, dialects and providers"}
 	}
+	// yaml.v3 compares every key of a mapping with every later one and
+	// keeps a message per equal pair (n copies of a key: n²/2 messages),
+	// so repeated and countless keys are refused here, in one pass,
+	// before anything decodes the file.
+	if err := checkKeys(root, root, file); err != nil {
+		return nil, err
+	}
 	err1 := checkFields(root, file)
 	err2 := checkTypes(data, root, file)
 	switch {
@@ -141,6 +189,40 @@ func parseFile(data []byte, file string) (*yaml.Node, error) {
 	default:
 		return nil, err2
 	}
+}
+
+// checkKeys reports the first mapping (in file order) that repeats a key
+// or has more than maxKeys of them. It visits each node once: an alias is
+// checked where its anchor is.
+func checkKeys(root, n *yaml.Node, file string) *Error {
+	if n.Kind == yaml.MappingNode {
+		type key struct {
+			kind  yaml.Kind
+			value string
+		}
+		seen := make(map[key]int, min(len(n.Content)/2, maxKeys))
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if i/2 == maxKeys {
+				ctx, provider := sectionAt(root, k.Line)
+				return &Error{File: file, Line: k.Line, Provider: provider,
+					Msg: fmt.Sprintf("%smore than %d entries in one mapping; no providers.yaml needs that many", ctx, maxKeys)}
+			}
+			id := key{k.Kind, k.Value}
+			if first, ok := seen[id]; ok {
+				ctx, provider := sectionAt(root, k.Line)
+				return &Error{File: file, Line: k.Line, Provider: provider,
+					Msg: fmt.Sprintf("%smapping key %q already defined at line %d", ctx, k.Value, first)}
+			}
+			seen[id] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkKeys(root, c, file); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var reYAMLLine = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
