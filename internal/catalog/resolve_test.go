@@ -207,8 +207,8 @@ providers:
 		{p, "gift", "marked free in the catalog"},
 		{p, "small", "free tier limits published"},
 		{p, "x-lite", "free tier limits published"}, // a "*SUFFIX" pattern
-		{p, "big", ""},                              // a paid-tier and an every-tier limit only
-		{p, "unknown", ""},                          // only the every-tier limit
+		{p, "big", ""},     // a paid-tier and an every-tier limit only
+		{p, "unknown", ""}, // only the every-tier limit
 		{everyModel, "big", "free tier limits published"},
 		{everyModel, "unknown", "free tier limits published"},
 		{everyModel, "gift", "marked free in the catalog"}, // the catalog's word first

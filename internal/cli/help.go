@@ -116,6 +116,7 @@ func environmentGroups(c *catalog.Catalog) []helpGroup {
 		},
 		{
 			Title: "Output",
+			Lead:  "Tables (tier quota, tier keys list, tier models) fit a terminal's width: columns that are - in every row are left out, then the widest cells are cut with …, and when that is not enough each row is shown as a block of lines. In a pipe or a file they are complete: one line a row, cells separated by tabs, nothing cut.",
 			Entries: []helpEntry{
 				{"NO_COLOR", "Any non-empty value turns colour off (no-color.org); it wins over CLICOLOR_FORCE."},
 				{"CLICOLOR", "0 turns colour off."},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/tier-cli/tier/internal/cli"
+	"github.com/tier-cli/tier/internal/ptytest"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -354,6 +358,48 @@ func TestModelsFreeTierLimitsCountAsFree(t *testing.T) {
 		if want := map[bool]any{true: "free tier limits published", false: nil}[free]; e["free_reason"] != want {
 			t.Errorf("%s: free_reason %v, want %v", e["id"], e["free_reason"], want)
 		}
+	}
+}
+
+// TestModelsTableFitsTheTerminal runs `tier models` on terminals of 60,
+// 80 and 120 columns: no line is wider than the terminal, and every model
+// is still there. (internal/ui tests the layouts themselves.)
+func TestModelsTableFitsTheTerminal(t *testing.T) {
+	for _, cols := range []int{60, 80, 120} {
+		t.Run(fmt.Sprint(cols), func(t *testing.T) {
+			w := newWorld(t)
+			master, tty := ptytest.Open(t)
+			ptytest.SetSize(t, tty, cols, 50)
+			got := make(chan string)
+			go func() {
+				b, _ := io.ReadAll(master) // until the terminal closes (EIO)
+				got <- string(b)
+			}()
+			var errb bytes.Buffer
+			env := &cli.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+			code := cli.Run(context.Background(), env, []string{"models", "fake1"})
+			tty.Close()
+			var out string
+			select {
+			case out = <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no output from the terminal")
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			out = strings.ReplaceAll(out, "\r\n", "\n")
+			for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+				if n := lipgloss.Width(l); n > cols {
+					t.Errorf("a %d-column line on a %d-column terminal: %q", n, cols, l)
+				}
+			}
+			for _, id := range []string{"m1", "m2", "m3", "vendor/x:free"} {
+				if !strings.Contains(out, id) {
+					t.Errorf("model %s is missing:\n%s", id, out)
+				}
+			}
+		})
 	}
 }
 
