@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -182,7 +184,32 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	for _, fin := range finishers {
 		fin(root, env)
 	}
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes `tier completion SHELL` for a shell with no
+// script a usage error (exit 2) naming the shells; cobra shows the
+// command's help and exits 0. With no shell it still shows the help.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sub := range c.Commands() {
+			shells = append(shells, sub.Name())
+		}
+		sort.Strings(shells)
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return Exitf(ExitUsage, "unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
+		}
+	}
 }
 
 // commands is filled by each command file's init, so that files stay independent.
@@ -192,23 +219,34 @@ var commands []func(*Env) *cobra.Command
 // completions on every command that has a --model flag).
 var finishers []func(root *cobra.Command, env *Env)
 
+// versionInfo is what `tier version --json` prints.
+type versionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	Go      string `json:"go"`
+}
+
 func versionString() string {
+	v := currentVersion()
+	return fmt.Sprintf("%s (commit %s, built %s)", v.Version, v.Commit, v.Date)
+}
+
+func currentVersion() versionInfo {
 	v, c, d := version, commit, date
-	if v == "" || c == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			if v == "" && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					if c == "" {
-						c = s.Value
-					}
-				case "vcs.time":
-					if d == "" {
-						d = s.Value
-					}
+	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || c == "") {
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if c == "" {
+					c = s.Value
+				}
+			case "vcs.time":
+				if d == "" {
+					d = s.Value
 				}
 			}
 		}
@@ -225,5 +263,31 @@ func versionString() string {
 	if d == "" {
 		d = "unknown"
 	}
-	return fmt.Sprintf("%s (commit %s, built %s)", v, c, d)
+	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
+}
+
+func init() { commands = append(commands, newVersionCmd) }
+
+// newVersionCmd is `tier version`: what --version prints, or with --json
+// the same facts as an object.
+func newVersionCmd(env *Env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print tier's version, commit and build date",
+		Long:  "Print tier's version, commit and build date, as tier --version does; --json prints them, with the Go version, as an object.",
+		Example: `  tier version
+  tier version --json | jq -r .version`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				return writeJSONOut(env, currentVersion())
+			}
+			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", versionString())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object: version, commit, date, go")
+	return cmd
 }

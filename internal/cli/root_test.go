@@ -24,6 +24,13 @@ func TestUsageErrorsFromTheCommandTree(t *testing.T) {
 		{[]string{"help", "exit-codes"}, cli.ExitOK, ""},
 		{[]string{"help", "chat"}, cli.ExitOK, ""},
 		{[]string{"quota", "--bogus"}, cli.ExitUsage, "unknown flag: --bogus (see 'tier quota --help')"},
+		// cobra shows the completion command's help, exit 0, for a shell it
+		// has no script for.
+		{[]string{"completion", "tcsh"}, cli.ExitUsage, `unknown shell "tcsh": tier completion supports bash, fish, powershell, zsh`},
+		{[]string{"completion", "bash", "extra"}, cli.ExitUsage, `unknown command "extra"`},
+		{[]string{"completion"}, cli.ExitOK, ""},
+		{[]string{"completion", "fish"}, cli.ExitOK, ""},
+		{[]string{"version", "extra"}, cli.ExitUsage, `unknown command "extra"`},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -87,5 +94,44 @@ func TestUsageErrorWithJSON(t *testing.T) {
 		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || code != cli.ExitUsage || got.Error.ExitCode != cli.ExitUsage || got.Error.Kind != "usage" {
 			t.Errorf("%v: exit %d, stdout %q (%v)", args, code, stdout.String(), err)
 		}
+	}
+}
+
+// `tier version` prints what `tier --version` prints (gh has both), and
+// --json gives the same facts as an object.
+func TestVersionCommand(t *testing.T) {
+	run := func(args ...string) (string, string, int) {
+		var stdout, stderr bytes.Buffer
+		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+		code := cli.Run(context.Background(), env, args)
+		return stdout.String(), stderr.String(), code
+	}
+	flag, _, code := run("--version")
+	if code != cli.ExitOK || !strings.HasPrefix(flag, "tier ") {
+		t.Fatalf("--version: exit %d, %q", code, flag)
+	}
+	cmd, stderr, code := run("version")
+	if code != cli.ExitOK || cmd != flag || stderr != "" {
+		t.Errorf("version: exit %d, stdout %q, stderr %q; want exit 0 and %q", code, cmd, stderr, flag)
+	}
+	out, stderr, code := run("version", "--json")
+	if code != cli.ExitOK || stderr != "" {
+		t.Fatalf("version --json: exit %d, stderr %q", code, stderr)
+	}
+	var v struct {
+		Version string `json:"version"`
+		Commit  string `json:"commit"`
+		Date    string `json:"date"`
+		Go      string `json:"go"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("version --json: %v: %q", err, out)
+	}
+	if v.Version == "" || v.Commit == "" || v.Date == "" || !strings.HasPrefix(v.Go, "go") {
+		t.Errorf("version --json = %+v, want every field", v)
+	}
+	if want := "tier " + v.Version + " (commit " + v.Commit + ", built " + v.Date + ")\n"; flag != want {
+		t.Errorf("--version %q and --json %q disagree", flag, want)
 	}
 }
