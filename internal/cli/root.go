@@ -14,9 +14,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Set through -ldflags "-X github.com/tier-cli/tier/internal/cli.version=..." by releases.
@@ -121,6 +123,36 @@ func cobraUsageError(err error) error {
 	return err
 }
 
+// flagValueError rewrites pflag's "invalid argument "abc" for "--max-tokens"
+// flag: strconv.ParseInt: parsing "abc": invalid syntax" as what the flag
+// takes: `--max-tokens takes a whole number, got "abc"`. Other errors are
+// returned as they are.
+func flagValueError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) || ive.GetFlag() == nil {
+		return err
+	}
+	f := ive.GetFlag()
+	takes := ""
+	switch f.Value.Type() {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "count":
+		takes = "a whole number"
+	case "float32", "float64":
+		takes = "a number"
+	case "bool":
+		takes = "true or false"
+	case "duration":
+		takes = "a duration such as 90s, 2m, 500ms or a number of seconds"
+	default:
+		return err
+	}
+	msg := fmt.Sprintf("--%s takes %s, got %q", f.Name, takes, ive.GetValue())
+	if errors.Is(err, strconv.ErrRange) {
+		msg += " (too large)"
+	}
+	return errors.New(msg)
+}
+
 // newHelpCmd is cobra's help command, except that an unknown topic is a
 // usage error (exit 2) rather than a usage screen with exit 0.
 func newHelpCmd() *cobra.Command {
@@ -175,7 +207,7 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", flagValueError(err), c.CommandPath())}
 	})
 	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {

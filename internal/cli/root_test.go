@@ -135,3 +135,60 @@ func TestVersionCommand(t *testing.T) {
 		t.Errorf("--version %q and --json %q disagree", flag, want)
 	}
 }
+
+// A flag value that does not parse is one line that names the flag and
+// what it takes, never strconv's own text, with exit 2, in text and in the
+// --json error object.
+func TestFlagValueErrorsSayWhatTheFlagTakes(t *testing.T) {
+	tests := []struct {
+		args   []string
+		msg    string
+		noJSON bool // the command has no --json
+	}{
+		{[]string{"chat", "-p", "demo", "--max-tokens", "abc", "hi"}, `--max-tokens takes a whole number, got "abc" (see 'tier chat --help')`, false},
+		{[]string{"chat", "-p", "demo", "--retries", "x", "hi"}, `--retries takes a whole number, got "x" (see 'tier chat --help')`, false},
+		{[]string{"chat", "-p", "demo", "--retries=1.5", "hi"}, `--retries takes a whole number, got "1.5" (see 'tier chat --help')`, false},
+		{[]string{"chat", "-p", "demo", "--max-tokens", "99999999999999999999", "hi"}, `--max-tokens takes a whole number, got "99999999999999999999" (too large) (see 'tier chat --help')`, false},
+		{[]string{"chat", "-p", "demo", "--max-wait", "soon", "hi"}, `--max-wait takes a duration such as 90s, 2m, 500ms or a number of seconds, got "soon" (see 'tier chat --help')`, false},
+		{[]string{"models", "--free=maybe"}, `--free takes true or false, got "maybe" (see 'tier models --help')`, false},
+		{[]string{"keys", "set", "demo", "--valid-days", "ten"}, `--valid-days takes a whole number, got "ten" (see 'tier keys set --help')`, true},
+	}
+	for _, tt := range tests {
+		for _, asJSON := range []bool{false, true} {
+			if asJSON && tt.noJSON {
+				continue
+			}
+			args := tt.args
+			if asJSON {
+				args = append(append([]string(nil), args[:1]...), append([]string{"--json"}, args[1:]...)...)
+			}
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
+				env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+				if code := cli.Run(context.Background(), env, args); code != cli.ExitUsage {
+					t.Errorf("exit %d, want 2", code)
+				}
+				if want := "tier: " + tt.msg + "\n"; stderr.String() != want {
+					t.Errorf("stderr %q, want %q", stderr.String(), want)
+				}
+				if !asJSON {
+					if stdout.Len() != 0 {
+						t.Errorf("stdout %q, want nothing", stdout.String())
+					}
+					return
+				}
+				var got struct {
+					Error struct {
+						Kind     string `json:"kind"`
+						Message  string `json:"message"`
+						ExitCode int    `json:"exit_code"`
+					} `json:"error"`
+				}
+				if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || got.Error.Kind != "usage" || got.Error.ExitCode != 2 || got.Error.Message != tt.msg {
+					t.Errorf("stdout %q (%v), want the usage error %q", stdout.String(), err, tt.msg)
+				}
+			})
+		}
+	}
+}
