@@ -92,9 +92,9 @@ func environmentGroups(c *catalog.Catalog) []helpGroup {
 		{
 			Title: "Files",
 			Entries: []helpEntry{
-				{"TIER_CONFIG_DIR", "Configuration directory, holding providers.yaml (your providers and overrides). Default: $XDG_CONFIG_HOME/tier, else ~/.config/tier."},
+				{"TIER_CONFIG_DIR", "Configuration directory, holding providers.yaml (your providers and overrides). Default: $XDG_CONFIG_HOME/tier, else ~/.config/tier. A relative path is taken from the directory tier is started in, once, at start."},
 				{"XDG_CONFIG_HOME", "See TIER_CONFIG_DIR; used only when it is an absolute path."},
-				{"TIER_STATE_DIR", "State directory: quota snapshots, usage, key metadata (never keys). Default: $XDG_STATE_HOME/tier, else ~/.local/state/tier."},
+				{"TIER_STATE_DIR", "State directory: quota snapshots, usage, key metadata (never keys). Default: $XDG_STATE_HOME/tier, else ~/.local/state/tier. A relative path is taken from the directory tier is started in, once, at start: TIER_STATE_DIR=.tier keeps a state per directory."},
 				{"XDG_STATE_HOME", "See TIER_STATE_DIR; used only when it is an absolute path."},
 				{"HOME", "Home directory for the defaults above (USERPROFILE on Windows when HOME is unset)."},
 			},

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -52,6 +53,11 @@ func Main(args []string) int {
 
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
+	env, err := absoluteDirs(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tier: %s\n", err)
+		return ExitUsage
+	}
 	root := NewRootCmd(env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -77,6 +83,42 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 	return code
+}
+
+// dirVars are the directory variables a relative value of which is taken
+// from the working directory tier starts in.
+var dirVars = []string{"TIER_CONFIG_DIR", "TIER_STATE_DIR"}
+
+// absoluteDirs returns env with TIER_CONFIG_DIR and TIER_STATE_DIR made
+// absolute once, against the working directory at start, so that every
+// path tier shows or uses later names the same place whatever happens to
+// the working directory meanwhile. When the working directory is unknown
+// (removed under tier), a relative value is refused.
+func absoluteDirs(env *Env) (*Env, error) {
+	fixed := map[string]string{}
+	for _, k := range dirVars {
+		v := env.Getenv(k)
+		if v == "" || filepath.IsAbs(v) {
+			continue
+		}
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return env, fmt.Errorf("%s is a relative path (%q) and the working directory is unknown (%v): set it to an absolute path", k, v, err)
+		}
+		fixed[k] = abs
+	}
+	if len(fixed) == 0 {
+		return env, nil
+	}
+	e := *env
+	getenv := env.Getenv
+	e.Getenv = func(k string) string {
+		if v, ok := fixed[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	return &e, nil
 }
 
 // wantsJSON reports whether --json is among the run's arguments and c has

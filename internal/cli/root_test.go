@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -190,5 +192,53 @@ func TestFlagValueErrorsSayWhatTheFlagTakes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A relative TIER_CONFIG_DIR or TIER_STATE_DIR is resolved against the
+// working directory once, when tier starts: messages name the absolute
+// path, and the state written is where the user pointed.
+func TestRelativeDirsAreResolvedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.MkdirAll(filepath.Join(dir, "cfg"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(body string) {
+		if err := os.WriteFile(filepath.Join(dir, "cfg", "providers.yaml"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) (string, int) {
+		var stdout, stderr bytes.Buffer
+		vars := map[string]string{"TIER_CONFIG_DIR": "cfg", "TIER_STATE_DIR": "./state", "TIER_NO_KEYRING": "1", "HOME": t.TempDir()}
+		env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+		code := cli.Run(context.Background(), env, args)
+		return stderr.String(), code
+	}
+
+	write("default: nosuch\n")
+	stderr, code := run("quota")
+	if want := "tier: " + filepath.Join(dir, "cfg", "providers.yaml") + ":1: "; code != cli.ExitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 2 and the file's absolute path %q", code, stderr, want)
+	}
+
+	write("default: demo\n")
+	if err := os.WriteFile(filepath.Join(dir, "state"), []byte("a file where the directory should be"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr, code = run("chat", "--retries", "0", "hi")
+	if want := "cannot create state directory " + filepath.Join(dir, "state") + ":"; code == cli.ExitOK || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want an error naming %q", code, stderr, want)
+	}
+
+	if err := os.Remove(filepath.Join(dir, "state")); err != nil {
+		t.Fatal(err)
+	}
+	if stderr, code = run("chat", "hi"); code != cli.ExitOK {
+		t.Fatalf("chat: exit %d, %s", code, stderr)
+	}
+	if entries, err := os.ReadDir(filepath.Join(dir, "state")); err != nil || len(entries) == 0 {
+		t.Errorf("no state in %s: %v", filepath.Join(dir, "state"), err)
 	}
 }
