@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -174,9 +175,51 @@ func fit(heads []string, rows [][]string, width int) ([]string, [][]string, bool
 	heads = cutCells(heads, limits)
 	out := make([][]string, len(rows))
 	for r, row := range rows {
-		out[r] = cutCells(row, limits)
+		out[r] = make([]string, len(row))
+		for i, c := range row {
+			out[r][i] = c
+			if i < len(limits) {
+				out[r][i] = stackCell(c, limits[i], maxStack)
+			}
+		}
 	}
 	return heads, out, false
+}
+
+// maxStack is how many lines a cut cell of several words may take.
+const maxStack = 3
+
+// reStyledCell is a cell styled as a whole (what Style.Render makes).
+var reStyledCell = regexp.MustCompile(`^(\x1b\[[0-9;]*m)([^\x1b]*)(\x1b\[0?m)$`)
+
+// stackCell fits c into limit columns: a cell of several words is wrapped
+// onto at most lines lines (0: as many as it needs), the last one cut
+// with "…" if it must be; a single word is cut. A styled cell keeps its
+// style on every line.
+func stackCell(c string, limit, lines int) string {
+	if displayWidth(c) <= limit {
+		return c
+	}
+	pre, text, post := "", c, ""
+	if strings.Contains(c, "\x1b") {
+		m := reStyledCell.FindStringSubmatch(c)
+		if m == nil {
+			return ansi.Truncate(c, limit, "…")
+		}
+		pre, text, post = m[1], m[2], m[3]
+	}
+	if !strings.Contains(strings.TrimSpace(text), " ") {
+		return ansi.Truncate(c, limit, "…")
+	}
+	out := strings.Split(ansi.Wrap(text, limit, ""), "\n")
+	if lines > 0 && len(out) > lines {
+		rest := strings.Join(out[lines-1:], " ")
+		out = append(out[:lines-1], ansi.Truncate(rest, limit, "…"))
+	}
+	for i, l := range out {
+		out[i] = pre + strings.TrimRight(l, " ") + post
+	}
+	return strings.Join(out, "\n")
 }
 
 // cutCells cuts each cell to its column's limit, ending it with "…".
@@ -213,7 +256,8 @@ func tableWidth(widths []int) int {
 }
 
 // blockTable writes each row as lines of "HEADER  value", a blank line
-// between rows, values cut to the width.
+// between rows, long values wrapped under themselves (a single word too
+// long for the width is cut).
 func blockTable(w io.Writer, heads []string, rows [][]string, width int, styled bool, th Theme) error {
 	label := 0
 	for _, h := range heads {
@@ -234,9 +278,8 @@ func blockTable(w io.Writer, heads []string, rows [][]string, width int, styled 
 			if styled && th.Header.on {
 				h = th.Header.style.Render(h)
 			}
-			if displayWidth(c) > room {
-				c = ansi.Truncate(c, room, "…")
-			}
+			indent := strings.Repeat(" ", label+colGap)
+			c = strings.ReplaceAll(stackCell(c, room, 0), "\n", "\n"+indent)
 			b.WriteString(h + pad + c + "\n")
 		}
 	}
@@ -266,7 +309,7 @@ func tsvTable(w io.Writer, heads []string, rows [][]string) error {
 // width; the last column is not padded, so lines carry no trailing blanks.
 // Each cell is measured once.
 func plainTable(w io.Writer, headers []string, rows [][]string) error {
-	all := append([][]string{headers}, rows...)
+	all, more := physicalRows(append([][]string{headers}, rows...))
 	cellWidths := make([][]int, len(all))
 	var widths []int
 	size := 0
@@ -285,9 +328,15 @@ func plainTable(w io.Writer, headers []string, rows [][]string) error {
 	var b strings.Builder
 	b.Grow(size + len(all)*(colGap*len(widths)+1))
 	for r, row := range all {
-		for i, c := range row {
+		last := len(row) - 1
+		if more[r] { // a further line of a row: its last cells may be empty
+			for last > 0 && row[last] == "" {
+				last--
+			}
+		}
+		for i, c := range row[:last+1] {
 			b.WriteString(c)
-			if i < len(row)-1 {
+			if i < last {
 				for n := widths[i] - cellWidths[r][i] + colGap; n > 0; n-- {
 					b.WriteByte(' ')
 				}
@@ -297,6 +346,43 @@ func plainTable(w io.Writer, headers []string, rows [][]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// physicalRows splits rows whose cells hold several lines into one row a
+// line; more marks the rows that continue the one before.
+func physicalRows(rows [][]string) ([][]string, []bool) {
+	multi := false
+	for _, row := range rows {
+		for _, c := range row {
+			if strings.Contains(c, "\n") {
+				multi = true
+			}
+		}
+	}
+	if !multi {
+		return rows, make([]bool, len(rows))
+	}
+	var out [][]string
+	var more []bool
+	for _, row := range rows {
+		cells := make([][]string, len(row))
+		height := 1
+		for i, c := range row {
+			cells[i] = strings.Split(c, "\n")
+			height = max(height, len(cells[i]))
+		}
+		for l := 0; l < height; l++ {
+			line := make([]string, len(row))
+			for i := range row {
+				if l < len(cells[i]) {
+					line[i] = cells[i][l]
+				}
+			}
+			out = append(out, line)
+			more = append(more, l > 0)
+		}
+	}
+	return out, more
 }
 
 // displayWidth is lipgloss.Width with a fast path for printable ASCII, which

@@ -130,8 +130,10 @@ func TestTableFitsTheTerminal(t *testing.T) {
 		headers []string
 	}{
 		{width: naturalWidth, layout: "natural", holds: []string{"RPH", "deepseek/deepseek-chat-v3.1:free", "14399/14400 ↻2m59s"}},
-		{width: 120, layout: "cut", lacks: []string{"RPH"}, holds: []string{"PROVIDER", "sambanova", "…"}},
-		{width: 120, layout: "cut", styled: true, lacks: []string{"RPH"}, holds: []string{"PROVIDER", "sambanova", "…"}},
+		// Cells of several words stack ("↻2m59s" under "14399/14400"); one
+		// long word is cut with "…".
+		{width: 120, layout: "cut", lacks: []string{"RPH"}, holds: []string{"PROVIDER", "sambanova", "↻2m59s", "…"}},
+		{width: 120, layout: "cut", styled: true, lacks: []string{"RPH"}, holds: []string{"PROVIDER", "sambanova", "↻2m59s", "…"}},
 		{width: 80, layout: "blocks", lacks: []string{"RPH"}, holds: []string{"sambanova", "14399/14400 ↻2m59s", "deepseek/deepseek-chat-v3.1:free"}},
 		{width: 60, layout: "blocks", lacks: []string{"RPH"}, holds: []string{"sambanova", "14399/14400 ↻2m59s", "~$4.98 of $5 (est.)"}},
 		{width: 60, layout: "blocks", styled: true, lacks: []string{"RPH"}, holds: []string{"cerebras", "999K/1M ↻9h"}},
@@ -158,12 +160,25 @@ func TestTableFitsTheTerminal(t *testing.T) {
 					t.Errorf("a table that fits changed:\n%s\nwant\n%s", out, natural)
 				}
 			case "cut":
-				if len(lines) != 1+len(wideRows) {
-					t.Errorf("%d lines, want a header and %d rows:\n%s", len(lines), len(wideRows), out)
+				// A row's cells of several words stack onto lines that
+				// start blank, under the first column.
+				var starts []string
+				for _, l := range lines[1:] {
+					if !strings.HasPrefix(l, " ") {
+						starts = append(starts, l)
+					}
 				}
-				for i, l := range lines[1:] {
-					if !strings.HasPrefix(l, wideRows[i][0]) {
+				if len(starts) != len(wideRows) {
+					t.Errorf("%d rows, want %d:\n%s", len(starts), len(wideRows), out)
+				}
+				for i, l := range starts {
+					if i < len(wideRows) && !strings.HasPrefix(l, wideRows[i][0]+" ") {
 						t.Errorf("row %d does not start with its provider: %q", i, l)
+					}
+				}
+				for _, l := range lines {
+					if strings.HasSuffix(l, " ") && !tt.styled {
+						t.Errorf("trailing blanks: %q", l)
 					}
 				}
 			case "blocks":
