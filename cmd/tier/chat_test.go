@@ -288,8 +288,8 @@ func TestChatUsageErrors(t *testing.T) {
 		{[]string{"chat", "-p", "nope", "hi"}, `unknown provider "nope"`},
 		{[]string{"chat", "-p", "fake", "--retries", "-1", "hi"}, "--retries and --max-wait must not be negative"},
 		{[]string{"chat", "-p", "fake", "--max-wait", "-1s", "hi"}, "--retries and --max-wait must not be negative"},
-		{[]string{"chat", "-p", "fake", "--max-wait", "soon", "hi"}, `invalid argument "soon"`},
-		{[]string{"chat", "-p", "fake", "--temperature", "hot", "hi"}, `invalid argument "hot"`},
+		{[]string{"chat", "-p", "fake", "--max-wait", "soon", "hi"}, `--max-wait takes a duration such as 90s, 2m, 500ms or a number of seconds, got "soon"`},
+		{[]string{"chat", "-p", "fake", "--temperature", "hot", "hi"}, `--temperature takes a number, got "hot"`},
 	}
 	for _, tt := range tests {
 		r := w.run(run{args: tt.args, stdin: stdinNull})
