@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,13 @@ import (
 
 // BuiltinFile names the embedded providers.yaml in error messages.
 const BuiltinFile = "(built-in) providers.yaml"
+
+// maxFileSize caps the user's providers.yaml: a real one is a few KB.
+const maxFileSize = 1 << 20
+
+// maxKeys caps the entries of one mapping (providers, dialects, a
+// profile's fields): a real file has a few dozen.
+const maxKeys = 1000
 
 // FileName is the name of the user's catalog file inside ConfigDir.
 const FileName = "providers.yaml"
@@ -58,10 +66,13 @@ func Load(getenv func(string) string) (*Catalog, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	shown := displayPath(path, getenv("HOME"))
-	user, err := os.ReadFile(path)
+	user, err := readCapped(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return loadEmbedded(nil, shown)
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, tooLarge(shown)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -70,6 +81,34 @@ func Load(getenv func(string) string) (*Catalog, error) {
 		return nil, &Error{File: shown, Msg: fmt.Sprintf("cannot read this file (%v); fix it or point TIER_CONFIG_DIR elsewhere", err)}
 	}
 	return loadEmbedded(user, shown)
+}
+
+var errTooLarge = errors.New("file too large")
+
+// readCapped reads the file at path, or fails with errTooLarge without
+// reading more than maxFileSize+1 bytes of it (a FIFO or /dev/zero
+// included).
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxFileSize {
+		return nil, errTooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func tooLarge(file string) *Error {
+	return &Error{File: file, Msg: fmt.Sprintf("this file is larger than 1 MiB (%d bytes), far more than any providers.yaml needs; check that it is the right file, or point TIER_CONFIG_DIR elsewhere", maxFileSize)}
 }
 
 // displayPath shows path with the home directory as "~".
@@ -114,6 +153,9 @@ func LoadBytes(builtin, user []byte, userPath string) (*Catalog, error) {
 // parseFile parses one providers.yaml strictly and returns its top-level
 // mapping, or nil for an empty file.
 func parseFile(data []byte, file string) (*yaml.Node, error) {
+	if len(data) > maxFileSize {
+		return nil, tooLarge(file)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
@@ -131,16 +173,57 @@ func parseFile(data []byte, file string) (*yaml.Node, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{File: file, Line: root.Line, Msg: "the file must be a mapping with the keys default, dialects and providers"}
 	}
-	err1 := checkFields(root, file)
-	err2 := checkTypes(data, root, file)
-	switch {
-	case err1 == nil && err2 == nil:
-		return root, nil
-	case err2 == nil || (err1 != nil && err1.Line <= err2.Line):
-		return nil, err1
-	default:
-		return nil, err2
+	// yaml.v3 compares every key of a mapping with every later one and
+	// keeps a message per equal pair (n copies of a key: n²/2 messages),
+	// so repeated and countless keys are refused here, in one pass,
+	// before anything decodes the file.
+	if err := checkKeys(root, root, file); err != nil {
+		return nil, err
 	}
+	// checkFields finds unknown fields and values of the wrong type in file
+	// order, naming the field; yaml.v3's own decoding (checkTypes) names
+	// only a line, which for an alias is its anchor's: it is the fallback.
+	if err := checkFields(root, file); err != nil {
+		return nil, err
+	}
+	if err := checkTypes(data, root, file); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// checkKeys reports the first mapping (in file order) that repeats a key
+// or has more than maxKeys of them. It visits each node once: an alias is
+// checked where its anchor is.
+func checkKeys(root, n *yaml.Node, file string) *Error {
+	if n.Kind == yaml.MappingNode {
+		type key struct {
+			kind  yaml.Kind
+			value string
+		}
+		seen := make(map[key]int, min(len(n.Content)/2, maxKeys))
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if i/2 == maxKeys {
+				ctx, provider := sectionAt(root, k.Line)
+				return &Error{File: file, Line: k.Line, Provider: provider,
+					Msg: fmt.Sprintf("%smore than %d entries in one mapping; no providers.yaml needs that many", ctx, maxKeys)}
+			}
+			id := key{k.Kind, k.Value}
+			if first, ok := seen[id]; ok {
+				ctx, provider := sectionAt(root, k.Line)
+				return &Error{File: file, Line: k.Line, Provider: provider,
+					Msg: fmt.Sprintf("%smapping key %q already defined at line %d", ctx, k.Value, first)}
+			}
+			seen[id] = k.Line
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkKeys(root, c, file); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var reYAMLLine = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
@@ -185,10 +268,11 @@ var (
 )
 
 // checkFields walks the file against the Go types and reports the first
-// unknown field, with a suggestion.
+// unknown field (with a suggestion) or value of the wrong type, naming the
+// field and the line of the value.
 func checkFields(root *yaml.Node, file string) *Error {
 	w := fieldWalker{file: file}
-	w.walk(root, reflect.TypeOf(Catalog{}), "", "")
+	w.walk(root, reflect.TypeOf(Catalog{}), "", "", "")
 	return w.err
 }
 
@@ -198,10 +282,24 @@ type fieldWalker struct {
 	seen map[*yaml.Node]bool // alias targets already walked
 }
 
-// walk checks n against t; ctx is the message prefix (`provider "x": `)
-// and provider the provider name, when inside one.
-func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider string) {
+var stringListType = reflect.TypeOf(StringList{})
+
+// walk checks n against t; ctx is the message prefix (`provider "x": `),
+// provider the provider name, when inside one, and field the name of the
+// field n is the value of ("limits[0]" for an item of limits; "" for a
+// provider or dialect, which ctx names).
+func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider, field string) {
 	if w.err != nil || n == nil {
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if msg := typeMismatch(deref(n), t); msg != "" {
+		if field != "" {
+			msg = strconv.Quote(field) + " " + msg
+		}
+		w.err = &Error{File: w.file, Line: n.Line, Provider: provider, Msg: ctx + msg}
 		return
 	}
 	if n.Kind == yaml.AliasNode {
@@ -214,11 +312,8 @@ func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider string) {
 		w.seen[n.Alias] = true
 		n = n.Alias
 	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
 	if reflect.PointerTo(t).Implements(unmarshaler) {
-		return // decodes itself; the type check covers it
+		return // decodes itself; typeMismatch covers it
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -229,7 +324,13 @@ func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" {
-				w.walk(v, t, ctx, provider)
+				if d := deref(v); d != nil && d.Kind == yaml.SequenceNode {
+					for _, item := range d.Content { // <<: [*a, *b]
+						w.walk(item, t, ctx, provider, field)
+					}
+				} else {
+					w.walk(v, t, ctx, provider, field)
+				}
 				continue
 			}
 			ft, ok := fields[k.Value]
@@ -237,7 +338,7 @@ func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider string) {
 				w.err = &Error{File: w.file, Line: k.Line, Provider: provider, Msg: ctx + unknownField(k.Value, fields)}
 				return
 			}
-			w.walk(v, ft, ctx, provider)
+			w.walk(v, ft, ctx, provider, k.Value)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -251,21 +352,106 @@ func (w *fieldWalker) walk(n *yaml.Node, t reflect.Type, ctx, provider string) {
 			name := n.Content[i].Value
 			switch elem {
 			case profileType:
-				w.walk(n.Content[i+1], t.Elem(), fmt.Sprintf("provider %q: ", name), name)
+				w.walk(n.Content[i+1], t.Elem(), fmt.Sprintf("provider %q: ", name), name, "")
 			case dialectType:
-				w.walk(n.Content[i+1], t.Elem(), fmt.Sprintf("dialect %q: ", name), "")
+				w.walk(n.Content[i+1], t.Elem(), fmt.Sprintf("dialect %q: ", name), "", "")
 			default:
-				w.walk(n.Content[i+1], t.Elem(), ctx, provider)
+				w.walk(n.Content[i+1], t.Elem(), ctx, provider, name)
 			}
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return
 		}
-		for _, item := range n.Content {
-			w.walk(item, t.Elem(), ctx, provider)
+		for i, item := range n.Content {
+			w.walk(item, t.Elem(), ctx, provider, fmt.Sprintf("%s[%d]", field, i))
 		}
 	}
+}
+
+// typeMismatch says what is wrong when v cannot be a value of type t
+// ("must be true or false, not \"maybe\""), or "". An empty (null) value
+// fits every type. Numbers are stricter than yaml.v3, which truncates 1.5
+// into an int: a whole number must be written as one.
+func typeMismatch(v *yaml.Node, t reflect.Type) string {
+	if v == nil || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+		return ""
+	}
+	if t == stringListType {
+		ok := v.Kind == yaml.ScalarNode
+		if v.Kind == yaml.SequenceNode {
+			ok = true
+			for _, item := range v.Content {
+				if d := deref(item); d == nil || d.Kind != yaml.ScalarNode {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			return "must be a string or a list of strings"
+		}
+		return ""
+	}
+	want := ""
+	switch t.Kind() {
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		want = "a whole number"
+	case reflect.Float32, reflect.Float64:
+		want = "a number"
+	case reflect.String:
+		want = "a string"
+	case reflect.Struct, reflect.Map:
+		if v.Kind != yaml.MappingNode {
+			return "must be a mapping, not " + describeNode(v)
+		}
+		return ""
+	case reflect.Slice:
+		if v.Kind != yaml.SequenceNode {
+			return "must be a list, not " + describeNode(v)
+		}
+		return ""
+	default:
+		return ""
+	}
+	if v.Kind != yaml.ScalarNode {
+		return "must be " + want + ", not " + describeNode(v)
+	}
+	if t.Kind() == reflect.String {
+		return ""
+	}
+	if want == "a whole number" && v.ShortTag() != "!!int" {
+		var f float64
+		if err := v.Decode(&f); err != nil || f != math.Trunc(f) {
+			return "must be " + want + ", not " + describeNode(v)
+		}
+	}
+	if err := v.Decode(reflect.New(t).Interface()); err != nil {
+		return "must be " + want + ", not " + describeNode(v)
+	}
+	return ""
+}
+
+// describeNode names a value for a message: a list, a mapping, a quoted
+// string (long ones cut), or a number or boolean as written.
+func describeNode(v *yaml.Node) string {
+	switch v.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	s := v.Value
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:59]) + "…"
+	}
+	switch v.ShortTag() {
+	case "!!int", "!!float", "!!bool":
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func unknownField(name string, fields map[string]reflect.Type) string {

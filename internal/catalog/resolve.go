@@ -142,12 +142,34 @@ func (p *Profile) LimitsFor(model, tier string) []Limit {
 	return append(append(exact, pattern...), all...)
 }
 
-// IsFree reports whether model is free on this provider: its id carries the
-// provider's free suffix (OpenRouter's ":free"), or the catalog says so.
+// IsFree reports whether model is free on this provider: FreeReason
+// gives a reason.
 func (p *Profile) IsFree(model string) bool {
-	if p.FreeModelSuffix != "" && strings.HasSuffix(model, p.FreeModelSuffix) {
-		return true
-	}
-	m := p.Model(model)
-	return m != nil && m.Free
+	return p.FreeReason(model) != ""
 }
+
+// FreeReason says why model is free on this provider, or "" when nothing
+// says it is: its id carries the provider's free suffix (OpenRouter's
+// ":free"), the catalog marks it free, or the provider publishes limits of
+// its "free" tier that apply to it (a free tier is free use, within them).
+func (p *Profile) FreeReason(model string) string {
+	if p.FreeModelSuffix != "" && strings.HasSuffix(model, p.FreeModelSuffix) {
+		return fmt.Sprintf("free model suffix %q", p.FreeModelSuffix)
+	}
+	if m := p.Model(model); m != nil && m.Free {
+		return "marked free in the catalog"
+	}
+	for _, l := range p.LimitsFor(model, FreeTier) {
+		if l.Tier == FreeTier {
+			return FreeTierReason
+		}
+	}
+	return ""
+}
+
+// FreeTier is the tier name of a provider's free tier in providers.yaml.
+const FreeTier = "free"
+
+// FreeTierReason is FreeReason for a model under published free-tier
+// limits.
+const FreeTierReason = "free tier limits published"

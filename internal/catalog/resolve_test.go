@@ -174,14 +174,52 @@ func TestModelAndIsFree(t *testing.T) {
 	if m := p.Model("nope"); m != nil {
 		t.Errorf("Model(nope) = %v, want nil", m)
 	}
-	for model, want := range map[string]bool{
-		"any/model:free": true,  // the suffix
-		"gift":           true,  // the catalog says so
-		"big":            false, // known, not free
-		"unknown":        false,
-	} {
-		if got := p.IsFree(model); got != want {
-			t.Errorf("IsFree(%q) = %v, want %v", model, got, want)
+}
+
+// TestFreeReason: a model is free when its id carries the free suffix,
+// when the catalog marks it free, or when the provider publishes free-tier
+// limits for it (Groq's free tier: "free: TPM 6000" on
+// llama-3.1-8b-instant); a limit of every tier ("*") or of a paid tier
+// says nothing about free use.
+func TestFreeReason(t *testing.T) {
+	p := mustLoad(t, `
+providers:
+  fx:
+    base_url: https://fx.example.com/v1
+    free_model_suffix: ":free"
+    limits:
+      - {tier: free, models: [small], rpm: 3, as_of: 2026-11-01, source: s}
+      - {tier: free, models: ["*-lite"], rpd: 2, as_of: 2026-11-01, source: s}
+      - {tier: paid, models: [big], rpm: 4, as_of: 2026-11-01, source: s}
+      - {tier: "*", models: ["*"], unit: gen, per_minute: 5, as_of: 2026-11-01, source: s}
+    models:
+      - {id: big}
+      - {id: gift, free: true}
+      - {id: small}
+`).Providers["fx"]
+	everyModel := mustLoad(t, fixture).Providers["fx"] // free tier: tpd 1 on "*"
+	tests := []struct {
+		p     *Profile
+		model string
+		want  string
+	}{
+		{p, "any/model:free", `free model suffix ":free"`},
+		{p, "gift", "marked free in the catalog"},
+		{p, "small", "free tier limits published"},
+		{p, "x-lite", "free tier limits published"}, // a "*SUFFIX" pattern
+		{p, "big", ""},     // a paid-tier and an every-tier limit only
+		{p, "unknown", ""}, // only the every-tier limit
+		{everyModel, "big", "free tier limits published"},
+		{everyModel, "unknown", "free tier limits published"},
+		{everyModel, "gift", "marked free in the catalog"}, // the catalog's word first
+	}
+	for _, tt := range tests {
+		got := tt.p.FreeReason(tt.model)
+		if got != tt.want {
+			t.Errorf("FreeReason(%q) = %q, want %q", tt.model, got, tt.want)
+		}
+		if free := tt.p.IsFree(tt.model); free != (tt.want != "") {
+			t.Errorf("IsFree(%q) = %v, want %v", tt.model, free, tt.want != "")
 		}
 	}
 }

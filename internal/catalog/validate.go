@@ -19,7 +19,6 @@ var (
 	reMetric       = lazyre.New(`^[a-z][a-z0-9_]*$`)
 	reEnvName      = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	rePlaceholder  = lazyre.New(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-	reCurrency     = lazyre.New(`^[A-Z]{3}$`)
 )
 
 var (
@@ -197,8 +196,8 @@ func (v *validator) profile(c *Catalog, name string, p *Profile) error {
 			if pr.Input < 0 || pr.Output < 0 || (pr.CachedInput != nil && *pr.CachedInput < 0) {
 				return at(fmt.Sprintf("models[%d]: a price is negative", i), "models", i, "price")
 			}
-			if pr.Currency != "" && !reCurrency().MatchString(pr.Currency) {
-				return at(fmt.Sprintf("models[%d]: currency %q is not a 3-letter code such as USD", i, pr.Currency), "models", i, "price", "currency")
+			if c, err := CurrencyCode(pr.Currency); pr.Currency != "" && (err != nil || c != pr.Currency) {
+				return at(fmt.Sprintf("models[%d]: currency %q is not an ISO 4217 code such as USD, EUR or CNY (in capitals)", i, pr.Currency), "models", i, "price", "currency")
 			}
 			if f, err := checkFact(pr.Fact); err != "" {
 				return at(fmt.Sprintf("models[%d] price: %s", i, err), "models", i, "price", f)

@@ -92,9 +92,9 @@ func environmentGroups(c *catalog.Catalog) []helpGroup {
 		{
 			Title: "Files",
 			Entries: []helpEntry{
-				{"TIER_CONFIG_DIR", "Configuration directory, holding providers.yaml (your providers and overrides). Default: $XDG_CONFIG_HOME/tier, else ~/.config/tier."},
+				{"TIER_CONFIG_DIR", "Configuration directory, holding providers.yaml (your providers and overrides). Default: $XDG_CONFIG_HOME/tier, else ~/.config/tier. A relative path is taken from the directory tier is started in, once, at start."},
 				{"XDG_CONFIG_HOME", "See TIER_CONFIG_DIR; used only when it is an absolute path."},
-				{"TIER_STATE_DIR", "State directory: quota snapshots, usage, key metadata (never keys). Default: $XDG_STATE_HOME/tier, else ~/.local/state/tier."},
+				{"TIER_STATE_DIR", "State directory: quota snapshots, usage, key metadata (never keys). Default: $XDG_STATE_HOME/tier, else ~/.local/state/tier. A relative path is taken from the directory tier is started in, once, at start: TIER_STATE_DIR=.tier keeps a state per directory."},
 				{"XDG_STATE_HOME", "See TIER_STATE_DIR; used only when it is an absolute path."},
 				{"HOME", "Home directory for the defaults above (USERPROFILE on Windows when HOME is unset)."},
 			},
@@ -116,6 +116,7 @@ func environmentGroups(c *catalog.Catalog) []helpGroup {
 		},
 		{
 			Title: "Output",
+			Lead:  "Tables (tier quota, tier keys list, tier models) fit a terminal's width: columns that are - in every row are left out, then the widest cells are cut with …, and when that is not enough each row is shown as a block of lines. In a pipe or a file they are complete: one line a row, cells separated by tabs, nothing cut.",
 			Entries: []helpEntry{
 				{"NO_COLOR", "Any non-empty value turns colour off (no-color.org); it wins over CLICOLOR_FORCE."},
 				{"CLICOLOR", "0 turns colour off."},

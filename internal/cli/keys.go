@@ -467,7 +467,9 @@ func parseCredit(s, defUnit string) (float64, string, error) {
 	case lu == "dollar" || lu == "dollars":
 		unit = "USD"
 	case len(lu) == 3:
-		unit = strings.ToUpper(lu) // a currency code
+		if unit, err = catalog.CurrencyCode(lu); err != nil {
+			return 0, "", Exitf(ExitUsage, "--credit %q: %v", s, err)
+		}
 	default:
 		unit = lu
 	}

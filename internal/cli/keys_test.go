@@ -567,7 +567,7 @@ func TestKeysListAgeOfANewKey(t *testing.T) {
 	if _, stderr, code := w.run(goodKey, "keys", "set", "{p}"); code != 0 {
 		t.Fatal(stderr)
 	}
-	if out, _, _ := w.run("", "keys", "list"); !hasLine(out, "keyring", "…0001", " 0d ") {
+	if out, _, _ := w.run("", "keys", "list"); !hasLine(out, "keyring", "…0001", "\t0d\t") {
 		t.Errorf("list does not say the new key is 0d old:\n%s", out)
 	}
 	if out, _, _ := w.run("", "keys", "list", "--json"); !strings.Contains(out, `"age_days":0`) {

@@ -37,7 +37,8 @@ func newModelsCmd(env *Env) *cobra.Command {
 		Short: "List a provider's models with their published limits, prices and free access",
 		Long: `List the models a provider serves (its live GET /models list), each merged with what the
 catalog knows: published limits per tier, context length, price per million tokens, production or
-preview, free access (e.g. OpenRouter's :free models), and the last quota seen for it.
+preview, free access (OpenRouter's :free models, models the catalog marks free: "yes"; models
+with published free-tier limits: "free tier"), and the last quota seen for it.
 A model the catalog knows but the provider no longer lists is marked "not listed"; a listed model
 the catalog does not know is shown with its id alone. A '?' marks a catalog figure that is dated,
 unverified or inferred (--json gives each figure's source).
@@ -68,7 +69,7 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "every provider that has a key, fetched at once")
-	f.BoolVar(&o.free, "free", false, "only free models: the provider's free suffix (OpenRouter's :free) or free in the catalog")
+	f.BoolVar(&o.free, "free", false, "only free models: the provider's free suffix (OpenRouter's :free), free in the catalog, or with published free-tier limits")
 	f.BoolVar(&o.json, "json", false, "print a JSON array of the merged models")
 	f.BoolVar(&o.refresh, "refresh", false, "fetch the lists even when the cache is fresh")
 	durationVar(f, &o.maxAge, "max-age", 24*time.Hour, "use a cached list younger than this without fetching (0: always fetch)")
@@ -274,7 +275,10 @@ func modelsTable(entries []models.Entry, withProvider bool, now time.Time, th ui
 		}
 		free := ""
 		if e.Free {
-			free = "yes"
+			free = "yes" // a free model; "free tier": free within published limits
+			if e.FreeReason == catalog.FreeTierReason {
+				free = "free tier"
+			}
 		}
 		ctxLen := ""
 		if e.ContextLength > 0 {
@@ -471,7 +475,9 @@ func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete stri
 			if e.Default {
 				desc = append(desc, "default")
 			}
-			if e.Free {
+			if e.Free && e.FreeReason == catalog.FreeTierReason {
+				desc = append(desc, "free tier")
+			} else if e.Free {
 				desc = append(desc, "free")
 			}
 			if e.Status != "" {

@@ -5,18 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/tier-cli/tier/internal/cli"
+	"github.com/tier-cli/tier/internal/ptytest"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -195,10 +200,11 @@ func TestModelsMergeJSON(t *testing.T) {
 		listed   bool
 		inCat    bool
 	}{
-		{"m1", []string{"context_length", "default", "free", "id", "in_catalog", "limits", "listed", "owned_by", "provider", "quota", "status"}, true, true},
-		{"m2", []string{"id", "in_catalog", "limits", "listed", "price", "provider", "status"}, false, true},
-		{"m3", []string{"id", "in_catalog", "limits", "listed", "owned_by", "provider"}, true, false},
-		{"vendor/x:free", []string{"free", "id", "in_catalog", "limits", "listed", "owned_by", "provider"}, true, false},
+		// Every model is free: fake1 publishes free-tier limits for "*".
+		{"m1", []string{"context_length", "default", "free", "free_reason", "id", "in_catalog", "limits", "listed", "owned_by", "provider", "quota", "status"}, true, true},
+		{"m2", []string{"free", "free_reason", "id", "in_catalog", "limits", "listed", "price", "provider", "status"}, false, true},
+		{"m3", []string{"free", "free_reason", "id", "in_catalog", "limits", "listed", "owned_by", "provider"}, true, false},
+		{"vendor/x:free", []string{"free", "free_reason", "id", "in_catalog", "limits", "listed", "owned_by", "provider"}, true, false},
 	}
 	if len(got) != len(cases) {
 		t.Errorf("ids %v, want %d", keysOfEntries(got), len(cases))
@@ -257,8 +263,10 @@ func TestModelsTableAndFree(t *testing.T) {
 		{"every model, unlisted ones flagged", []string{"models", "fake1"},
 			[]string{"m1", "m2", "m3", "vendor/x:free"},
 			[]string{"MODEL", "LIMITS", "free: TPM 6000? · RPM 30 · RPD 1000", "128K", "$0.5 / $1.5", "not listed", "default"}},
+		// m1 is marked free and vendor/x:free has the suffix ("yes"); m2
+		// and m3 fall under the free tier's published limits for "*".
 		{"--free keeps the free ones", []string{"models", "fake1", "--free"},
-			[]string{"m1", "vendor/x:free"}, []string{"yes"}},
+			[]string{"m1", "m2", "m3", "vendor/x:free"}, []string{"yes", "free tier"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -284,12 +292,111 @@ func TestModelsTableAndFree(t *testing.T) {
 				}
 			}
 			for _, l := range lines[1:] {
-				f := strings.Fields(l)
-				if f[0] == "m3" && (f[1] != "-" || f[2] != "-" || f[3] != "-" || f[4] != "-") {
+				f := columns(l)
+				if f[0] == "m3" && (f[1] != "-" || f[2] != "free tier" || f[3] != "-" || f[4] != "-") {
 					t.Errorf("m3, unknown to the catalog, should be shown plainly: %q", l)
 				}
 				if (f[0] == "m2") != strings.Contains(l, "not listed") {
 					t.Errorf("only m2 is no longer listed: %q", l)
+				}
+			}
+		})
+	}
+}
+
+// columns splits a plain table line into its cells (tab-separated, or
+// aligned with two or more spaces).
+func columns(line string) []string {
+	return regexp.MustCompile(`\t| {2,}`).Split(strings.TrimSpace(line), -1)
+}
+
+// TestModelsFreeTierLimitsCountAsFree is the README's `tier models groq
+// --free`: the built-in Groq profile publishes free-tier limits for two
+// models (free: TPM 6000 on llama-3.1-8b-instant), so those two are free,
+// and say why; a model it lists with no free-tier limit is not.
+func TestModelsFreeTierLimitsCountAsFree(t *testing.T) {
+	w := newWorld(t)
+	const key = "test-key-groq-0005"
+	groq := newFake(t, key, "", "llama-3.1-8b-instant", "llama-3.3-70b-versatile", "some-paid-model")
+	cfg := filepath.Join(w.env["TIER_CONFIG_DIR"], "providers.yaml")
+	yml, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yml = append(yml, fmt.Sprintf("  groq:\n    base_url: %q\n", groq.srv.URL+"/v1")...)
+	if err := os.WriteFile(cfg, yml, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env["GROQ_API_KEY"] = key
+
+	stdout, stderr, code := w.run("models", "groq", "--free")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	var rows []string
+	for _, l := range lines[1:] {
+		f := columns(l)
+		rows = append(rows, f[0])
+		if f[2] != "free tier" {
+			t.Errorf("%s: FREE %q, want \"free tier\": %q", f[0], f[2], l)
+		}
+	}
+	if want := []string{"llama-3.1-8b-instant", "llama-3.3-70b-versatile"}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows %v, want %v\n%s", rows, want, stdout)
+	}
+
+	stdout, stderr, code = w.run("models", "groq", "--json")
+	if code != 0 {
+		t.Fatalf("--json: exit %d, stderr %q", code, stderr)
+	}
+	for _, e := range entries(t, stdout) {
+		free := e["id"] != "some-paid-model"
+		if got := e["free"] == true; got != free {
+			t.Errorf("%s: free %v, want %v", e["id"], e["free"], free)
+		}
+		if want := map[bool]any{true: "free tier limits published", false: nil}[free]; e["free_reason"] != want {
+			t.Errorf("%s: free_reason %v, want %v", e["id"], e["free_reason"], want)
+		}
+	}
+}
+
+// TestModelsTableFitsTheTerminal runs `tier models` on terminals of 60,
+// 80 and 120 columns: no line is wider than the terminal, and every model
+// is still there. (internal/ui tests the layouts themselves.)
+func TestModelsTableFitsTheTerminal(t *testing.T) {
+	for _, cols := range []int{60, 80, 120} {
+		t.Run(fmt.Sprint(cols), func(t *testing.T) {
+			w := newWorld(t)
+			master, tty := ptytest.Open(t)
+			ptytest.SetSize(t, tty, cols, 50)
+			got := make(chan string)
+			go func() {
+				b, _ := io.ReadAll(master) // until the terminal closes (EIO)
+				got <- string(b)
+			}()
+			var errb bytes.Buffer
+			env := &cli.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+			code := cli.Run(context.Background(), env, []string{"models", "fake1"})
+			tty.Close()
+			var out string
+			select {
+			case out = <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no output from the terminal")
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			out = strings.ReplaceAll(out, "\r\n", "\n")
+			for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+				if n := lipgloss.Width(l); n > cols {
+					t.Errorf("a %d-column line on a %d-column terminal: %q", n, cols, l)
+				}
+			}
+			for _, id := range []string{"m1", "m2", "m3", "vendor/x:free"} {
+				if !strings.Contains(out, id) {
+					t.Errorf("model %s is missing:\n%s", id, out)
 				}
 			}
 		})
@@ -432,16 +539,16 @@ func TestModelsCompletion(t *testing.T) {
 	}{
 		{"-m: the default provider's cached and catalog models", map[string]string{"TIER_PROVIDER": "fake1"},
 			[]string{"__complete", "chat", "-m", ""},
-			[]string{"cached-only", "m1\tdefault, free, production", "m2\tpreview"}},
+			[]string{"cached-only\tfree tier", "m1\tdefault, free, production", "m2\tfree tier, preview"}},
 		{"-p on the same line chooses the provider", nil,
 			[]string{"__complete", "chat", "-p", "fake1", "--model", "m"},
-			[]string{"m1\tdefault, free, production", "m2\tpreview"}},
+			[]string{"m1\tdefault, free, production", "m2\tfree tier, preview"}},
 		{"the catalog's default provider", nil,
 			[]string{"__complete", "chat", "-m", ""},
-			[]string{"demo-echo-1\tdefault, production"}},
+			[]string{"demo-echo-1\tdefault, free tier, production"}},
 		{"a command without -p: the providers among its arguments", nil,
 			[]string{"__complete", "quota", "fake1", "-m", "m"},
-			[]string{"m1\tdefault, free, production", "m2\tpreview"}},
+			[]string{"m1\tdefault, free, production", "m2\tfree tier, preview"}},
 		{"-p: provider names", nil,
 			[]string{"__complete", "chat", "-p", "f"},
 			[]string{"failing", "fake1", "fireworks\tFireworks AI"}},

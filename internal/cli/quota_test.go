@@ -329,6 +329,20 @@ func qTable(t *testing.T, stdout string) []map[string]string {
 	if len(lines) == 0 || lines[0] == "" {
 		return nil
 	}
+	if strings.Contains(lines[0], "\t") { // a pipe: tab-separated
+		names := strings.Split(lines[0], "\t")
+		var rows []map[string]string
+		for _, l := range lines[1:] {
+			row := map[string]string{}
+			for c, v := range strings.Split(l, "\t") {
+				if c < len(names) {
+					row[names[c]] = v
+				}
+			}
+			rows = append(rows, row)
+		}
+		return rows
+	}
 	head := []rune(lines[0])
 	var starts []int
 	var names []string

@@ -11,10 +11,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Set through -ldflags "-X github.com/tier-cli/tier/internal/cli.version=..." by releases.
@@ -48,6 +53,11 @@ func Main(args []string) int {
 
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
+	env, err := absoluteDirs(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tier: %s\n", err)
+		return ExitUsage
+	}
 	root := NewRootCmd(env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -73,6 +83,42 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 	return code
+}
+
+// dirVars are the directory variables a relative value of which is taken
+// from the working directory tier starts in.
+var dirVars = []string{"TIER_CONFIG_DIR", "TIER_STATE_DIR"}
+
+// absoluteDirs returns env with TIER_CONFIG_DIR and TIER_STATE_DIR made
+// absolute once, against the working directory at start, so that every
+// path tier shows or uses later names the same place whatever happens to
+// the working directory meanwhile. When the working directory is unknown
+// (removed under tier), a relative value is refused.
+func absoluteDirs(env *Env) (*Env, error) {
+	fixed := map[string]string{}
+	for _, k := range dirVars {
+		v := env.Getenv(k)
+		if v == "" || filepath.IsAbs(v) {
+			continue
+		}
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return env, fmt.Errorf("%s is a relative path (%q) and the working directory is unknown (%v): set it to an absolute path", k, v, err)
+		}
+		fixed[k] = abs
+	}
+	if len(fixed) == 0 {
+		return env, nil
+	}
+	e := *env
+	getenv := env.Getenv
+	e.Getenv = func(k string) string {
+		if v, ok := fixed[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	return &e, nil
 }
 
 // wantsJSON reports whether --json is among the run's arguments and c has
@@ -117,6 +163,36 @@ func cobraUsageError(err error) error {
 		}
 	}
 	return err
+}
+
+// flagValueError rewrites pflag's "invalid argument "abc" for "--max-tokens"
+// flag: strconv.ParseInt: parsing "abc": invalid syntax" as what the flag
+// takes: `--max-tokens takes a whole number, got "abc"`. Other errors are
+// returned as they are.
+func flagValueError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) || ive.GetFlag() == nil {
+		return err
+	}
+	f := ive.GetFlag()
+	takes := ""
+	switch f.Value.Type() {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "count":
+		takes = "a whole number"
+	case "float32", "float64":
+		takes = "a number"
+	case "bool":
+		takes = "true or false"
+	case "duration":
+		takes = "a duration such as 90s, 2m, 500ms or a number of seconds"
+	default:
+		return err
+	}
+	msg := fmt.Sprintf("--%s takes %s, got %q", f.Name, takes, ive.GetValue())
+	if errors.Is(err, strconv.ErrRange) {
+		msg += " (too large)"
+	}
+	return errors.New(msg)
 }
 
 // newHelpCmd is cobra's help command, except that an unknown topic is a
@@ -173,7 +249,7 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", flagValueError(err), c.CommandPath())}
 	})
 	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {
@@ -182,7 +258,32 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	for _, fin := range finishers {
 		fin(root, env)
 	}
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes `tier completion SHELL` for a shell with no
+// script a usage error (exit 2) naming the shells; cobra shows the
+// command's help and exits 0. With no shell it still shows the help.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sub := range c.Commands() {
+			shells = append(shells, sub.Name())
+		}
+		sort.Strings(shells)
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return Exitf(ExitUsage, "unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
+		}
+	}
 }
 
 // commands is filled by each command file's init, so that files stay independent.
@@ -192,23 +293,34 @@ var commands []func(*Env) *cobra.Command
 // completions on every command that has a --model flag).
 var finishers []func(root *cobra.Command, env *Env)
 
+// versionInfo is what `tier version --json` prints.
+type versionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	Go      string `json:"go"`
+}
+
 func versionString() string {
+	v := currentVersion()
+	return fmt.Sprintf("%s (commit %s, built %s)", v.Version, v.Commit, v.Date)
+}
+
+func currentVersion() versionInfo {
 	v, c, d := version, commit, date
-	if v == "" || c == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			if v == "" && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			for _, s := range bi.Settings {
-				switch s.Key {
-				case "vcs.revision":
-					if c == "" {
-						c = s.Value
-					}
-				case "vcs.time":
-					if d == "" {
-						d = s.Value
-					}
+	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || c == "") {
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if c == "" {
+					c = s.Value
+				}
+			case "vcs.time":
+				if d == "" {
+					d = s.Value
 				}
 			}
 		}
@@ -225,5 +337,31 @@ func versionString() string {
 	if d == "" {
 		d = "unknown"
 	}
-	return fmt.Sprintf("%s (commit %s, built %s)", v, c, d)
+	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
+}
+
+func init() { commands = append(commands, newVersionCmd) }
+
+// newVersionCmd is `tier version`: what --version prints, or with --json
+// the same facts as an object.
+func newVersionCmd(env *Env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print tier's version, commit and build date",
+		Long:  "Print tier's version, commit and build date, as tier --version does; --json prints them, with the Go version, as an object.",
+		Example: `  tier version
+  tier version --json | jq -r .version`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				return writeJSONOut(env, currentVersion())
+			}
+			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", versionString())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object: version, commit, date, go")
+	return cmd
 }

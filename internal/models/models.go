@@ -31,9 +31,11 @@ type Entry struct {
 	// Status is "production" or "preview", when the catalog says.
 	Status string `json:"status,omitempty"`
 	// Free is true when the model's id carries the provider's free suffix
-	// (OpenRouter's ":free") or the catalog marks it free. Absent means
-	// "not known to be free", not "paid".
+	// (OpenRouter's ":free"), the catalog marks it free, or the provider
+	// publishes free-tier limits for it. Absent means "not known to be
+	// free", not "paid". FreeReason says which.
 	Free          bool   `json:"free,omitempty"`
+	FreeReason    string `json:"free_reason,omitempty"`
 	ContextLength int    `json:"context_length,omitempty"`
 	OwnedBy       string `json:"owned_by,omitempty"`
 	Price         *Price `json:"price,omitempty"`
@@ -107,7 +109,8 @@ func Merge(p *catalog.Profile, live []store.CachedModel, quotas map[string]quota
 
 // entry is what the catalog and the quotas say of model id.
 func entry(p *catalog.Profile, id string, quotas map[string]quota.Snapshot) Entry {
-	e := Entry{Provider: p.Name, ID: id, Default: id == p.DefaultModel, Free: p.IsFree(id), Limits: limitsFor(p, id)}
+	e := Entry{Provider: p.Name, ID: id, Default: id == p.DefaultModel, FreeReason: p.FreeReason(id), Limits: limitsFor(p, id)}
+	e.Free = e.FreeReason != ""
 	if m := p.Model(id); m != nil {
 		e.InCatalog = true
 		e.Status = m.Status

@@ -71,16 +71,17 @@ func TestMerge(t *testing.T) {
 		limits                         []string
 		wantQuota                      bool
 	}{
-		{"big", true, true, false, true, "production", 131072, "USD",
+		// Every model is free here: the free tier publishes a TPD for "*".
+		{"big", true, true, true, true, "production", 131072, "USD",
 			[]string{"free rpm=30 rpd=1000", "free tpd=100000", "paid rpm=600", "* neurons/day=10000"}, true},
 		{"gift", true, true, true, false, "preview", 0, "", []string{"free tpd=100000", "* neurons/day=10000"}, false},
-		{"euro", true, true, false, false, "", 0, "EUR", []string{"free tpd=100000", "* neurons/day=10000"}, false},
+		{"euro", true, true, true, false, "", 0, "EUR", []string{"free tpd=100000", "* neurons/day=10000"}, false},
 		// A model the catalog does not know: only what applies to every model.
-		{"newcomer", true, false, false, false, "", 8192, "", []string{"free tpd=100000", "* neurons/day=10000"}, false},
+		{"newcomer", true, false, true, false, "", 8192, "", []string{"free tpd=100000", "* neurons/day=10000"}, false},
 		// Free by its suffix, with the pattern's limit before the "*" one.
 		{"vendor/thing:free", true, false, true, false, "", 0, "", []string{"free rpm=20", "free tpd=100000", "* neurons/day=10000"}, false},
 		// In the catalog, no longer listed.
-		{"retired", false, true, false, false, "", 0, "", []string{"free tpd=100000", "* neurons/day=10000"}, false},
+		{"retired", false, true, true, false, "", 0, "", []string{"free tpd=100000", "* neurons/day=10000"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.id, func(t *testing.T) {
@@ -160,12 +161,39 @@ func TestEntryJSONOmitsUnknowns(t *testing.T) {
 }
 
 func TestFree(t *testing.T) {
-	got := Free(Merge(testProfile(), []store.CachedModel{{ID: "big"}, {ID: "gift"}, {ID: "x:free"}}, nil))
+	p := testProfile()
+	p.Limits = p.Limits[1:] // no free-tier limit for "*": only "big" and "*:free" have one
+	live := []store.CachedModel{{ID: "big"}, {ID: "euro"}, {ID: "gift"}, {ID: "x:free"}, {ID: "newcomer"}}
+	tests := []struct {
+		id, reason string // reason "": not free, not kept
+	}{
+		{"big", "free tier limits published"}, // Groq's case: "free: RPM 30 · RPD 1000"
+		{"euro", ""},                          // a price, no free-tier limit
+		{"gift", "marked free in the catalog"},
+		{"newcomer", ""}, // unknown to the catalog, only the every-tier limit applies
+		{"retired", ""},  // in the catalog, not listed, not free
+		{"x:free", `free model suffix ":free"`},
+	}
+	var want []string
+	all := Merge(p, live, nil)
+	byID := map[string]Entry{}
+	for _, e := range all {
+		byID[e.ID] = e
+	}
+	for _, tt := range tests {
+		e := byID[tt.id]
+		if e.ID != tt.id || e.Free != (tt.reason != "") || e.FreeReason != tt.reason {
+			t.Errorf("%s: free=%v reason=%q, want %s free=%v reason=%q", e.ID, e.Free, e.FreeReason, tt.id, tt.reason != "", tt.reason)
+		}
+		if tt.reason != "" {
+			want = append(want, tt.id)
+		}
+	}
 	var ids []string
-	for _, e := range got {
+	for _, e := range Free(all) {
 		ids = append(ids, e.ID)
 	}
-	if want := []string{"gift", "x:free"}; !reflect.DeepEqual(ids, want) {
+	if !reflect.DeepEqual(ids, want) {
 		t.Errorf("free %v, want %v", ids, want)
 	}
 	if got := Free(nil); got == nil || len(got) != 0 {
