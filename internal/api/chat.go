@@ -401,6 +401,11 @@ func (c *Client) message(qr *quota.Result) string {
 		}
 		return fmt.Sprintf("%s: %s", p, what)
 	case quota.ClassRateLimited:
+		// Say which bucket ran out (Anthropic: input tokens while "tokens"
+		// looks fine) unless the provider's message already does.
+		if w := qr.Exhausted; w != nil && !strings.Contains(strings.ToLower(msg), w.Label()) {
+			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, w.Label(), orDefault(msg, "429 Too Many Requests"))
+		}
 		return fmt.Sprintf("%s: rate limited: %s", p, orDefault(msg, "429 Too Many Requests"))
 	case quota.ClassInvalid:
 		return fmt.Sprintf("%s rejected the request: %s", p, orDefault(msg, "bad request"))

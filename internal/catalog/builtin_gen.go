@@ -13,7 +13,7 @@ func builtinCatalog() *Catalog {
 		Dialects: map[string]*quota.Dialect{
 			"anthropic": &quota.Dialect{
 				Name:        "anthropic",
-				Description: "Anthropic; resets are RFC 3339 timestamps",
+				Description: "Anthropic; resets are RFC 3339 timestamps, input and output tokens in buckets of their own",
 				ResetFormat: quota.ResetFormat("rfc3339"),
 				Windows: []quota.HeaderWindow{quota.HeaderWindow{
 					Metric:    "requests",
@@ -28,6 +28,20 @@ func builtinCatalog() *Catalog {
 						Limit:     "anthropic-ratelimit-tokens-limit",
 						Remaining: "anthropic-ratelimit-tokens-remaining",
 						Reset:     "anthropic-ratelimit-tokens-reset",
+					},
+					quota.HeaderWindow{
+						Metric:    "input_tokens",
+						Period:    "minute",
+						Limit:     "anthropic-ratelimit-input-tokens-limit",
+						Remaining: "anthropic-ratelimit-input-tokens-remaining",
+						Reset:     "anthropic-ratelimit-input-tokens-reset",
+					},
+					quota.HeaderWindow{
+						Metric:    "output_tokens",
+						Period:    "minute",
+						Limit:     "anthropic-ratelimit-output-tokens-limit",
+						Remaining: "anthropic-ratelimit-output-tokens-remaining",
+						Reset:     "anthropic-ratelimit-output-tokens-reset",
 					},
 				},
 			},

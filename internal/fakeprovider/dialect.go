@@ -17,7 +17,7 @@ const (
 	Cerebras   Dialect = "cerebras"   // -minute/-day suffixes, float seconds
 	SambaNova  Dialect = "sambanova"  // unsuffixed per minute, -day per day, epoch seconds
 	OpenRouter Dialect = "openrouter" // X-RateLimit-* on its own 429s only, epoch milliseconds
-	Anthropic  Dialect = "anthropic"  // anthropic-ratelimit-*, RFC 3339
+	Anthropic  Dialect = "anthropic"  // anthropic-ratelimit-*, RFC 3339, input/output token buckets
 	Mistral    Dialect = "mistral"    // -req-minute/-tokens-minute, no reset
 	Together   Dialect = "together"   // x-ratelimit-*, x-tokenlimit-*, seconds
 	Fireworks  Dialect = "fireworks"  // limits only
@@ -97,6 +97,12 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 		h.Set("anthropic-ratelimit-tokens-limit", num(l.TPM))
 		h.Set("anthropic-ratelimit-tokens-remaining", left(l.TPM, used.Tokens))
 		h.Set("anthropic-ratelimit-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
+		h.Set("anthropic-ratelimit-input-tokens-limit", num(l.TPM))
+		h.Set("anthropic-ratelimit-input-tokens-remaining", left(l.TPM, used.Tokens))
+		h.Set("anthropic-ratelimit-input-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
+		h.Set("anthropic-ratelimit-output-tokens-limit", num(l.TPM/5))
+		h.Set("anthropic-ratelimit-output-tokens-remaining", left(l.TPM/5, 0))
+		h.Set("anthropic-ratelimit-output-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
 	case Mistral:
 		h.Set("x-ratelimit-limit-req-minute", num(l.RPM))
 		h.Set("x-ratelimit-remaining-req-minute", left(l.RPM, used.Requests))

@@ -22,6 +22,9 @@ func Parse(d *Dialect, r Response) Result {
 	snap := Snapshot{ObservedAt: ceilSecond(at), Windows: []Window{}}
 
 	windows, retry, hasRetry := headerWindows(d, r.Header, at)
+	if r.Status >= 200 && r.Status <= 299 {
+		retry, hasRetry = 0, false // Anthropic sends retry-after on 200s too: nothing to retry
+	}
 	if len(windows) > 0 {
 		snap.Windows = windows
 	}

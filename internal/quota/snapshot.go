@@ -8,13 +8,20 @@
 // returns data.
 package quota
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Metric names. A provider may report its own unit (e.g. "neurons"), so a
 // Window's Metric is a free-form lower-case word; these are the common ones.
 const (
 	Requests = "requests"
 	Tokens   = "tokens"
+	// InputTokens and OutputTokens are buckets metered apart from Tokens
+	// (Anthropic's ITPM and OTPM).
+	InputTokens  = "input_tokens"
+	OutputTokens = "output_tokens"
 )
 
 // Periods. PeriodUnknown is used when neither the header name nor the
@@ -46,6 +53,16 @@ type Window struct {
 	Remaining *int64     `json:"remaining,omitempty"`
 	ResetAt   *time.Time `json:"reset_at,omitempty"`
 	Source    string     `json:"source"`
+}
+
+// Label names the window in words: "input tokens per minute", "requests
+// per day", "tokens" when the period is unknown.
+func (w Window) Label() string {
+	m := strings.ReplaceAll(w.Metric, "_", " ")
+	if w.Period == "" || w.Period == PeriodUnknown {
+		return m
+	}
+	return m + " per " + w.Period
 }
 
 // Credit is a money or token balance, with its expiry when known.

@@ -140,6 +140,9 @@ var shortLabels = map[[2]string]string{
 	{quota.Tokens, quota.PeriodHour}:     "TPH",
 	{quota.Tokens, quota.PeriodDay}:      "TPD",
 	{quota.Tokens, quota.PeriodMonth}:    "tok/month",
+	// Anthropic's own names for its input and output token buckets.
+	{quota.InputTokens, quota.PeriodMinute}:  "ITPM",
+	{quota.OutputTokens, quota.PeriodMinute}: "OTPM",
 }
 
 // windowLabel names a window: "RPM", "tok/month", "requests", "neurons/day".
