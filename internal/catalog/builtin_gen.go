@@ -92,6 +92,16 @@ func builtinCatalog() *Catalog {
 						Reset:     "x-ratelimit-reset-tokens-day",
 					},
 				},
+				Patterns: []quota.HeaderPattern{quota.HeaderPattern{
+					Limit:     "x-ratelimit-limit-",
+					Remaining: "x-ratelimit-remaining-",
+					Reset:     "x-ratelimit-reset-",
+					Metrics: map[string]string{
+						"requests": "requests",
+						"tokens":   "tokens",
+					},
+				},
+				},
 			},
 			"cloudflare": &quota.Dialect{
 				Name:        "cloudflare",
@@ -140,19 +150,17 @@ func builtinCatalog() *Catalog {
 			},
 			"mistral": &quota.Dialect{
 				Name:        "mistral",
-				Description: "Mistral; per-minute request and token windows, no reset header",
-				Windows: []quota.HeaderWindow{quota.HeaderWindow{
-					Metric:    "requests",
-					Period:    "minute",
-					Limit:     "x-ratelimit-limit-req-minute",
-					Remaining: "x-ratelimit-remaining-req-minute",
-				},
-					quota.HeaderWindow{
-						Metric:    "tokens",
-						Period:    "minute",
-						Limit:     "x-ratelimit-limit-tokens-minute",
-						Remaining: "x-ratelimit-remaining-tokens-minute",
+				Description: "Mistral; the window is in the header name (10-second, minute, month), no reset header seen",
+				ResetFormat: quota.ResetFormat("auto"),
+				Patterns: []quota.HeaderPattern{quota.HeaderPattern{
+					Limit:     "x-ratelimit-limit-",
+					Remaining: "x-ratelimit-remaining-",
+					Reset:     "x-ratelimit-reset-",
+					Metrics: map[string]string{
+						"req":    "requests",
+						"tokens": "tokens",
 					},
+				},
 				},
 			},
 			"none": &quota.Dialect{

@@ -18,7 +18,7 @@ const (
 	SambaNova  Dialect = "sambanova"  // unsuffixed per minute, -day per day, epoch seconds
 	OpenRouter Dialect = "openrouter" // X-RateLimit-* on its own 429s only, epoch milliseconds
 	Anthropic  Dialect = "anthropic"  // anthropic-ratelimit-*, RFC 3339, input/output token buckets
-	Mistral    Dialect = "mistral"    // -req-minute/-tokens-minute, no reset
+	Mistral    Dialect = "mistral"    // -req-minute/-tokens-minute/-tokens-month, no reset
 	Together   Dialect = "together"   // x-ratelimit-*, x-tokenlimit-*, seconds
 	Fireworks  Dialect = "fireworks"  // limits only
 	None       Dialect = "none"       // no rate-limit headers (DeepSeek, NVIDIA, ...)
@@ -108,6 +108,9 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 		h.Set("x-ratelimit-remaining-req-minute", left(l.RPM, used.Requests))
 		h.Set("x-ratelimit-limit-tokens-minute", num(l.TPM))
 		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, used.Tokens))
+		// A monthly token budget, the month taken as 30 days of TPD.
+		h.Set("x-ratelimit-limit-tokens-month", num(30*l.TPD))
+		h.Set("x-ratelimit-remaining-tokens-month", left(30*l.TPD, used.Tokens))
 	case Together:
 		h.Set("x-ratelimit-limit", num(l.RPM))
 		h.Set("x-ratelimit-remaining", left(l.RPM, used.Requests))

@@ -145,7 +145,7 @@ func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
 	case status == 403:
 		return ClassAuth
 	case status == 429:
-		if ex != nil && (ex.Period == PeriodDay || ex.Period == PeriodMonth ||
+		if ex != nil && (periodLength(ex.Period) >= 24*time.Hour ||
 			ex.ResetAt != nil && ex.ResetAt.Sub(at) > time.Hour) {
 			return ClassQuotaExhausted
 		}
@@ -160,17 +160,8 @@ func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
 
 // periodLength is how long a period lasts at most; 0 when unknown.
 func periodLength(p string) time.Duration {
-	switch p {
-	case PeriodMinute:
-		return time.Minute
-	case PeriodHour:
-		return time.Hour
-	case PeriodDay:
-		return 24 * time.Hour
-	case PeriodMonth:
-		return 31 * 24 * time.Hour
-	}
-	return 0
+	d, _ := PeriodLength(p)
+	return d
 }
 
 // Project returns a copy of s as it must stand at now: every window whose

@@ -169,18 +169,11 @@ func sortedWindows(ws []quota.Window) []quota.Window {
 		}
 		return 2
 	}
-	periodRank := func(p string) int {
-		switch p {
-		case quota.PeriodMinute:
-			return 0
-		case quota.PeriodHour:
-			return 1
-		case quota.PeriodDay:
-			return 2
-		case quota.PeriodMonth:
-			return 3
+	periodRank := func(p string) time.Duration { // shortest first, unknown last
+		if d, ok := quota.PeriodLength(p); ok {
+			return d
 		}
-		return 4
+		return math.MaxInt64
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -1,0 +1,50 @@
+package overview
+
+import (
+	"testing"
+
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/store"
+)
+
+// A monthly token figure Mistral reports in its headers beats the
+// catalog's published monthly limit; a window of another length (10
+// seconds) stands beside the estimates with its own period.
+func TestReportedMonthBeatsTheCatalogsEstimate(t *testing.T) {
+	cat, err := catalog.LoadBytes([]byte(`
+default: monthly
+dialects:
+  none: {}
+providers:
+  monthly:
+    base_url: https://monthly.example/v1
+    default_model: m1
+    limits:
+      - {tier: free, models: ["*"], tpm: 500000, unit: tokens, per_month: 1000000000, as_of: 2026-11-01, source: https://example.com/limits}
+    models:
+      - id: m1
+`), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Catalog: cat, Store: store.Open(t.TempDir()), Now: now}
+	got := src.Complete(quota.Snapshot{Provider: "monthly", Key: "default", Model: "m1", ObservedAt: now,
+		Windows: []quota.Window{
+			{Metric: quota.Tokens, Period: quota.PeriodMonth, Limit: i64(4000000), Remaining: i64(12), Source: quota.SourceHeader},
+			{Metric: quota.Requests, Period: "10-second", Limit: i64(2), Remaining: i64(1), Source: quota.SourceHeader},
+		}})
+	w := find(got.Windows, quota.Tokens, quota.PeriodMonth)
+	if w == nil || w.Source != quota.SourceHeader || *w.Remaining != 12 || *w.Limit != 4000000 {
+		t.Errorf("tokens/month = %+v, want the reported 12 of 4000000", w)
+	}
+	if w := find(got.Windows, quota.Requests, "10-second"); w == nil || w.Source != quota.SourceHeader {
+		t.Errorf("requests/10-second = %+v, want the reported window", w)
+	}
+	if w := find(got.Windows, quota.Tokens, quota.PeriodMinute); w == nil || w.Source != quota.SourceEstimate {
+		t.Errorf("tokens/minute = %+v, want the catalog's estimate (nothing reported it)", w)
+	}
+	if n := len(got.Windows); n != 3 {
+		t.Errorf("%d windows, want 3: %+v", n, got.Windows)
+	}
+}
