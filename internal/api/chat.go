@@ -387,6 +387,9 @@ func (c *Client) message(qr *quota.Result) string {
 		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, why, p, p)
 	case quota.ClassQuotaExhausted:
 		what := "quota or credit exhausted"
+		if qr.Reason != "" { // the account or the money, in tier's words
+			what = qr.Reason
+		}
 		if w := qr.Exhausted; w != nil {
 			what = fmt.Sprintf("%s per %s exhausted", w.Metric, w.Period)
 			if w.Period == quota.PeriodUnknown {

@@ -50,3 +50,21 @@ func TestRateLimitedMessageNamesTheBucket(t *testing.T) {
 		}
 	}
 }
+
+// When the account or the money ran out, the message says so in tier's
+// words before the provider's own.
+func TestExhaustedMessageSaysWhatRanOut(t *testing.T) {
+	tests := []struct{ reason, msg, want string }{
+		{"the credit left pays for at most 9011 tokens: a smaller --max-tokens (9011 or less) would fit",
+			"This request requires more credits, or fewer max_tokens.",
+			"openrouter: the credit left pays for at most 9011 tokens: a smaller --max-tokens (9011 or less) would fit: This request requires more credits, or fewer max_tokens."},
+		{"", "Insufficient Balance", "openrouter: quota or credit exhausted: Insufficient Balance"},
+	}
+	for _, tt := range tests {
+		c := New(Config{Provider: "openrouter"})
+		got := c.message(&quota.Result{Class: quota.ClassQuotaExhausted, Message: tt.msg, Reason: tt.reason})
+		if got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+	}
+}

@@ -173,6 +173,12 @@ const (
 	BodyDeepSeek402 = `{"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}}`
 	// BodyOpenRouter402 is OpenRouter out of credits.
 	BodyOpenRouter402 = `{"error":{"code":402,"message":"Insufficient credits. Add more using https://openrouter.ai/settings/credits","metadata":{"limit_source":"openrouter_credits"}}}`
+	// BodyOpenRouterAfford is OpenRouter's 402 when the credit left pays
+	// for fewer tokens than max_tokens asks.
+	BodyOpenRouterAfford = `{"error":{"message":"This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but can only afford 9011. To increase, visit https://openrouter.ai/settings/credits and add more credits","code":402}}`
+	// BodyFireworksSuspended is Fireworks' 412 for an account at its
+	// monthly spending limit.
+	BodyFireworksSuspended = `{"error":{"object":"error","type":"invalid_request_error","code":"PRECONDITION_FAILED","message":"Account fake-1 is suspended, possibly due to reaching the monthly spending limit or failure to pay past invoices."}}`
 	// BodyServerError is a 500.
 	BodyServerError = `{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error"}}`
 	// BodyBadGateway is an HTML 502 from a proxy.

@@ -40,6 +40,11 @@ type bodyInfo struct {
 	transient bool
 	// depth counts errors unwrapped from inside others' messages.
 	depth int
+	// reason: what ran out, in tier's words (see Result.Reason).
+	reason string
+	// upstream is the host of the provider a gateway relayed the error
+	// from (Vercel's error.param.url), when the body names one.
+	upstream string
 }
 
 // Text patterns, matched against the whole body so that they also work on
@@ -98,6 +103,7 @@ func parseBody(status int, body []byte, at time.Time) bodyInfo {
 	}
 	b.message = oneLine(b.message)
 	b.scanText(status, text, at)
+	b.accountState(text)
 	return b
 }
 
@@ -153,6 +159,11 @@ func (b *bodyInfo) structured(root any, at time.Time) {
 	}
 	b.gemini(errObj)
 	b.openRouter(errObj, at)
+	if param, ok := errObj["param"].(map[string]any); ok { // Vercel: the upstream's error
+		if u, _ := param["url"].(string); u != "" {
+			b.upstream = hostOf(u)
+		}
+	}
 }
 
 // gemini reads google.rpc.QuotaFailure and google.rpc.RetryInfo details.

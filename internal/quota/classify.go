@@ -49,7 +49,7 @@ func Parse(d *Dialect, r Response) Result {
 		}
 	}
 
-	res := Result{Snapshot: snap, Message: b.message}
+	res := Result{Snapshot: snap, Message: b.message, Reason: b.reason}
 	res.Exhausted = exhaustedWindow(snap.Windows, snap.ObservedAt)
 	res.Class = classify(r.Status, res.Exhausted, b, at)
 

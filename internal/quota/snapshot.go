@@ -119,4 +119,8 @@ type Result struct {
 	Exhausted *Window
 	// Message is the provider's own error message, trimmed to one line.
 	Message string
+	// Reason says in tier's words what ran out when it is the account or
+	// the money rather than a window ("the account is suspended ...",
+	// "the credit left pays for at most 9011 tokens: ..."); "" otherwise.
+	Reason string
 }
