@@ -152,6 +152,19 @@ func builtinCatalog() *Catalog {
 				Name:        "mistral",
 				Description: "Mistral; the window is in the header name (10-second, minute, month), no reset header seen",
 				ResetFormat: quota.ResetFormat("auto"),
+				Windows: []quota.HeaderWindow{quota.HeaderWindow{
+					Metric:    "requests",
+					Period:    "minute",
+					Limit:     "x-ratelimit-limit-req-minute",
+					Remaining: "x-ratelimit-remaining-req-minute",
+				},
+					quota.HeaderWindow{
+						Metric:    "tokens",
+						Period:    "minute",
+						Limit:     "x-ratelimit-limit-tokens-minute",
+						Remaining: "x-ratelimit-remaining-tokens-minute",
+					},
+				},
 				Patterns: []quota.HeaderPattern{quota.HeaderPattern{
 					Limit:     "x-ratelimit-limit-",
 					Remaining: "x-ratelimit-remaining-",
