@@ -100,8 +100,10 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		var v struct {
 			IsAvailable  bool `json:"is_available"`
 			BalanceInfos []struct {
-				Currency     string  `json:"currency"`
-				TotalBalance flexNum `json:"total_balance"`
+				Currency        string  `json:"currency"`
+				TotalBalance    flexNum `json:"total_balance"`
+				GrantedBalance  flexNum `json:"granted_balance"`
+				ToppedUpBalance flexNum `json:"topped_up_balance"`
 			} `json:"balance_infos"`
 		}
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -116,7 +118,10 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 				pick = b
 			}
 		}
-		snap.Credit = &quota.Credit{Remaining: pick.TotalBalance.ptr(), Unit: pick.Currency, Source: quota.SourceBalance}
+		// The free grant's part apart from the money paid in (the grant is
+		// spent first).
+		snap.Credit = &quota.Credit{Remaining: pick.TotalBalance.ptr(), Unit: pick.Currency, Source: quota.SourceBalance,
+			GrantedRemaining: pick.GrantedBalance.ptr(), ToppedUpRemaining: pick.ToppedUpBalance.ptr()}
 	case "vercel":
 		var v struct {
 			Balance flexNum `json:"balance"`
@@ -131,7 +136,14 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 	case "openrouter":
 		var v struct {
 			Data struct {
-				Free *struct {
+				Limit          flexNum `json:"limit"`
+				LimitRemaining flexNum `json:"limit_remaining"`
+				LimitReset     *string `json:"limit_reset"`
+				Usage          flexNum `json:"usage"`
+				UsageDaily     flexNum `json:"usage_daily"`
+				UsageWeekly    flexNum `json:"usage_weekly"`
+				UsageMonthly   flexNum `json:"usage_monthly"`
+				Free           *struct {
 					Limit     flexNum `json:"limit"`
 					Remaining flexNum `json:"remaining"`
 					Used      flexNum `json:"used"`
@@ -141,9 +153,18 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		if err := json.Unmarshal(body, &v); err != nil {
 			return err
 		}
-		// The key's spending cap (limit_remaining) is not the account's
-		// balance, so it is not shown as credit. The daily counter of
-		// ":free" model requests is per UTC day.
+		// The key's spending cap is not the account's balance: it is the
+		// key's budget. The daily counter of ":free" model requests is per
+		// UTC day.
+		d := v.Data
+		if d.Limit.ok {
+			reset := ""
+			if d.LimitReset != nil {
+				reset = *d.LimitReset
+			}
+			used := map[string]flexNum{"": d.Usage, "daily": d.UsageDaily, "weekly": d.UsageWeekly, "monthly": d.UsageMonthly}
+			snap.Budget = keyBudget(d.Limit, d.LimitRemaining, used[reset], reset, at)
+		}
 		if f := v.Data.Free; f != nil && (f.Limit.ok || f.Remaining.ok) {
 			w := quota.Window{Metric: quota.Requests, Period: quota.PeriodDay, Source: quota.SourceBalance}
 			if f.Limit.ok {
@@ -166,4 +187,42 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		return fmt.Errorf("unknown balance kind %q", kind)
 	}
 	return nil
+}
+
+// keyBudget is an OpenRouter key's spending cap. reset is its limit_reset
+// ("daily", "weekly", "monthly", "" for never); resets fall at 00:00 UTC,
+// weeks run Monday to Sunday (OpenRouter's API keys docs). used is the
+// usage of the current period; remaining is limit_remaining, else the
+// limit less used, never below 0.
+func keyBudget(limit, remaining, used flexNum, reset string, at time.Time) *quota.Budget {
+	b := &quota.Budget{Limit: limit.ptr(), Used: used.ptr(), Unit: "USD", Source: quota.SourceBalance}
+	day := at.UTC().Truncate(24 * time.Hour)
+	var next time.Time
+	switch reset {
+	case "daily":
+		b.Period, next = quota.PeriodDay, day.AddDate(0, 0, 1)
+	case "weekly":
+		daysToMonday := (8 - int(day.Weekday())) % 7
+		if daysToMonday == 0 {
+			daysToMonday = 7
+		}
+		b.Period, next = quota.PeriodWeek, day.AddDate(0, 0, daysToMonday)
+	case "monthly":
+		b.Period, next = quota.PeriodMonth, time.Date(day.Year(), day.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	case "":
+	default:
+		b.Used = nil // usage of a period tier does not know
+	}
+	if !next.IsZero() {
+		b.ResetAt = &next
+	}
+	switch {
+	case remaining.ok:
+		r := max(0, remaining.v)
+		b.Remaining = &r
+	case b.Used != nil:
+		r := max(0, limit.v-*b.Used)
+		b.Remaining = &r
+	}
+	return b
 }

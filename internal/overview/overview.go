@@ -78,6 +78,9 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 		if out.Credit == nil {
 			out.Credit = a.Credit // credit is the key's, not a model's
 		}
+		if out.Budget == nil {
+			out.Budget = a.Budget // so is a key's spending cap
+		}
 	}
 	out.Windows = append(out.Windows, src.estimates(p, out, account)...)
 	sortWindows(out.Windows)

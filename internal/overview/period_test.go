@@ -48,3 +48,18 @@ providers:
 		t.Errorf("%d windows, want 3: %+v", n, got.Windows)
 	}
 }
+
+// A key's budget, read from the account's balance endpoint, shows on the
+// key's model rows as its credit does.
+func TestKeyBudgetShowsOnModelRows(t *testing.T) {
+	src, st := setup(t)
+	limit, left := 20.0, 12.25
+	if err := st.SaveSnapshot(quota.Snapshot{Provider: "nohdr", Key: "default", ObservedAt: now, Windows: []quota.Window{},
+		Budget: &quota.Budget{Limit: &limit, Remaining: &left, Unit: "USD", Source: quota.SourceBalance}}); err != nil {
+		t.Fatal(err)
+	}
+	got := src.Complete(quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now})
+	if got.Budget == nil || *got.Budget.Remaining != 12.25 {
+		t.Errorf("budget %+v, want the key's 12.25 of 20", got.Budget)
+	}
+}

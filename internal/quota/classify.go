@@ -198,7 +198,12 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 		c.Remaining = clonePtr(c.Remaining)
 		c.Granted = clonePtr(c.Granted)
 		c.ExpiresAt = clonePtr(c.ExpiresAt)
+		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
+		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
 		out.Credit = &c
+	}
+	if s.Budget != nil {
+		out.Budget = s.Budget.project(now)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package quota
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -199,4 +200,28 @@ func FuzzPatternHeaders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A key's budget refills at its reset; the JSON carries it beside credit.
+func TestBudgetProjectionAndJSON(t *testing.T) {
+	reset := arrival.Add(14 * time.Hour)
+	s := Snapshot{Provider: "openrouter", ObservedAt: arrival, Windows: []Window{},
+		Credit: &Credit{Remaining: ptr(110.0), Unit: "CNY", Source: SourceBalance, GrantedRemaining: ptr(10.0), ToppedUpRemaining: ptr(100.0)},
+		Budget: &Budget{Limit: ptr(30.0), Remaining: ptr(24.0), Used: ptr(6.0), Unit: "USD", Period: PeriodDay, ResetAt: &reset, Source: SourceBalance}}
+	got, _ := json.Marshal(s)
+	const want = `{"provider":"openrouter","observed_at":"2026-11-21T10:00:00Z","windows":[],"credit":{"remaining":110,"unit":"CNY","source":"balance","granted_remaining":10,"topped_up_remaining":100},"budget":{"limit":30,"remaining":24,"used":6,"unit":"USD","period":"day","reset_at":"2026-11-22T00:00:00Z","source":"balance"}}`
+	if string(got) != want {
+		t.Errorf("JSON\n got  %s\n want %s", got, want)
+	}
+	before := s.Project(arrival.Add(time.Hour)).Budget
+	if *before.Remaining != 24 || before.Source != SourceBalance || before.ResetAt == nil {
+		t.Errorf("before the reset: %+v", before)
+	}
+	after := s.Project(reset).Budget
+	if *after.Remaining != 30 || *after.Used != 0 || after.Source != SourceProjected || after.ResetAt != nil {
+		t.Errorf("after the reset: %+v", after)
+	}
+	if *s.Budget.Remaining != 24 {
+		t.Error("Project changed its receiver")
+	}
 }

@@ -72,6 +72,40 @@ type Credit struct {
 	Unit      string     `json:"unit,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Source    string     `json:"source"`
+	// GrantedRemaining and ToppedUpRemaining split Remaining into what is
+	// left of free grants and of money paid in, when the provider says
+	// (DeepSeek's granted_balance and topped_up_balance).
+	GrantedRemaining  *float64 `json:"granted_remaining,omitempty"`
+	ToppedUpRemaining *float64 `json:"topped_up_remaining,omitempty"`
+}
+
+// Budget is a spending cap set on a key (OpenRouter's /key "limit"): what
+// the key may still spend, not money in the account. Pointer fields are nil
+// when not reported.
+type Budget struct {
+	Limit     *float64 `json:"limit,omitempty"`
+	Remaining *float64 `json:"remaining,omitempty"`
+	// Used is what the key spent in the current period (all time when the
+	// cap never resets).
+	Used *float64 `json:"used,omitempty"`
+	Unit string   `json:"unit,omitempty"`
+	// Period is how often the cap resets: "day", "week", "month"; "" when
+	// it never does.
+	Period  string     `json:"period,omitempty"`
+	ResetAt *time.Time `json:"reset_at,omitempty"`
+	Source  string     `json:"source"`
+}
+
+// project returns a copy of b as it stands at now: past its reset, the
+// whole limit is left again (Source "projected"), the next reset unknown.
+func (b *Budget) project(now time.Time) *Budget {
+	c := *b
+	c.Limit, c.Remaining, c.Used, c.ResetAt = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used), clonePtr(b.ResetAt)
+	if c.ResetAt != nil && !c.ResetAt.After(now) {
+		c.Remaining, c.Used, c.ResetAt = clonePtr(c.Limit), ptr(0.0), nil
+		c.Source = SourceProjected
+	}
+	return &c
 }
 
 // Snapshot is the normalized picture of one provider/key/model at one moment.
@@ -84,6 +118,7 @@ type Snapshot struct {
 	Windows     []Window  `json:"windows"`
 	RetryAfterS *float64  `json:"retry_after_s,omitempty"`
 	Credit      *Credit   `json:"credit,omitempty"`
+	Budget      *Budget   `json:"budget,omitempty"`
 }
 
 // Class is what kind of outcome a response was.

@@ -116,6 +116,9 @@ func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
 	if newer.Credit == nil {
 		out.Credit = older.Credit
 	}
+	if newer.Budget == nil {
+		out.Budget = older.Budget
+	}
 	return out
 }
 
@@ -137,7 +140,15 @@ func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
 		c.Remaining = clonePtr(c.Remaining)
 		c.Granted = clonePtr(c.Granted)
 		c.ExpiresAt = utcPtr(c.ExpiresAt)
+		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
+		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
 		snap.Credit = &c
+	}
+	if snap.Budget != nil {
+		b := *snap.Budget
+		b.Limit, b.Remaining, b.Used = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used)
+		b.ResetAt = utcPtr(b.ResetAt)
+		snap.Budget = &b
 	}
 	return snap
 }

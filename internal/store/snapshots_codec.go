@@ -26,14 +26,19 @@ import (
 //	then per snapshot (sorted by provider, key, model, no duplicates):
 //	  str provider, str key, str model
 //	  time observed_at
-//	  byte  flags: 1 retry_after_s, 2 credit
+//	  byte  flags: 1 retry_after_s, 2 credit, 4 budget
 //	  [float retry_after_s]
 //	  uvarint number of windows, then per window:
 //	    str metric, str period, str source
 //	    byte flags: 1 limit, 2 remaining, 4 reset_at
 //	    [varint limit] [varint remaining] [time reset_at]
-//	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at;
-//	   str unit, str source, [float remaining] [float granted] [time expires_at]]
+//	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at,
+//	   8 granted_remaining, 16 topped_up_remaining;
+//	   str unit, str source, [float remaining] [float granted] [time expires_at]
+//	   [float granted_remaining] [float topped_up_remaining]]
+//	  [budget: byte flags: 1 limit, 2 remaining, 4 used, 8 reset_at;
+//	   str unit, str period, str source, [float limit] [float remaining]
+//	   [float used] [time reset_at]]
 //	crc32   IEEE checksum of everything before it, 4 bytes big-endian
 //
 // str is a uvarint index into the strings (each distinct string is stored
@@ -53,6 +58,7 @@ const snapshotsVersion = 2
 const (
 	snapRetryAfter = 1 << iota
 	snapCredit
+	snapBudget
 )
 
 const (
@@ -65,6 +71,15 @@ const (
 	creditRemaining = 1 << iota
 	creditGranted
 	creditExpiresAt
+	creditGrantedRemaining
+	creditToppedUpRemaining
+)
+
+const (
+	budgetLimit = 1 << iota
+	budgetRemaining
+	budgetUsed
+	budgetResetAt
 )
 
 // snapshotsJSON is format 1.
@@ -130,6 +145,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 		if sn.Credit != nil {
 			flags |= snapCredit
 		}
+		if sn.Budget != nil {
+			flags |= snapBudget
+		}
 		e.b = append(e.b, flags)
 		if sn.RetryAfterS != nil {
 			e.float(*sn.RetryAfterS)
@@ -171,6 +189,12 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if c.ExpiresAt != nil {
 				flags |= creditExpiresAt
 			}
+			if c.GrantedRemaining != nil {
+				flags |= creditGrantedRemaining
+			}
+			if c.ToppedUpRemaining != nil {
+				flags |= creditToppedUpRemaining
+			}
 			e.b = append(e.b, flags)
 			e.str(c.Unit)
 			e.str(c.Source)
@@ -182,6 +206,33 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			}
 			if c.ExpiresAt != nil {
 				e.time(*c.ExpiresAt)
+			}
+			if c.GrantedRemaining != nil {
+				e.float(*c.GrantedRemaining)
+			}
+			if c.ToppedUpRemaining != nil {
+				e.float(*c.ToppedUpRemaining)
+			}
+		}
+		if b := sn.Budget; b != nil {
+			var flags byte
+			for bit, set := range map[byte]bool{budgetLimit: b.Limit != nil, budgetRemaining: b.Remaining != nil,
+				budgetUsed: b.Used != nil, budgetResetAt: b.ResetAt != nil} {
+				if set {
+					flags |= bit
+				}
+			}
+			e.b = append(e.b, flags)
+			e.str(b.Unit)
+			e.str(b.Period)
+			e.str(b.Source)
+			for _, f := range []*float64{b.Limit, b.Remaining, b.Used} {
+				if f != nil {
+					e.float(*f)
+				}
+			}
+			if b.ResetAt != nil {
+				e.time(*b.ResetAt)
 			}
 		}
 		if e.nonFinite { // JSON cannot carry it (quota --json), nor could format 1
@@ -274,7 +325,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			d.fail("snapshots out of order")
 		}
 		sn.ObservedAt = d.time()
-		flags := d.flags(snapRetryAfter | snapCredit)
+		flags := d.flags(snapRetryAfter | snapCredit | snapBudget)
 		if flags&snapRetryAfter != 0 {
 			sn.RetryAfterS = d.float()
 		}
@@ -304,7 +355,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			}
 			c := &credits[0]
 			credits = credits[1:]
-			flags := d.flags(creditRemaining | creditGranted | creditExpiresAt)
+			flags := d.flags(creditRemaining | creditGranted | creditExpiresAt | creditGrantedRemaining | creditToppedUpRemaining)
 			c.Unit, c.Source = d.str(), d.str()
 			if flags&creditRemaining != 0 {
 				c.Remaining = d.float()
@@ -315,7 +366,31 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			if flags&creditExpiresAt != 0 {
 				c.ExpiresAt = d.timePtr()
 			}
+			if flags&creditGrantedRemaining != 0 {
+				c.GrantedRemaining = d.float()
+			}
+			if flags&creditToppedUpRemaining != 0 {
+				c.ToppedUpRemaining = d.float()
+			}
 			sn.Credit = c
+		}
+		if flags&snapBudget != 0 {
+			b := new(quota.Budget)
+			flags := d.flags(budgetLimit | budgetRemaining | budgetUsed | budgetResetAt)
+			b.Unit, b.Period, b.Source = d.str(), d.str(), d.str()
+			if flags&budgetLimit != 0 {
+				b.Limit = d.float()
+			}
+			if flags&budgetRemaining != 0 {
+				b.Remaining = d.float()
+			}
+			if flags&budgetUsed != 0 {
+				b.Used = d.float()
+			}
+			if flags&budgetResetAt != 0 {
+				b.ResetAt = d.timePtr()
+			}
+			sn.Budget = b
 		}
 		if d.err != nil {
 			break

@@ -291,6 +291,14 @@ func TestSnapshotsCodec(t *testing.T) {
 			s.RetryAfterS = f64(2.5)
 			s.Credit = &quota.Credit{Remaining: f64(-0.25), Granted: f64(5), Unit: "USD", ExpiresAt: tp(t0.Add(30 * 24 * time.Hour)), Source: quota.SourceGrant}
 		}),
+		// A DeepSeek-style balance split into grant and top-up; an OpenRouter
+		// key's budget.
+		{Provider: "moonshot", Key: "default", ObservedAt: t0, Windows: []quota.Window{},
+			Credit: &quota.Credit{Remaining: f64(110), Unit: "CNY", Source: quota.SourceBalance, GrantedRemaining: f64(10), ToppedUpRemaining: f64(100)}},
+		{Provider: "openrouter", Key: "default", ObservedAt: t0, Windows: []quota.Window{},
+			Budget: &quota.Budget{Limit: f64(20), Remaining: f64(12.25), Used: f64(7.75), Unit: "USD", Period: quota.PeriodMonth, ResetAt: tp(t0.Add(10 * 24 * time.Hour)), Source: quota.SourceBalance}},
+		{Provider: "openrouter", Key: "other", ObservedAt: t0, Windows: []quota.Window{},
+			Budget: &quota.Budget{Limit: f64(5), Source: quota.SourceBalance}},
 		{Provider: "groq", Key: "default", ObservedAt: t0, Windows: []quota.Window{}, Credit: &quota.Credit{Source: quota.SourceBalance}}, // account snapshot
 		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader)),
 			func(s *quota.Snapshot) { s.Model = "other"; s.Credit = credit(1, "USD") }),

@@ -39,6 +39,10 @@ func QuotaLine(s quota.Snapshot, now time.Time, th Theme) string {
 		parts = append(parts, creditStyle(c, now, th).Render(creditSegment(c, now)))
 		reported = true
 	}
+	if seg := budgetSegment(s.Budget, now); seg != "" {
+		parts = append(parts, budgetStyle(s.Budget, th).Render(seg))
+		reported = true
+	}
 	if !reported {
 		parts = append(parts, "limits not reported")
 	}
@@ -206,6 +210,7 @@ func creditFigure(c *quota.Credit, now time.Time) string {
 		if c.Granted != nil && *c.Granted != *c.Remaining {
 			seg += " of " + formatAmount(*c.Granted, c.Unit, true)
 		}
+		seg += creditParts(c)
 	default:
 		// Only the grant is known (e.g. recorded by the user).
 		seg += "granted " + formatAmount(*c.Granted, c.Unit, true)
