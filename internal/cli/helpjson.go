@@ -35,7 +35,8 @@ func jsonGroups() []helpGroup {
 				{"window.limit", "A whole number."},
 				{"window.remaining", "A whole number; absent when only the limit is known (an error that names a limit but not what is used)."},
 				{"window.reset_at", "When the window refills (RFC 3339, UTC)."},
-				{"window.source", "header, error (an error body), balance, estimate (counted by tier from its own calls), projected (a stored figure past its reset), grant."},
+				{"window.source", "header, error (an error body), balance, estimate (counted by tier from its own calls), projected (a stored figure past its reset), grant, learned (a limit an error named, kept after its window: Gemini's per-project quotas are published nowhere else)."},
+				{"window.learned_at", "When a learned limit was learned; later estimates made from it carry it too."},
 			},
 		},
 		{

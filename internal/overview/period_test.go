@@ -2,6 +2,7 @@ package overview
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/quota"
@@ -61,5 +62,26 @@ func TestKeyBudgetShowsOnModelRows(t *testing.T) {
 	got := src.Complete(quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now})
 	if got.Budget == nil || *got.Budget.Remaining != 12.25 {
 		t.Errorf("budget %+v, want the key's 12.25 of 20", got.Budget)
+	}
+}
+
+// A limit learned from a 429 (Gemini's QuotaFailure) is used like a
+// published one: what is left is estimated from tier's own calls in the
+// current window, and the window says when the limit was learned.
+func TestLearnedLimitGivesAnEstimate(t *testing.T) {
+	src, st := setup(t)
+	if err := st.RecordUsage(store.Usage{Provider: "nohdr", Key: "default", Model: "m1", At: now.Add(-time.Hour), Requests: 3}); err != nil {
+		t.Fatal(err)
+	}
+	learnedAt := now.Add(-30 * time.Hour)
+	got := src.Complete(quota.Snapshot{Provider: "nohdr", Key: "default", Model: "m1", ObservedAt: now.Add(-time.Hour),
+		Windows: []quota.Window{{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(20), Source: quota.SourceLearned, LearnedAt: &learnedAt}}})
+	w := find(got.Windows, quota.Requests, quota.PeriodDay)
+	if w == nil || w.Source != quota.SourceEstimate || w.Limit == nil || *w.Limit != 20 || w.Remaining == nil || *w.Remaining != 17 ||
+		w.LearnedAt == nil || !w.LearnedAt.Equal(learnedAt) || w.ResetAt == nil {
+		t.Errorf("requests/day = %+v, want ~17/20 learned at %v with the UTC-day reset", w, learnedAt)
+	}
+	if n := len(got.Windows); n != 3 { // rpm and tpd from the catalog, rpd learned
+		t.Errorf("%d windows: %+v", n, got.Windows)
 	}
 }

@@ -175,7 +175,9 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 	for i, w := range s.Windows {
 		w = w.clone()
 		refilled := false
-		if w.ResetAt != nil {
+		if w.Source == SourceLearned {
+			// a limit, not a window in progress: nothing to refill
+		} else if w.ResetAt != nil {
 			refilled = !w.ResetAt.After(now)
 		} else if n := periodLength(w.Period); n > 0 {
 			refilled = !s.ObservedAt.Add(n).After(now)
@@ -216,6 +218,7 @@ func (w Window) clone() Window {
 	w.Limit = clonePtr(w.Limit)
 	w.Remaining = clonePtr(w.Remaining)
 	w.ResetAt = clonePtr(w.ResetAt)
+	w.LearnedAt = clonePtr(w.LearnedAt)
 	return w
 }
 

@@ -225,3 +225,16 @@ func TestBudgetProjectionAndJSON(t *testing.T) {
 		t.Error("Project changed its receiver")
 	}
 }
+
+// A learned limit has no window of its own to refill: Project leaves it.
+func TestProjectLeavesLearnedLimits(t *testing.T) {
+	at := arrival
+	s := Snapshot{ObservedAt: arrival, Windows: []Window{
+		{Metric: Requests, Period: PeriodDay, Limit: ptr(int64(20)), Source: SourceLearned, LearnedAt: &at},
+	}}
+	got := s.Project(arrival.Add(48 * time.Hour))
+	checkWindows(t, got.Windows, []string{"requests/day limit=20 learned"})
+	if got.Windows[0].LearnedAt == nil || got.Windows[0].LearnedAt == s.Windows[0].LearnedAt {
+		t.Error("learned_at lost or shared")
+	}
+}

@@ -42,6 +42,9 @@ const (
 	SourceEstimate  = "estimate"  // counted by tier from its own usage ledger
 	SourceProjected = "projected" // a stored figure carried past its reset
 	SourceGrant     = "grant"     // a credit grant recorded by the user or the catalog
+	// SourceLearned: a limit an error body named (Gemini's QuotaFailure),
+	// kept after its window ended; it has no remaining and no reset.
+	SourceLearned = "learned"
 )
 
 // Window is one rate-limit window as last seen. Pointer fields are nil when
@@ -53,6 +56,10 @@ type Window struct {
 	Remaining *int64     `json:"remaining,omitempty"`
 	ResetAt   *time.Time `json:"reset_at,omitempty"`
 	Source    string     `json:"source"`
+	// LearnedAt is when the limit was learned from an error body, for a
+	// limit no header or catalog gives (source "learned", or an "estimate"
+	// made from it).
+	LearnedAt *time.Time `json:"learned_at,omitempty"`
 }
 
 // Label names the window in words: "input tokens per minute", "requests

@@ -106,8 +106,19 @@ func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
 		if slices.ContainsFunc(newer.Windows, func(n quota.Window) bool { return n.Metric == w.Metric && n.Period == w.Period }) {
 			continue
 		}
-		if w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt) {
+		switch {
+		case w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt):
 			out.Windows = append(out.Windows, w)
+		case w.Limit != nil && w.Period != quota.PeriodUnknown &&
+			(w.Source == quota.SourceError || w.Source == quota.SourceLearned):
+			// A limit only an error named (Gemini publishes none): keep
+			// the limit, learned when the error came, past its window.
+			learned := quota.Window{Metric: w.Metric, Period: w.Period, Limit: w.Limit, Source: quota.SourceLearned, LearnedAt: w.LearnedAt}
+			if learned.LearnedAt == nil {
+				at := older.ObservedAt
+				learned.LearnedAt = &at
+			}
+			out.Windows = append(out.Windows, learned)
 		}
 	}
 	if out.Windows == nil {
@@ -129,6 +140,7 @@ func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
 	ws := make([]quota.Window, len(snap.Windows))
 	for i, w := range snap.Windows {
 		w.ResetAt = utcPtr(w.ResetAt)
+		w.LearnedAt = utcPtr(w.LearnedAt)
 		w.Limit = clonePtr(w.Limit)
 		w.Remaining = clonePtr(w.Remaining)
 		ws[i] = w

@@ -30,8 +30,8 @@ import (
 //	  [float retry_after_s]
 //	  uvarint number of windows, then per window:
 //	    str metric, str period, str source
-//	    byte flags: 1 limit, 2 remaining, 4 reset_at
-//	    [varint limit] [varint remaining] [time reset_at]
+//	    byte flags: 1 limit, 2 remaining, 4 reset_at, 8 learned_at
+//	    [varint limit] [varint remaining] [time reset_at] [time learned_at]
 //	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at,
 //	   8 granted_remaining, 16 topped_up_remaining;
 //	   str unit, str source, [float remaining] [float granted] [time expires_at]
@@ -65,6 +65,7 @@ const (
 	winLimit = 1 << iota
 	winRemaining
 	winResetAt
+	winLearnedAt
 )
 
 const (
@@ -167,6 +168,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if w.ResetAt != nil {
 				flags |= winResetAt
 			}
+			if w.LearnedAt != nil {
+				flags |= winLearnedAt
+			}
 			e.b = append(e.b, flags)
 			if w.Limit != nil {
 				e.b = binary.AppendVarint(e.b, *w.Limit)
@@ -176,6 +180,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			}
 			if w.ResetAt != nil {
 				e.time(*w.ResetAt)
+			}
+			if w.LearnedAt != nil {
+				e.time(*w.LearnedAt)
 			}
 		}
 		if c := sn.Credit; c != nil {
@@ -338,7 +345,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 		for j := range sn.Windows {
 			w := &sn.Windows[j]
 			w.Metric, w.Period, w.Source = d.str(), d.str(), d.str()
-			flags := d.flags(winLimit | winRemaining | winResetAt)
+			flags := d.flags(winLimit | winRemaining | winResetAt | winLearnedAt)
 			if flags&winLimit != 0 {
 				w.Limit = d.int()
 			}
@@ -347,6 +354,9 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			}
 			if flags&winResetAt != 0 {
 				w.ResetAt = d.timePtr()
+			}
+			if flags&winLearnedAt != 0 {
+				w.LearnedAt = d.timePtr()
 			}
 		}
 		if flags&snapCredit != 0 {

@@ -299,6 +299,8 @@ func TestSnapshotsCodec(t *testing.T) {
 			Budget: &quota.Budget{Limit: f64(20), Remaining: f64(12.25), Used: f64(7.75), Unit: "USD", Period: quota.PeriodMonth, ResetAt: tp(t0.Add(10 * 24 * time.Hour)), Source: quota.SourceBalance}},
 		{Provider: "openrouter", Key: "other", ObservedAt: t0, Windows: []quota.Window{},
 			Budget: &quota.Budget{Limit: f64(5), Source: quota.SourceBalance}},
+		{Provider: "openrouter", Key: "zz", Model: "gemini", ObservedAt: t0, Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(20), Source: quota.SourceLearned, LearnedAt: tp(t0.Add(-time.Hour))}}},
 		{Provider: "groq", Key: "default", ObservedAt: t0, Windows: []quota.Window{}, Credit: &quota.Credit{Source: quota.SourceBalance}}, // account snapshot
 		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader)),
 			func(s *quota.Snapshot) { s.Model = "other"; s.Credit = credit(1, "USD") }),

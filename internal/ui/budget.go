@@ -62,3 +62,12 @@ func BudgetCell(b *quota.Budget, now time.Time, th Theme) string {
 	}
 	return budgetStyle(b, th).Render(seg)
 }
+
+// learnedNote says when a limit that only an error named was learned:
+// " (learned from an error on Nov 20)".
+func learnedNote(w quota.Window) string {
+	if w.LearnedAt == nil {
+		return ""
+	}
+	return " (learned from an error on " + w.LearnedAt.UTC().Format("Jan 2") + ")"
+}

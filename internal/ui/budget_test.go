@@ -2,6 +2,7 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tier-cli/tier/internal/quota"
 )
@@ -35,5 +36,17 @@ func TestQuotaLineBudgetAndCreditParts(t *testing.T) {
 				t.Errorf("\n got  %q\n want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A limit learned from an error (a 429, a 413) says so and when.
+func TestQuotaLineLearnedLimit(t *testing.T) {
+	learned := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	s := quota.Snapshot{Provider: "gemini", Model: "gemini-2.5-flash", Windows: []quota.Window{
+		{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(20), Remaining: i64(17), Source: quota.SourceEstimate, LearnedAt: &learned},
+	}}
+	want := "gemini · gemini-2.5-flash · RPD ~17/20 (learned from an error on Nov 20)"
+	if got := QuotaLine(s, now, NewTheme(false)); got != want {
+		t.Errorf("\n got  %q\n want %q", got, want)
 	}
 }

@@ -119,7 +119,7 @@ func windowFigure(w quota.Window, now time.Time) string {
 	if w.Source == quota.SourceProjected {
 		fig += " (refilled)"
 	}
-	return fig
+	return fig + learnedNote(w)
 }
 
 func windowStyle(w quota.Window, th Theme) Style {
