@@ -30,9 +30,13 @@ var accountPhrases = []struct {
 // own credit) from the whole body text.
 func (b *bodyInfo) accountState(text string) {
 	low := strings.ToLower(text)
-	if m := reAfford().FindStringSubmatch(text); m != nil {
-		b.reason = "the credit left pays for at most " + m[1] + " tokens: a smaller --max-tokens (" + m[1] + " or less) would fit"
-		return
+	// Go's regexp is slow on a case-insensitive pattern: it runs only when
+	// the words are there.
+	if strings.Contains(low, "can only afford") {
+		if m := reAfford().FindStringSubmatch(text); m != nil {
+			b.reason = "the credit left pays for at most " + m[1] + " tokens: a smaller --max-tokens (" + m[1] + " or less) would fit"
+			return
+		}
 	}
 	for _, p := range accountPhrases {
 		if !strings.Contains(low, p.phrase) {

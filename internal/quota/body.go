@@ -301,7 +301,7 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 	if !b.hasRetry && (strings.Contains(low, "try again") || strings.Contains(low, "retry in")) {
 		b.retry, b.hasRetry = tryAgain(text)
 	}
-	for _, m := range findAll(reOpenAI(), "limit", text, low) {
+	for _, m := range findAll(reOpenAI(), "s per ", text, low) {
 		limit, ok1 := parseCount(strings.ReplaceAll(m[3], ",", ""))
 		if !ok1 {
 			continue

@@ -39,7 +39,7 @@ func (b *bodyInfo) scanMoreText(text, low string) {
 		}
 		b.addWindow(w)
 	}
-	for _, m := range findAll(reOfPer(), " per ", text, low) {
+	for _, m := range findAll(reOfPer(), "s per ", text, low) {
 		limit, ok := parseCount(strings.ReplaceAll(m[1], ",", ""))
 		if !ok {
 			continue
