@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -79,7 +80,7 @@ func (n *flexNum) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) { // strconv reads "NaN" and "Inf": no balance is
 		return fmt.Errorf("not a number: %s", b)
 	}
 	n.v, n.ok = v, true
@@ -165,23 +166,28 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 			used := map[string]flexNum{"": d.Usage, "daily": d.UsageDaily, "weekly": d.UsageWeekly, "monthly": d.UsageMonthly}
 			snap.Budget = keyBudget(d.Limit, d.LimitRemaining, used[reset], reset, at)
 		}
-		if f := v.Data.Free; f != nil && (f.Limit.ok || f.Remaining.ok) {
+		if f := v.Data.Free; f != nil {
+			// Counts: whole, not negative, not absurd; anything else is
+			// not reported.
+			limit, lok := requestCount(f.Limit)
+			left, rok := requestCount(f.Remaining)
+			used, uok := requestCount(f.Used)
 			w := quota.Window{Metric: quota.Requests, Period: quota.PeriodDay, Source: quota.SourceBalance}
-			if f.Limit.ok {
-				l := int64(f.Limit.v)
-				w.Limit = &l
+			if lok {
+				w.Limit = &limit
 			}
 			switch {
-			case f.Remaining.ok:
-				r := int64(f.Remaining.v)
-				w.Remaining = &r
-			case f.Limit.ok && f.Used.ok:
-				r := max(0, int64(f.Limit.v-f.Used.v))
+			case rok:
+				w.Remaining = &left
+			case lok && uok:
+				r := max(0, limit-used)
 				w.Remaining = &r
 			}
-			next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
-			w.ResetAt = &next
-			snap.Windows = append(snap.Windows, w)
+			if w.Limit != nil || w.Remaining != nil {
+				next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
+				w.ResetAt = &next
+				snap.Windows = append(snap.Windows, w)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown balance kind %q", kind)
@@ -225,4 +231,13 @@ func keyBudget(limit, remaining, used flexNum, reset string, at time.Time) *quot
 		b.Remaining = &r
 	}
 	return b
+}
+
+// requestCount reads a request count: rounded down, false when absent,
+// negative or absurd.
+func requestCount(n flexNum) (int64, bool) {
+	if !n.ok || n.v < 0 || n.v > 1e15 {
+		return 0, false
+	}
+	return int64(n.v), true
 }
