@@ -545,7 +545,7 @@ func builtinCatalog() *Catalog {
 					Status: "preview",
 				},
 				},
-				Notes: "Free quotas apply per project and per model, not per key, and change often. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
+				Notes: "Free quotas apply per project and per model, not per key, and change often; tier remembers the quota a 429 names (QuotaFailure) and estimates from it later. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
 			},
 			"groq": &Profile{
 				Name:         "groq",
