@@ -50,3 +50,19 @@ func TestQuotaLineLearnedLimit(t *testing.T) {
 		t.Errorf("\n got  %q\n want %q", got, want)
 	}
 }
+
+// Monthly token budgets (Mistral: 1,000,000,000,000 a month) read in
+// billions and trillions, digits dropped, never rounded up.
+func TestCountMonthlyFigures(t *testing.T) {
+	for _, tc := range []struct {
+		n, scale int64
+		want     string
+	}{
+		{999998798434, 1000000000000, "999B"}, {1000000000000, 1000000000000, "1T"},
+		{4000000000, 4000000000, "4B"}, {1599999999, 4000000000, "1.5B"}, {999999999, 4000000000, "999M"},
+	} {
+		if got := count(tc.n, tc.scale); got != tc.want {
+			t.Errorf("count(%d, %d) = %q, want %q", tc.n, tc.scale, got, tc.want)
+		}
+	}
+}

@@ -307,7 +307,12 @@ func count(n, scale int64) string {
 		return strconv.FormatInt(n, 10)
 	}
 	unit, suffix := int64(1_000), "K"
-	if n >= 1_000_000 {
+	switch {
+	case n >= 1_000_000_000_000: // monthly token budgets (Mistral)
+		unit, suffix = 1_000_000_000_000, "T"
+	case n >= 1_000_000_000:
+		unit, suffix = 1_000_000_000, "B"
+	case n >= 1_000_000:
 		unit, suffix = 1_000_000, "M"
 	}
 	whole, frac := n/unit, n%unit*10/unit // one decimal, truncated
