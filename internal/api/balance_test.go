@@ -35,7 +35,9 @@ func TestParseBalance(t *testing.T) {
 		{"deepseek numbers", "deepseek", `{"is_available":false,"balance_infos":[{"currency":"USD","total_balance":0}]}`, "0 USD balance", "", ""},
 		{"deepseek no entries", "deepseek", `{"is_available":false,"balance_infos":[]}`, "", "", "no balance_infos"},
 		{"deepseek garbage amount", "deepseek", `{"balance_infos":[{"currency":"USD","total_balance":"lots"}]}`, "", "", "not a number"},
-		// Vercel: strings in the docs, numbers in some clients.
+		// Vercel: strings in the docs (https://vercel.com/docs/ai-gateway/capabilities/usage,
+		// the same body in https://github.com/tddworks/ClaudeBar/issues/244),
+		// numbers in some clients.
 		{"vercel string", "vercel", `{"balance":"95.50","total_used":"4.50"}`, "95.5 USD balance", "", ""},
 		{"vercel number", "vercel", `{"balance":3.5,"total_used":1.5}`, "3.5 USD balance", "", ""},
 		{"vercel no balance", "vercel", `{"total_used":"4.50"}`, "", "", "no balance"},
