@@ -36,11 +36,12 @@ func TestChatDialects(t *testing.T) {
 			[]string{"requests/day 14399/14400", "requests/minute 29/30"}},
 		// OpenRouter sends its headers on its own 429s only.
 		{fakeprovider.OpenRouter, "fake · m1 · limits not reported", nil},
-		{fakeprovider.Anthropic, "fake · m1 · requests 29/30 ↻… · tokens 6000/6000 ↻…",
-			[]string{"requests/unknown 29/30", "tokens/unknown 6000/6000"}},
-		// Mistral sends no reset.
-		{fakeprovider.Mistral, "fake · m1 · RPM 29/30 · TPM 6000/6000",
-			[]string{"requests/minute 29/30", "tokens/minute 6000/6000"}},
+		// Input and output tokens are buckets of their own (ITPM, OTPM).
+		{fakeprovider.Anthropic, "fake · m1 · requests 29/30 ↻… · tokens 6000/6000 ↻… · ITPM 6000/6000 ↻… · OTPM 1200/1200 ↻…",
+			[]string{"input_tokens/minute 6000/6000", "output_tokens/minute 1200/1200", "requests/unknown 29/30", "tokens/unknown 6000/6000"}},
+		// Mistral sends no reset; the month is a window of its own.
+		{fakeprovider.Mistral, "fake · m1 · RPM 29/30 · TPM 6000/6000 · tok/month 15M/15M",
+			[]string{"requests/minute 29/30", "tokens/minute 6000/6000", "tokens/month 15000000/15000000"}},
 		{fakeprovider.Together, "fake · m1 · requests 29/30 ↻… · tokens 6000/6000",
 			[]string{"requests/unknown 29/30", "tokens/unknown 6000/6000"}},
 		{fakeprovider.Fireworks, "fake · m1 · generated_tokens/minute limit 600 · prompt_tokens/minute limit 6000",
@@ -94,8 +95,9 @@ func TestChatDialects(t *testing.T) {
 			want := slices.Clone(tt.windows)
 			for i, s := range want { // the second request: one fewer left
 				want[i] = strings.Replace(strings.Replace(s, "29/30", "28/30", 1), "14399/", "14398/", 1)
-				if strings.HasPrefix(s, "tokens") && !strings.HasSuffix(s, "-/6000") {
+				if (strings.HasPrefix(s, "tokens") || strings.HasPrefix(s, "input_tokens")) && !strings.HasSuffix(s, "-/6000") {
 					want[i] = strings.Replace(s, "6000/6000", "5994/6000", 1) // 1 + 5 tokens used by call 1
+					want[i] = strings.Replace(want[i], "15000000/15000000", "14999994/15000000", 1)
 				}
 			}
 			if got := windowStrings(j.Quota.Windows); !slices.Equal(got, want) {

@@ -134,7 +134,7 @@ func TestChatRetries(t *testing.T) {
 			name: "402 insufficient balance (DeepSeek): exit 5, not retried", dialect: fp.None,
 			steps:    []fp.Step{{Status: 402, Body: fp.BodyDeepSeek402}},
 			wantCode: 5, wantReqs: 1, maxTime: 2 * time.Second,
-			stderr: []string{"tier: fake: quota or credit exhausted: Insufficient Balance", "fake · m1 · credit"},
+			stderr: []string{"tier: fake: the credit balance is used up: Insufficient Balance", "fake · m1 · credit"},
 		},
 		{
 			name: "402 out of credits (OpenRouter): exit 5", dialect: fp.OpenRouter,

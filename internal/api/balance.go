@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -79,7 +80,7 @@ func (n *flexNum) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) { // strconv reads "NaN" and "Inf": no balance is
 		return fmt.Errorf("not a number: %s", b)
 	}
 	n.v, n.ok = v, true
@@ -100,8 +101,10 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		var v struct {
 			IsAvailable  bool `json:"is_available"`
 			BalanceInfos []struct {
-				Currency     string  `json:"currency"`
-				TotalBalance flexNum `json:"total_balance"`
+				Currency        string  `json:"currency"`
+				TotalBalance    flexNum `json:"total_balance"`
+				GrantedBalance  flexNum `json:"granted_balance"`
+				ToppedUpBalance flexNum `json:"topped_up_balance"`
 			} `json:"balance_infos"`
 		}
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -116,7 +119,10 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 				pick = b
 			}
 		}
-		snap.Credit = &quota.Credit{Remaining: pick.TotalBalance.ptr(), Unit: pick.Currency, Source: quota.SourceBalance}
+		// The free grant's part apart from the money paid in (the grant is
+		// spent first).
+		snap.Credit = &quota.Credit{Remaining: pick.TotalBalance.ptr(), Unit: pick.Currency, Source: quota.SourceBalance,
+			GrantedRemaining: pick.GrantedBalance.ptr(), ToppedUpRemaining: pick.ToppedUpBalance.ptr()}
 	case "vercel":
 		var v struct {
 			Balance flexNum `json:"balance"`
@@ -131,7 +137,14 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 	case "openrouter":
 		var v struct {
 			Data struct {
-				Free *struct {
+				Limit          flexNum `json:"limit"`
+				LimitRemaining flexNum `json:"limit_remaining"`
+				LimitReset     *string `json:"limit_reset"`
+				Usage          flexNum `json:"usage"`
+				UsageDaily     flexNum `json:"usage_daily"`
+				UsageWeekly    flexNum `json:"usage_weekly"`
+				UsageMonthly   flexNum `json:"usage_monthly"`
+				Free           *struct {
 					Limit     flexNum `json:"limit"`
 					Remaining flexNum `json:"remaining"`
 					Used      flexNum `json:"used"`
@@ -141,29 +154,90 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		if err := json.Unmarshal(body, &v); err != nil {
 			return err
 		}
-		// The key's spending cap (limit_remaining) is not the account's
-		// balance, so it is not shown as credit. The daily counter of
-		// ":free" model requests is per UTC day.
-		if f := v.Data.Free; f != nil && (f.Limit.ok || f.Remaining.ok) {
+		// The key's spending cap is not the account's balance: it is the
+		// key's budget. The daily counter of ":free" model requests is per
+		// UTC day.
+		d := v.Data
+		if d.Limit.ok {
+			reset := ""
+			if d.LimitReset != nil {
+				reset = *d.LimitReset
+			}
+			used := map[string]flexNum{"": d.Usage, "daily": d.UsageDaily, "weekly": d.UsageWeekly, "monthly": d.UsageMonthly}
+			snap.Budget = keyBudget(d.Limit, d.LimitRemaining, used[reset], reset, at)
+		}
+		if f := v.Data.Free; f != nil {
+			// Counts: whole, not negative, not absurd; anything else is
+			// not reported.
+			limit, lok := requestCount(f.Limit)
+			left, rok := requestCount(f.Remaining)
+			used, uok := requestCount(f.Used)
 			w := quota.Window{Metric: quota.Requests, Period: quota.PeriodDay, Source: quota.SourceBalance}
-			if f.Limit.ok {
-				l := int64(f.Limit.v)
-				w.Limit = &l
+			if lok {
+				w.Limit = &limit
 			}
 			switch {
-			case f.Remaining.ok:
-				r := int64(f.Remaining.v)
-				w.Remaining = &r
-			case f.Limit.ok && f.Used.ok:
-				r := max(0, int64(f.Limit.v-f.Used.v))
+			case rok:
+				w.Remaining = &left
+			case lok && uok:
+				r := max(0, limit-used)
 				w.Remaining = &r
 			}
-			next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
-			w.ResetAt = &next
-			snap.Windows = append(snap.Windows, w)
+			if w.Limit != nil || w.Remaining != nil {
+				next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
+				w.ResetAt = &next
+				snap.Windows = append(snap.Windows, w)
+			}
 		}
 	default:
 		return fmt.Errorf("unknown balance kind %q", kind)
 	}
 	return nil
+}
+
+// keyBudget is an OpenRouter key's spending cap. reset is its limit_reset
+// ("daily", "weekly", "monthly", "" for never); resets fall at 00:00 UTC,
+// weeks run Monday to Sunday (OpenRouter's API keys docs). used is the
+// usage of the current period; remaining is limit_remaining, else the
+// limit less used, never below 0.
+func keyBudget(limit, remaining, used flexNum, reset string, at time.Time) *quota.Budget {
+	b := &quota.Budget{Limit: limit.ptr(), Used: used.ptr(), Unit: "USD", Source: quota.SourceBalance}
+	day := at.UTC().Truncate(24 * time.Hour)
+	var next time.Time
+	switch reset {
+	case "daily":
+		b.Period, next = quota.PeriodDay, day.AddDate(0, 0, 1)
+	case "weekly":
+		daysToMonday := (8 - int(day.Weekday())) % 7
+		if daysToMonday == 0 {
+			daysToMonday = 7
+		}
+		b.Period, next = quota.PeriodWeek, day.AddDate(0, 0, daysToMonday)
+	case "monthly":
+		b.Period, next = quota.PeriodMonth, time.Date(day.Year(), day.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	case "":
+	default:
+		b.Used = nil // usage of a period tier does not know
+	}
+	if !next.IsZero() {
+		b.ResetAt = &next
+	}
+	switch {
+	case remaining.ok:
+		r := max(0, remaining.v)
+		b.Remaining = &r
+	case b.Used != nil:
+		r := max(0, limit.v-*b.Used)
+		b.Remaining = &r
+	}
+	return b
+}
+
+// requestCount reads a request count: rounded down, false when absent,
+// negative or absurd.
+func requestCount(n flexNum) (int64, bool) {
+	if !n.ok || n.v < 0 || n.v > 1e15 {
+		return 0, false
+	}
+	return int64(n.v), true
 }

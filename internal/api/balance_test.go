@@ -26,14 +26,18 @@ func TestParseBalance(t *testing.T) {
 		wantErr          string
 	}{
 		// DeepSeek: strings, one entry per currency; USD preferred.
+		// The documented response (https://api-docs.deepseek.com/zh-cn/api/get-user-balance.md):
+		// the free grant's part is shown apart from the money paid in.
 		{"deepseek USD preferred", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"},{"currency":"USD","total_balance":"4.20","granted_balance":"1.00","topped_up_balance":"3.20"}]}`,
-			"4.2 USD balance", "", ""},
-		{"deepseek CNY only", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"}]}`,
-			"110 CNY balance", "", ""},
+			"4.2 USD balance granted=1 topped_up=3.2", "", ""},
+		{"deepseek CNY only, granted and topped up", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"}]}`,
+			"110 CNY balance granted=10 topped_up=100", "", ""},
 		{"deepseek numbers", "deepseek", `{"is_available":false,"balance_infos":[{"currency":"USD","total_balance":0}]}`, "0 USD balance", "", ""},
 		{"deepseek no entries", "deepseek", `{"is_available":false,"balance_infos":[]}`, "", "", "no balance_infos"},
 		{"deepseek garbage amount", "deepseek", `{"balance_infos":[{"currency":"USD","total_balance":"lots"}]}`, "", "", "not a number"},
-		// Vercel: strings in the docs, numbers in some clients.
+		// Vercel: strings in the docs (https://vercel.com/docs/ai-gateway/capabilities/usage,
+		// the same body in https://github.com/tddworks/ClaudeBar/issues/244),
+		// numbers in some clients.
 		{"vercel string", "vercel", `{"balance":"95.50","total_used":"4.50"}`, "95.5 USD balance", "", ""},
 		{"vercel number", "vercel", `{"balance":3.5,"total_used":1.5}`, "3.5 USD balance", "", ""},
 		{"vercel no balance", "vercel", `{"total_used":"4.50"}`, "", "", "no balance"},
@@ -64,6 +68,12 @@ func TestParseBalance(t *testing.T) {
 			credit := ""
 			if c := snap.Credit; c != nil {
 				credit = fmt.Sprintf("%v %s %s", *c.Remaining, c.Unit, c.Source)
+				if c.GrantedRemaining != nil {
+					credit += fmt.Sprintf(" granted=%v", *c.GrantedRemaining)
+				}
+				if c.ToppedUpRemaining != nil {
+					credit += fmt.Sprintf(" topped_up=%v", *c.ToppedUpRemaining)
+				}
 				if c.Granted != nil || c.ExpiresAt != nil {
 					t.Errorf("a balance says nothing of grants or expiry: %+v", c)
 				}
@@ -84,6 +94,60 @@ func TestParseBalance(t *testing.T) {
 
 // Balance sends the key to the provider's balance endpoint, and only to
 // the provider's host; failures are classified like any call.
+// OpenRouter's /key reports the key's spending cap: a budget with its
+// reset, not account credit. Shapes from
+// https://openrouter.ai/docs/api-reference/limits; the older real response
+// is https://docs.rs/crate/openrouter/latest/source/responses/key.json.
+func TestOpenRouterKeyBudget(t *testing.T) {
+	at := time.Date(2026, 11, 21, 15, 4, 5, 0, time.UTC) // a Saturday
+	tests := []struct {
+		name, body string
+		want       string // "remaining/limit used unit period reset source", "" for no budget
+	}{
+		{"older real response: a cap that never resets", `{"data":{"label":"sk-or-v1-116...0ce","limit":5,"usage":0.1015644762,"is_provisioning_key":false,"limit_remaining":4.8984355238,"is_free_tier":false,"rate_limit":{"requests":50,"interval":"10s"}}}`,
+			"4.8984355238/5 used=0.1015644762 USD period= reset= balance"},
+		{"monthly cap: resets on the 1st, 00:00 UTC", `{"data":{"limit":20,"limit_remaining":12.25,"limit_reset":"monthly","usage":7.75,"usage_daily":0.12,"usage_weekly":2.5,"usage_monthly":7.75}}`,
+			"12.25/20 used=7.75 USD period=month reset=2026-12-01T00:00:00Z balance"},
+		{"weekly cap: weeks run Monday to Sunday", `{"data":{"limit":100,"limit_remaining":74.5,"limit_reset":"weekly","usage_weekly":25.5}}`,
+			"74.5/100 used=25.5 USD period=week reset=2026-11-23T00:00:00Z balance"},
+		{"daily cap with no limit_remaining: limit less today's usage", `{"data":{"limit":30,"limit_reset":"daily","usage":27,"usage_daily":6,"usage_weekly":12,"usage_monthly":18}}`,
+			"24/30 used=6 USD period=day reset=2026-11-22T00:00:00Z balance"},
+		{"overspent: nothing left, never negative", `{"data":{"limit":30,"limit_remaining":-5}}`,
+			"0/30 used= USD period= reset= balance"},
+		{"no cap", `{"data":{"label":"controlled key","limit":null,"limit_remaining":null,"limit_reset":null,"usage":1.0,"usage_daily":0,"is_free_tier":false}}`, ""},
+		{"an unknown reset: the cap, its period not stated", `{"data":{"limit":10,"limit_remaining":9,"limit_reset":"fortnightly"}}`,
+			"9/10 used= USD period= reset= balance"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := quota.Snapshot{}
+			if err := parseBalance("openrouter", []byte(tc.body), at, &snap); err != nil {
+				t.Fatal(err)
+			}
+			if snap.Credit != nil {
+				t.Errorf("credit %+v: a key's cap is no account credit", *snap.Credit)
+			}
+			got := ""
+			if b := snap.Budget; b != nil {
+				f := func(p *float64) string {
+					if p == nil {
+						return ""
+					}
+					return fmt.Sprint(*p)
+				}
+				reset := ""
+				if b.ResetAt != nil {
+					reset = b.ResetAt.Format(time.RFC3339)
+				}
+				got = fmt.Sprintf("%s/%s used=%s %s period=%s reset=%s %s", f(b.Remaining), f(b.Limit), f(b.Used), b.Unit, b.Period, reset, b.Source)
+			}
+			if got != tc.want {
+				t.Errorf("budget\n got  %q\n want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestBalanceRequest(t *testing.T) {
 	const key = "test-key-balance-0001"
 	var hits atomic.Int64

@@ -489,6 +489,9 @@ func (c *Client) message(qr *quota.Result) string {
 		return fmt.Sprintf("%s refused the key (%s): check it with 'tier keys test %s' or set a new one with 'tier keys set %s'", p, why, p, p)
 	case quota.ClassQuotaExhausted:
 		what := "quota or credit exhausted"
+		if qr.Reason != "" { // the account or the money, in tier's words
+			what = qr.Reason
+		}
 		if w := qr.Exhausted; w != nil {
 			what = exhaustedWhat(w)
 			if w.ResetAt != nil {
@@ -503,6 +506,11 @@ func (c *Client) message(qr *quota.Result) string {
 		}
 		return fmt.Sprintf("%s: %s", p, what)
 	case quota.ClassRateLimited:
+		// Say which bucket ran out (Anthropic: input tokens while "tokens"
+		// looks fine) unless the provider's message already does.
+		if w := qr.Exhausted; w != nil && !strings.Contains(strings.ToLower(msg), w.Label()) {
+			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, w.Label(), orDefault(msg, "429 Too Many Requests"))
+		}
 		return fmt.Sprintf("%s: rate limited: %s", p, orDefault(msg, "429 Too Many Requests"))
 	case quota.ClassInvalid:
 		return fmt.Sprintf("%s rejected the request: %s", p, orDefault(msg, "bad request"))

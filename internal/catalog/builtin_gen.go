@@ -13,7 +13,7 @@ func builtinCatalog() *Catalog {
 		Dialects: map[string]*quota.Dialect{
 			"anthropic": &quota.Dialect{
 				Name:        "anthropic",
-				Description: "Anthropic; resets are RFC 3339 timestamps",
+				Description: "Anthropic; resets are RFC 3339 timestamps, input and output tokens in buckets of their own",
 				ResetFormat: quota.ResetFormat("rfc3339"),
 				Windows: []quota.HeaderWindow{quota.HeaderWindow{
 					Metric:    "requests",
@@ -28,6 +28,20 @@ func builtinCatalog() *Catalog {
 						Limit:     "anthropic-ratelimit-tokens-limit",
 						Remaining: "anthropic-ratelimit-tokens-remaining",
 						Reset:     "anthropic-ratelimit-tokens-reset",
+					},
+					quota.HeaderWindow{
+						Metric:    "input_tokens",
+						Period:    "minute",
+						Limit:     "anthropic-ratelimit-input-tokens-limit",
+						Remaining: "anthropic-ratelimit-input-tokens-remaining",
+						Reset:     "anthropic-ratelimit-input-tokens-reset",
+					},
+					quota.HeaderWindow{
+						Metric:    "output_tokens",
+						Period:    "minute",
+						Limit:     "anthropic-ratelimit-output-tokens-limit",
+						Remaining: "anthropic-ratelimit-output-tokens-remaining",
+						Reset:     "anthropic-ratelimit-output-tokens-reset",
 					},
 				},
 			},
@@ -78,6 +92,16 @@ func builtinCatalog() *Catalog {
 						Reset:     "x-ratelimit-reset-tokens-day",
 					},
 				},
+				Patterns: []quota.HeaderPattern{quota.HeaderPattern{
+					Limit:     "x-ratelimit-limit-",
+					Remaining: "x-ratelimit-remaining-",
+					Reset:     "x-ratelimit-reset-",
+					Metrics: map[string]string{
+						"requests": "requests",
+						"tokens":   "tokens",
+					},
+				},
+				},
 			},
 			"cloudflare": &quota.Dialect{
 				Name:        "cloudflare",
@@ -126,7 +150,8 @@ func builtinCatalog() *Catalog {
 			},
 			"mistral": &quota.Dialect{
 				Name:        "mistral",
-				Description: "Mistral; per-minute request and token windows, no reset header",
+				Description: "Mistral; the window is in the header name (10-second, minute, month), no reset header seen",
+				ResetFormat: quota.ResetFormat("auto"),
 				Windows: []quota.HeaderWindow{quota.HeaderWindow{
 					Metric:    "requests",
 					Period:    "minute",
@@ -139,6 +164,16 @@ func builtinCatalog() *Catalog {
 						Limit:     "x-ratelimit-limit-tokens-minute",
 						Remaining: "x-ratelimit-remaining-tokens-minute",
 					},
+				},
+				Patterns: []quota.HeaderPattern{quota.HeaderPattern{
+					Limit:     "x-ratelimit-limit-",
+					Remaining: "x-ratelimit-remaining-",
+					Reset:     "x-ratelimit-reset-",
+					Metrics: map[string]string{
+						"req":    "requests",
+						"tokens": "tokens",
+					},
+				},
 				},
 			},
 			"none": &quota.Dialect{
@@ -510,7 +545,7 @@ func builtinCatalog() *Catalog {
 					Status: "preview",
 				},
 				},
-				Notes: "Free quotas apply per project and per model, not per key, and change often. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
+				Notes: "Free quotas apply per project and per model, not per key, and change often; tier remembers the quota a 429 names (QuotaFailure) and estimates from it later. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
 			},
 			"groq": &Profile{
 				Name:         "groq",

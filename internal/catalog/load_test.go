@@ -311,7 +311,25 @@ func TestUserFileErrors(t *testing.T) {
 			name: "bad period in a dialect",
 			user: "dialects:\n  mine:\n    windows:\n      - {metric: requests, period: weekly, limit: x-l}\n",
 			line: 4,
-			msg:  `dialect "mine": windows[0]: period "weekly" is not one of minute, hour, day, month, unknown`,
+			msg:  `dialect "mine": windows[0]: period "weekly" is not one of second, minute, hour, day, week, month, unknown, or <n>-<unit> such as 10-second`,
+		},
+		{
+			name: "a period written other than canonically",
+			user: "dialects:\n  mine:\n    windows:\n      - {metric: requests, period: 10-seconds, limit: x-l}\n",
+			line: 4,
+			msg:  `dialect "mine": windows[0]: period "10-seconds" is not one of second, minute, hour, day, week, month, unknown, or <n>-<unit> such as 10-second`,
+		},
+		{
+			name: "a pattern without metrics",
+			user: "dialects:\n  mine:\n    patterns:\n      - {limit: x-ratelimit-limit-}\n",
+			line: 4,
+			msg:  `dialect "mine": patterns[0]: metrics must map the names used in the headers to metrics, e.g. {req: requests}`,
+		},
+		{
+			name: "a pattern with a bad metric",
+			user: "dialects:\n  mine:\n    patterns:\n      - limit: x-l-\n        metrics: {req: Requests}\n",
+			line: 5,
+			msg:  `dialect "mine": patterns[0]: metrics.req: "Requests" must be a lower-case word such as requests or tokens`,
 		},
 		{
 			name: "bad metric in a dialect",

@@ -22,7 +22,7 @@ var (
 )
 
 var (
-	periods       = []string{quota.PeriodMinute, quota.PeriodHour, quota.PeriodDay, quota.PeriodMonth, quota.PeriodUnknown}
+	periods       = []string{quota.PeriodSecond, quota.PeriodMinute, quota.PeriodHour, quota.PeriodDay, quota.PeriodWeek, quota.PeriodMonth, quota.PeriodUnknown}
 	resetFormats  = []string{string(quota.ResetAuto), string(quota.ResetDuration), string(quota.ResetSeconds), string(quota.ResetEpochS), string(quota.ResetEpochMS), string(quota.ResetRFC3339)}
 	confidences   = []string{"third_party", "unverified", "dated", "inferred"}
 	balanceKinds  = []string{"deepseek", "openrouter", "vercel"}
@@ -114,13 +114,30 @@ func (v *validator) dialect(name string, d *quota.Dialect) error {
 	if d.ResetFormat != "" && !oneOf(string(d.ResetFormat), resetFormats) {
 		return at(fmt.Sprintf("reset_format %q is not one of %s", d.ResetFormat, strings.Join(resetFormats, ", ")), "reset_format")
 	}
+	for i, pt := range d.Patterns {
+		p := []any{"patterns", i}
+		if pt.Limit == "" && pt.Remaining == "" && pt.Reset == "" {
+			return at(fmt.Sprintf("patterns[%d]: name at least one header prefix (limit, remaining or reset)", i), p...)
+		}
+		if len(pt.Metrics) == 0 {
+			return at(fmt.Sprintf("patterns[%d]: metrics must map the names used in the headers to metrics, e.g. {req: requests}", i), p...)
+		}
+		for _, name := range sortedKeys(pt.Metrics) {
+			if name == "" || !reMetric().MatchString(pt.Metrics[name]) {
+				return at(fmt.Sprintf("patterns[%d]: metrics.%s: %q must be a lower-case word such as requests or tokens", i, name, pt.Metrics[name]), append(p, "metrics", name)...)
+			}
+		}
+		if pt.Format != "" && !oneOf(string(pt.Format), resetFormats) {
+			return at(fmt.Sprintf("patterns[%d]: reset_format %q is not one of %s", i, pt.Format, strings.Join(resetFormats, ", ")), append(p, "reset_format")...)
+		}
+	}
 	for i, w := range d.Windows {
 		p := []any{"windows", i}
 		if !reMetric().MatchString(w.Metric) {
 			return at(fmt.Sprintf("windows[%d]: metric %q must be a lower-case word such as requests or tokens", i, w.Metric), append(p, "metric")...)
 		}
-		if !oneOf(w.Period, periods) {
-			return at(fmt.Sprintf("windows[%d]: period %q is not one of %s", i, w.Period, strings.Join(periods, ", ")), append(p, "period")...)
+		if !quota.ValidPeriod(w.Period) {
+			return at(fmt.Sprintf("windows[%d]: period %q is not one of %s, or <n>-<unit> such as 10-second", i, w.Period, strings.Join(periods, ", ")), append(p, "period")...)
 		}
 		if w.Limit == "" && w.Remaining == "" && w.Reset == "" {
 			return at(fmt.Sprintf("windows[%d]: name at least one header (limit, remaining or reset)", i), p...)

@@ -294,6 +294,9 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptio
 				legend.expiry = legend.expiry || r.ExpiryEstimated
 			}
 		}
+		if b := ui.BudgetCell(s.Budget, now, th); b != "" { // a key's spending cap, beside any credit
+			credit = strings.TrimPrefix(credit+"; "+b, "; ")
+		}
 		if credit == "" {
 			credit, legend.missing = "-", true
 		}

@@ -260,9 +260,9 @@ func (w *qworld) snaps(r qrun) []quota.Snapshot {
 		w.t.Fatalf("stdout is not a JSON array: %v\n%s", err, r)
 	}
 	allowed := map[string][]string{
-		"snapshot": {"provider", "key", "model", "observed_at", "windows", "retry_after_s", "credit"},
-		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at"},
-		"credit":   {"remaining", "granted", "unit", "expires_at", "source"},
+		"snapshot": {"provider", "key", "model", "observed_at", "windows", "retry_after_s", "credit", "budget"},
+		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at", "learned_at"},
+		"credit":   {"remaining", "granted", "unit", "expires_at", "source", "granted_remaining", "topped_up_remaining"},
 	}
 	check := func(what string, m map[string]json.RawMessage) {
 		for k := range m {
@@ -821,7 +821,7 @@ func TestQuotaRefresh(t *testing.T) {
 	}
 	rows = qTable(t, r.stdout)
 	qCells(t, qRowOf(t, rows, "openrouter", "(account)"), map[string]string{"RPD": "7/50 ↻…"})
-	qCells(t, qRowOf(t, rows, "deepseek", "(account)"), map[string]string{"CREDIT": "$4.20"}) // as last seen
+	qCells(t, qRowOf(t, rows, "deepseek", "(account)"), map[string]string{"CREDIT": "$4.20 (granted $1.00, topped up $3.20)"}) // as last seen
 	qCells(t, qRowOf(t, rows, "vercel", "(account)"), map[string]string{"CREDIT": "$3.50"})
 
 	// A provider named without a key fails; --timeout must be positive.

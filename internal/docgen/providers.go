@@ -3,7 +3,9 @@ package docgen
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,6 +123,8 @@ func headersCell(d *quota.Dialect, p *catalog.Profile) string {
 	switch {
 	case d == nil:
 		s = "none"
+	case len(d.Windows) == 0 && len(d.Patterns) > 0:
+		s = code(p.Dialect) + ": " + patternsText(d)
 	case len(d.Windows) == 0:
 		s = "none"
 		if d.DayResetTZ != "" {
@@ -177,11 +181,31 @@ func headersCell(d *quota.Dialect, p *catalog.Profile) string {
 		if len(notes) > 0 {
 			s += " (" + strings.Join(notes, ", ") + ")"
 		}
+		if len(d.Patterns) > 0 {
+			s += "; any other window its names carry"
+		}
 	}
 	if p.Balance != nil {
 		s += "; balance from its API"
 	}
 	return s
+}
+
+// patternsText names the metrics of d's patterns: "requests, tokens, per
+// any window the header names".
+func patternsText(d *quota.Dialect) string {
+	seen := map[string]bool{}
+	var ms []string
+	for _, pt := range d.Patterns {
+		for _, k := range slices.Sorted(maps.Keys(pt.Metrics)) {
+			if m := strings.ReplaceAll(pt.Metrics[k], "_", " "); !seen[m] {
+				seen[m] = true
+				ms = append(ms, m)
+			}
+		}
+	}
+	slices.Sort(ms)
+	return strings.Join(ms, ", ") + " per any window the header names (10-second, minute, month, ...)"
 }
 
 func allUnknown(d *quota.Dialect) bool {

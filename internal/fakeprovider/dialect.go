@@ -17,8 +17,8 @@ const (
 	Cerebras   Dialect = "cerebras"   // -minute/-day suffixes, float seconds
 	SambaNova  Dialect = "sambanova"  // unsuffixed per minute, -day per day, epoch seconds
 	OpenRouter Dialect = "openrouter" // X-RateLimit-* on its own 429s only, epoch milliseconds
-	Anthropic  Dialect = "anthropic"  // anthropic-ratelimit-*, RFC 3339
-	Mistral    Dialect = "mistral"    // -req-minute/-tokens-minute, no reset
+	Anthropic  Dialect = "anthropic"  // anthropic-ratelimit-*, RFC 3339, input/output token buckets
+	Mistral    Dialect = "mistral"    // -req-minute/-tokens-minute/-tokens-month, no reset
 	Together   Dialect = "together"   // x-ratelimit-*, x-tokenlimit-*, seconds
 	Fireworks  Dialect = "fireworks"  // limits only
 	None       Dialect = "none"       // no rate-limit headers (DeepSeek, NVIDIA, ...)
@@ -97,11 +97,20 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 		h.Set("anthropic-ratelimit-tokens-limit", num(l.TPM))
 		h.Set("anthropic-ratelimit-tokens-remaining", left(l.TPM, used.Tokens))
 		h.Set("anthropic-ratelimit-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
+		h.Set("anthropic-ratelimit-input-tokens-limit", num(l.TPM))
+		h.Set("anthropic-ratelimit-input-tokens-remaining", left(l.TPM, used.Tokens))
+		h.Set("anthropic-ratelimit-input-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
+		h.Set("anthropic-ratelimit-output-tokens-limit", num(l.TPM/5))
+		h.Set("anthropic-ratelimit-output-tokens-remaining", left(l.TPM/5, 0))
+		h.Set("anthropic-ratelimit-output-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
 	case Mistral:
 		h.Set("x-ratelimit-limit-req-minute", num(l.RPM))
 		h.Set("x-ratelimit-remaining-req-minute", left(l.RPM, used.Requests))
 		h.Set("x-ratelimit-limit-tokens-minute", num(l.TPM))
 		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, used.Tokens))
+		// A monthly token budget, the month taken as 30 days of TPD.
+		h.Set("x-ratelimit-limit-tokens-month", num(30*l.TPD))
+		h.Set("x-ratelimit-remaining-tokens-month", left(30*l.TPD, used.Tokens))
 	case Together:
 		h.Set("x-ratelimit-limit", num(l.RPM))
 		h.Set("x-ratelimit-remaining", left(l.RPM, used.Requests))
@@ -164,6 +173,12 @@ const (
 	BodyDeepSeek402 = `{"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}}`
 	// BodyOpenRouter402 is OpenRouter out of credits.
 	BodyOpenRouter402 = `{"error":{"code":402,"message":"Insufficient credits. Add more using https://openrouter.ai/settings/credits","metadata":{"limit_source":"openrouter_credits"}}}`
+	// BodyOpenRouterAfford is OpenRouter's 402 when the credit left pays
+	// for fewer tokens than max_tokens asks.
+	BodyOpenRouterAfford = `{"error":{"message":"This request requires more credits, or fewer max_tokens. You requested up to 16384 tokens, but can only afford 9011. To increase, visit https://openrouter.ai/settings/credits and add more credits","code":402}}`
+	// BodyFireworksSuspended is Fireworks' 412 for an account at its
+	// monthly spending limit.
+	BodyFireworksSuspended = `{"error":{"object":"error","type":"invalid_request_error","code":"PRECONDITION_FAILED","message":"Account fake-1 is suspended, possibly due to reaching the monthly spending limit or failure to pay past invoices."}}`
 	// BodyServerError is a 500.
 	BodyServerError = `{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error"}}`
 	// BodyBadGateway is an HTML 502 from a proxy.

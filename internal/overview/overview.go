@@ -79,8 +79,15 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 		if out.Credit == nil {
 			out.Credit = a.Credit // credit is the key's, not a model's
 		}
+		if out.Budget == nil {
+			out.Budget = a.Budget // so is a key's spending cap
+		}
 	}
-	out.Windows = append(out.Windows, src.estimates(p, out, account)...)
+	// Limits learned from an error (Gemini's QuotaFailure) are estimated
+	// like published ones, and win over the catalog's.
+	learned := slices.DeleteFunc(slices.Clone(out.Windows), func(w quota.Window) bool { return w.Source != quota.SourceLearned })
+	out.Windows = slices.DeleteFunc(out.Windows, func(w quota.Window) bool { return w.Source == quota.SourceLearned })
+	out.Windows = append(out.Windows, src.estimates(p, out, account, learned)...)
 	sortWindows(out.Windows)
 	out.Credit, r.ExpiryEstimated = src.credit(p, out)
 	r.Snapshot = out
@@ -132,7 +139,7 @@ func limitWindows(l catalog.Limit) []struct {
 // counted, which the CLI says). A window the provider reported for the key
 // as a whole (account), and that has not reset since, is not estimated for
 // its models: the reported figure counts every call, not only tier's.
-func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account []quota.Window) []quota.Window {
+func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learned []quota.Window) []quota.Window {
 	if s.Model == "" {
 		return nil
 	}
@@ -157,12 +164,27 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account []quot
 	}
 	usage := map[string]used{}
 	var out []quota.Window
-	for _, l := range p.LimitsFor(s.Model, Tier) {
-		for _, f := range limitWindows(l) {
+	limits := []catalog.Limit{{}} // the learned limits first, then the catalog's
+	limits = append(limits, p.LimitsFor(s.Model, Tier)...)
+	for li, l := range limits {
+		figures := limitWindows(l)
+		if li == 0 {
+			figures = figures[:0]
+			for _, w := range learned {
+				figures = append(figures, struct {
+					metric, period string
+					v              *int64
+				}{w.Metric, w.Period, w.Limit})
+			}
+		}
+		for fi, f := range figures {
 			if f.v == nil || f.metric == "" {
 				continue
 			}
 			w := quota.Window{Metric: f.metric, Period: f.period, Source: quota.SourceEstimate}
+			if li == 0 {
+				w.LearnedAt = learned[fi].LearnedAt
+			}
 			if have[w.Key()] {
 				continue
 			}

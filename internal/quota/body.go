@@ -38,14 +38,22 @@ type bodyInfo struct {
 	// transient: a 402 that clears by itself (OpenRouter's
 	// openrouter_in_flight_budget, sent with Retry-After).
 	transient bool
+	// depth counts errors unwrapped from inside others' messages.
+	depth int
+	// reason: what ran out, in tier's words (see Result.Reason).
+	reason string
+	// upstream is the host of the provider a gateway relayed the error
+	// from (Vercel's error.param.url), when the body names one.
+	upstream string
 }
 
 // Text patterns, matched against the whole body so that they also work on
 // truncated JSON, Python-repr text and one provider's error quoted inside
 // another's (OpenRouter's metadata.raw).
 var (
-	// OpenAI / Groq: "on tokens per min (TPM): Limit 30000, Used 29937, Requested 385."
-	reOpenAI = lazyre.New(`(?i)\b(requests|tokens) per (min|minute|hour|day)\b[^:]{0,20}:\s*limit ([\d,]+),\s*used ([\d,]+)`)
+	// OpenAI / Groq: "on tokens per min (TPM): Limit 30000, Used 29937, Requested 385.";
+	// "Request too large ... (TPM): Limit 6000, Requested 14810" has no Used.
+	reOpenAI = lazyre.New(`(?i)\b(requests|tokens) per (min|minute|hour|day)\b[^:]{0,20}:\s*limit (\d+(?:,\d{3})*)(?:,\s*used (\d+(?:,\d{3})*))?`)
 	// "Please try again in 644ms", "Please retry in 31.2s", "try again in 9m38.016s".
 	reTryAgain = lazyre.New(`(?i)\b(?:try again|retry) in\s+((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)\b`)
 	// "try again in 20 seconds".
@@ -54,8 +62,9 @@ var (
 	reSambaNova = lazyre.New(`(?i)violated duration_s:\s*(\d+),\s*current usage:\s*(\d+),\s*limit:\s*(\d+)`)
 	// Cerebras: "Requests per minute limit exceeded", "Tokens per day limit exceeded".
 	reCerebras = lazyre.New(`(?i)\b(requests|tokens) per (minute|hour|day) limit exceeded`)
-	// Together: "Your rate limit is 60 queries per minute".
-	reTogether = lazyre.New(`(?i)\brate limit is ([\d,]+) (queries|requests|tokens) per (minute|hour|day)\b`)
+	// Together: "Your rate limit is 60 queries per minute", "The maximum
+	// rate limit for this model is 9.0 queries per minute".
+	reTogether = lazyre.New(`(?i)\brate limit (?:for this model )?is ([\d,]*\.?\d+) (queries|requests|tokens) per (second|minute|hour|day)\b`)
 	// Cloudflare 4006: "you have used up your daily free allocation of 10,000 neurons".
 	reNeurons = lazyre.New(`(?i)daily free allocation of ([\d,]+) neurons`)
 	// A "message" field in truncated JSON or Python-repr text.
@@ -94,6 +103,7 @@ func parseBody(status int, body []byte, at time.Time) bodyInfo {
 	}
 	b.message = oneLine(b.message)
 	b.scanText(status, text, at)
+	b.accountState(text)
 	return b
 }
 
@@ -140,12 +150,20 @@ func (b *bodyInfo) structured(root any, at time.Time) {
 	b.message = firstString(
 		field(errObj, "message"), field(top, "message"), field(first, "message"),
 		field(top, "error"), field(top, "detail"), field(top, "title"))
+	if inner, ok := b.unwrap(b.message, at, b.depth); ok {
+		b.message = inner // an envelope around another provider's error
+	}
 
 	if isCode(field(errObj, "code"), "4006") || isCode(field(first, "code"), "4006") {
 		b.addWindow(Window{Metric: "neurons", Period: PeriodDay, Remaining: ptr(int64(0)), Source: SourceError})
 	}
 	b.gemini(errObj)
 	b.openRouter(errObj, at)
+	if param, ok := errObj["param"].(map[string]any); ok { // Vercel: the upstream's error
+		if u, _ := param["url"].(string); u != "" {
+			b.upstream = hostOf(u)
+		}
+	}
 }
 
 // gemini reads google.rpc.QuotaFailure and google.rpc.RetryInfo details.
@@ -211,6 +229,20 @@ func (b *bodyInfo) openRouter(errObj map[string]any, at time.Time) {
 	if meta == nil {
 		return
 	}
+	// An upstream's error relayed as text or JSON ("Provider returned
+	// error" alone says nothing).
+	if raw, _ := meta["raw"].(string); strings.TrimSpace(raw) != "" {
+		inner, ok := b.unwrap(raw, at, b.depth)
+		if !ok {
+			inner = raw
+		}
+		if inner = strings.TrimSpace(inner); inner != "" && inner != b.message {
+			if b.message != "" {
+				inner = b.message + ": " + inner
+			}
+			b.message = inner
+		}
+	}
 	switch s, _ := meta["limit_source"].(string); s {
 	case "openrouter_credits":
 		b.creditOut = true
@@ -269,10 +301,14 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 	if !b.hasRetry && (strings.Contains(low, "try again") || strings.Contains(low, "retry in")) {
 		b.retry, b.hasRetry = tryAgain(text)
 	}
-	for _, m := range findAll(reOpenAI(), "used", text, low) {
+	for _, m := range findAll(reOpenAI(), "s per ", text, low) {
 		limit, ok1 := parseCount(strings.ReplaceAll(m[3], ",", ""))
+		if !ok1 {
+			continue
+		}
 		used, ok2 := parseCount(strings.ReplaceAll(m[4], ",", ""))
-		if !ok1 || !ok2 {
+		if !ok2 { // a limit with no "used" has no remaining
+			b.addWindow(Window{Metric: strings.ToLower(m[1]), Period: periodWord(m[2]), Limit: &limit, Source: SourceError})
 			continue
 		}
 		w := Window{Metric: strings.ToLower(m[1]), Period: periodWord(m[2]), Limit: &limit,
@@ -306,8 +342,8 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		b.addWindow(Window{Metric: strings.ToLower(m[1]), Period: periodWord(m[2]),
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
-	for _, m := range findAll(reTogether(), "rate limit is", text, low) {
-		limit, ok := parseCount(strings.ReplaceAll(m[1], ",", ""))
+	for _, m := range findAll(reTogether(), "rate limit", text, low) {
+		limit, period, ok := rateWindow(m[1], m[3])
 		if !ok {
 			continue
 		}
@@ -315,9 +351,10 @@ func (b *bodyInfo) scanText(status int, text string, at time.Time) {
 		if metric == "queries" {
 			metric = Requests
 		}
-		b.addWindow(Window{Metric: metric, Period: periodWord(m[3]), Limit: &limit,
+		b.addWindow(Window{Metric: metric, Period: period, Limit: &limit,
 			Remaining: ptr(int64(0)), Source: SourceError})
 	}
+	b.scanMoreText(text, low)
 	for _, m := range findAll(reNeurons(), "neurons", text, low) {
 		w := Window{Metric: "neurons", Period: PeriodDay, Remaining: ptr(int64(0)), Source: SourceError}
 		if n, ok := parseCount(strings.ReplaceAll(m[1], ",", "")); ok {
@@ -357,13 +394,28 @@ func tryAgain(text string) (time.Duration, bool) {
 	return 0, false
 }
 
-// addWindow adds w, or fills the gaps of an earlier window with the same key.
+// addWindow adds w, or fills the gaps of an earlier window with the same
+// key. A window of unknown period and one of a known period with the same
+// metric and limit are one window (Gemini's text and its QuotaFailure): it
+// takes the known period.
 func (b *bodyInfo) addWindow(w Window) {
 	for i := range b.windows {
 		if b.windows[i].Key() == w.Key() {
 			fillGaps(&b.windows[i], w)
 			return
 		}
+	}
+	for i := range b.windows {
+		e := &b.windows[i]
+		if e.Metric != w.Metric || e.Limit == nil || w.Limit == nil || *e.Limit != *w.Limit ||
+			(e.Period == PeriodUnknown) == (w.Period == PeriodUnknown) {
+			continue
+		}
+		if e.Period == PeriodUnknown {
+			e.Period = w.Period
+		}
+		fillGaps(e, w)
+		return
 	}
 	b.windows = append(b.windows, w)
 }

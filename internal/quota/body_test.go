@@ -342,8 +342,10 @@ func TestProxiedBody(t *testing.T) {
 		"`llama-3.1-8b-instant`" + ` on tokens per minute (TPM): Limit 6000, Used 5900, Requested 200. Please try again in 1s.\",\"type\":\"tokens\"}}","provider_name":"Groq"}}}`
 	res := Parse(nil, Response{Status: 429, Body: []byte(body), At: arrival})
 	checkWindows(t, res.Snapshot.Windows, []string{"tokens/minute limit=6000 remaining=100 reset=2026-11-21T10:00:01Z error"})
-	if res.Message != "Provider returned error" {
-		t.Errorf("message %q, want the outer provider's", res.Message)
+	// "Provider returned error" alone says nothing: the upstream's own
+	// message follows it.
+	if want := "Provider returned error: Rate limit reached for model `llama-3.1-8b-instant` on tokens per minute (TPM): Limit 6000, Used 5900, Requested 200. Please try again in 1s."; res.Message != want {
+		t.Errorf("message %q, want %q", res.Message, want)
 	}
 }
 

@@ -24,6 +24,9 @@ func Parse(d *Dialect, r Response) Result {
 	snap := Snapshot{ObservedAt: ceilSecond(at), Windows: []Window{}}
 
 	windows, retry, hasRetry := headerWindows(d, r.Header, at)
+	if r.Status >= 200 && r.Status <= 299 {
+		retry, hasRetry = 0, false // Anthropic sends retry-after on 200s too: nothing to retry
+	}
 	if len(windows) > 0 {
 		snap.Windows = windows
 	}
@@ -48,7 +51,7 @@ func Parse(d *Dialect, r Response) Result {
 		}
 	}
 
-	res := Result{Snapshot: snap, Message: b.message}
+	res := Result{Snapshot: snap, Message: b.message, Reason: b.reason}
 	res.Exhausted = exhaustedWindow(snap.Windows, snap.ObservedAt)
 	res.Class = classify(r.Status, res.Exhausted, b, at)
 	if res.Class == ClassRateLimited && r.Status == 429 && !hasRetry && !b.hasRetry && limitHit(b.windows) != nil {
@@ -188,7 +191,7 @@ func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
 	case status == 403:
 		return ClassAuth
 	case status == 429:
-		if ex != nil && (ex.Period == PeriodDay || ex.Period == PeriodMonth ||
+		if ex != nil && (periodLength(ex.Period) >= 24*time.Hour ||
 			ex.ResetAt != nil && ex.ResetAt.Sub(at) > time.Hour) {
 			return ClassQuotaExhausted
 		}
@@ -203,17 +206,8 @@ func classify(status int, ex *Window, b bodyInfo, at time.Time) Class {
 
 // periodLength is how long a period lasts at most; 0 when unknown.
 func periodLength(p string) time.Duration {
-	switch p {
-	case PeriodMinute:
-		return time.Minute
-	case PeriodHour:
-		return time.Hour
-	case PeriodDay:
-		return 24 * time.Hour
-	case PeriodMonth:
-		return 31 * 24 * time.Hour
-	}
-	return 0
+	d, _ := PeriodLength(p)
+	return d
 }
 
 // Project returns a copy of s as it must stand at now: every window whose
@@ -227,7 +221,9 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 	for i, w := range s.Windows {
 		w = w.clone()
 		refilled := false
-		if w.ResetAt != nil {
+		if w.Source == SourceLearned {
+			// a limit, not a window in progress: nothing to refill
+		} else if w.ResetAt != nil {
 			refilled = !w.ResetAt.After(now)
 		} else if n := periodLength(w.Period); n > 0 {
 			refilled = !s.ObservedAt.Add(n).After(now)
@@ -250,7 +246,12 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 		c.Remaining = clonePtr(c.Remaining)
 		c.Granted = clonePtr(c.Granted)
 		c.ExpiresAt = clonePtr(c.ExpiresAt)
+		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
+		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
 		out.Credit = &c
+	}
+	if s.Budget != nil {
+		out.Budget = s.Budget.project(now)
 	}
 	return out
 }
@@ -263,6 +264,7 @@ func (w Window) clone() Window {
 	w.Limit = clonePtr(w.Limit)
 	w.Remaining = clonePtr(w.Remaining)
 	w.ResetAt = clonePtr(w.ResetAt)
+	w.LearnedAt = clonePtr(w.LearnedAt)
 	return w
 }
 

@@ -24,6 +24,20 @@ type HeaderWindow struct {
 	Format    ResetFormat `yaml:"reset_format,omitempty" json:"reset_format,omitempty"` // overrides Dialect.ResetFormat
 }
 
+// HeaderPattern reads the windows whose metric and period are in the
+// header's name: Limit, Remaining and Reset are name prefixes, each followed
+// by "<metric>-<period>" (Mistral: x-ratelimit-limit-req-10-second,
+// x-ratelimit-remaining-tokens-month). Metrics maps the metric as the name
+// spells it to the Window's metric ("req": "requests"); the period is any
+// that ParsePeriod reads. Names that fit no metric or period are ignored.
+type HeaderPattern struct {
+	Limit     string            `yaml:"limit,omitempty" json:"limit,omitempty"`
+	Remaining string            `yaml:"remaining,omitempty" json:"remaining,omitempty"`
+	Reset     string            `yaml:"reset,omitempty" json:"reset,omitempty"`
+	Metrics   map[string]string `yaml:"metrics" json:"metrics"`
+	Format    ResetFormat       `yaml:"reset_format,omitempty" json:"reset_format,omitempty"` // overrides Dialect.ResetFormat
+}
+
 // Dialect is data, read from providers.yaml: which header means which window,
 // and how resets are written. A provider with OpenAI-, Groq-, Cerebras-,
 // SambaNova-, OpenRouter- or Anthropic-style headers needs no Go code.
@@ -32,6 +46,9 @@ type Dialect struct {
 	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
 	ResetFormat ResetFormat    `yaml:"reset_format,omitempty" json:"reset_format,omitempty"`
 	Windows     []HeaderWindow `yaml:"windows,omitempty" json:"windows,omitempty"`
+	// Patterns read windows of any length named in the header itself;
+	// a window Windows names is read from there only.
+	Patterns []HeaderPattern `yaml:"patterns,omitempty" json:"patterns,omitempty"`
 	// DayResetTZ is the documented time zone whose midnight ends a "day"
 	// window when no reset header says otherwise (e.g. "UTC" for Cloudflare,
 	// "America/Los_Angeles" for Gemini). Empty means unknown.

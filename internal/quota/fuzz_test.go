@@ -48,6 +48,14 @@ func FuzzParse(f *testing.F) {
 		{429, "", "", "", "", truncatedBody},
 		{502, "", "", "", "", htmlBody},
 		{429, "1e400", "9223372036854775808", "1e12", "1e400", `[1,{"error":[]},"x"]`},
+		// Limits named only in the text (errortext_test.go has the sources).
+		{429, "", "", "", "", `{"error":{"message":"on tokens per min. Limit: 150000.000000 / min. Current: 152160.000000 / min."}}`},
+		{413, "", "", "", "", `{"error":{"message":"Request too large on tokens per minute (TPM): Limit 6000, Requested 14810"}}`},
+		{429, "", "", "", "", `{"type":"rate_limit_error","message":"would exceed the rate limit for your organization of 30,000 input tokens per minute"}`},
+		{429, "", "", "", "", `{"error":{"message":"The maximum rate limit for this model is 0.6 queries per minute."}}`},
+		{429, "", "", "", "", `{"error":{"message":"{"error":{"message":"Quota exceeded for metric: x_requests, limit: 0"}}"}}`},
+		{429, "", "", "", "", `{"error":{"message":"Provider returned error","metadata":{"raw":"{"error":{"message":"{\"error\":1}"}}"}}}`},
+		{429, "", "", "", "", `and limit 'Gemini 2.5 Pro Requests per day per user per tier'`},
 	} {
 		f.Add(s.status, s.limit, s.remaining, s.reset, s.retry, []byte(s.body), int64(250*time.Millisecond))
 	}

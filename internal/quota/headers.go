@@ -2,6 +2,7 @@ package quota
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,133 @@ func headerWindows(d *Dialect, h map[string][]string, at time.Time) ([]Window, t
 			windows = append(windows, w)
 		}
 	}
+	if d != nil && len(d.Patterns) > 0 {
+		windows = append(windows, patternWindows(d, h, at, windows)...)
+	}
 	return windows, retry, hasRetry
+}
+
+// patternWindows reads the windows that d.Patterns find in h, leaving out
+// those already in have. They come sorted by metric (requests, tokens, then
+// by name) and then by period length, so that the order does not depend on
+// the map's.
+func patternWindows(d *Dialect, h map[string][]string, at time.Time, have []Window) []Window {
+	type slot struct {
+		pattern        int
+		metric, period string
+		keys, vals     [3]string // limit, remaining, reset: header key and value
+	}
+	var slots []slot
+	for pi := range d.Patterns {
+		p := &d.Patterns[pi]
+		prefixes := [3]string{p.Limit, p.Remaining, p.Reset}
+		for k, vs := range h {
+			for f, pre := range prefixes {
+				if pre == "" || len(k) <= len(pre) || !strings.EqualFold(k[:len(pre)], pre) {
+					continue
+				}
+				metric, period, ok := splitMetricPeriod(k[len(pre):], p.Metrics)
+				if !ok {
+					continue
+				}
+				v := firstValue(vs)
+				if v == "" {
+					continue
+				}
+				i := 0
+				for i < len(slots) && (slots[i].metric != metric || slots[i].period != period) {
+					i++
+				}
+				if i == len(slots) {
+					slots = append(slots, slot{pattern: pi, metric: metric, period: period})
+				}
+				sl := &slots[i]
+				if sl.pattern != pi || sl.keys[f] != "" && k > sl.keys[f] {
+					continue // an earlier pattern, or a smaller spelling, wins
+				}
+				sl.keys[f], sl.vals[f] = k, v
+			}
+		}
+	}
+	var out []Window
+	for _, sl := range slots {
+		w := Window{Metric: sl.metric, Period: sl.period, Source: SourceHeader}
+		if slices.ContainsFunc(have, func(o Window) bool { return o.Key() == w.Key() }) {
+			continue
+		}
+		if v, ok := parseCount(sl.vals[0]); ok {
+			w.Limit = &v
+		}
+		if v, ok := parseCount(sl.vals[1]); ok {
+			w.Remaining = &v
+		}
+		if sl.vals[2] != "" {
+			f := d.Patterns[sl.pattern].Format
+			if f == "" {
+				f = d.ResetFormat
+			}
+			if t, ok := ParseReset(sl.vals[2], f, at); ok {
+				w.ResetAt = &t
+			}
+		}
+		if w.Limit != nil || w.Remaining != nil || w.ResetAt != nil {
+			out = append(out, w)
+		}
+	}
+	slices.SortFunc(out, compareWindows)
+	return out
+}
+
+// splitMetricPeriod splits "req-10-second" into the metric metrics maps
+// "req" to and the period "10-second". The longest metric name that fits
+// wins.
+func splitMetricPeriod(rest string, metrics map[string]string) (string, string, bool) {
+	best, metric := "", ""
+	for name, m := range metrics {
+		if len(name) > len(best) && len(rest) > len(name)+1 && rest[len(name)] == '-' &&
+			strings.EqualFold(rest[:len(name)], name) {
+			best, metric = name, m
+		}
+	}
+	if best == "" {
+		return "", "", false
+	}
+	period, ok := ParsePeriod(rest[len(best)+1:])
+	return metric, period, ok
+}
+
+// compareWindows orders windows by metric (requests, tokens, then by name)
+// and then by period length, unknown last.
+func compareWindows(a, b Window) int {
+	rank := func(m string) int {
+		switch m {
+		case Requests:
+			return 0
+		case Tokens:
+			return 1
+		}
+		return 2
+	}
+	if c := rank(a.Metric) - rank(b.Metric); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Metric, b.Metric); c != 0 {
+		return c
+	}
+	la, oka := PeriodLength(a.Period)
+	lb, okb := PeriodLength(b.Period)
+	switch {
+	case oka != okb:
+		if oka {
+			return -1
+		}
+		return 1
+	case la < lb:
+		return -1
+	case la > lb:
+		return 1
+	}
+	return strings.Compare(a.Period, b.Period)
 }
 
 // lookupHeaders sets vals[i] to the first non-empty value of the header

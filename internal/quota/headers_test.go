@@ -33,6 +33,9 @@ var (
 	anthropicDialect = &Dialect{Name: "anthropic", ResetFormat: ResetRFC3339, Windows: []HeaderWindow{
 		{Metric: Requests, Period: PeriodMinute, Limit: "anthropic-ratelimit-requests-limit", Remaining: "anthropic-ratelimit-requests-remaining", Reset: "anthropic-ratelimit-requests-reset"},
 		{Metric: Tokens, Period: PeriodMinute, Limit: "anthropic-ratelimit-tokens-limit", Remaining: "anthropic-ratelimit-tokens-remaining", Reset: "anthropic-ratelimit-tokens-reset"},
+		// ITPM and OTPM: separate buckets, per minute.
+		{Metric: InputTokens, Period: PeriodMinute, Limit: "anthropic-ratelimit-input-tokens-limit", Remaining: "anthropic-ratelimit-input-tokens-remaining", Reset: "anthropic-ratelimit-input-tokens-reset"},
+		{Metric: OutputTokens, Period: PeriodMinute, Limit: "anthropic-ratelimit-output-tokens-limit", Remaining: "anthropic-ratelimit-output-tokens-remaining", Reset: "anthropic-ratelimit-output-tokens-reset"},
 	}}
 	mistralDialect = &Dialect{Name: "mistral", Windows: []HeaderWindow{
 		{Metric: Requests, Period: PeriodMinute, Limit: "x-ratelimit-limit-req-minute", Remaining: "x-ratelimit-remaining-req-minute"},
@@ -48,6 +51,7 @@ func TestParseHeaders(t *testing.T) {
 	tests := []struct {
 		name        string
 		dialect     *Dialect
+		status      int // 0: 200
 		header      map[string][]string
 		want        []string
 		wantRetryS  float64 // 0: RetryAfterS must be nil
@@ -67,8 +71,8 @@ func TestParseHeaders(t *testing.T) {
 			},
 		},
 		{
-			name:    "Groq docs example: requests per day, tokens per minute, retry-after 2",
-			dialect: groqDialect,
+			name:    "Groq docs example: requests per day, tokens per minute, retry-after 2 (sent on 429s only)",
+			dialect: groqDialect, status: 429,
 			header: headers(
 				"retry-after", "2",
 				"x-ratelimit-limit-requests", "14400", "x-ratelimit-limit-tokens", "18000",
@@ -151,30 +155,34 @@ func TestParseHeaders(t *testing.T) {
 		},
 		{
 			name:    "no dialect: still reads retry-after-ms, preferred to Retry-After",
-			dialect: nil,
-			header:  headers("Retry-After", "2", "retry-after-ms", "1500"),
-			want:    nil, wantRetryS: 1.5, wantRetryAt: 1500 * time.Millisecond,
+			dialect: nil, status: 429,
+			header: headers("Retry-After", "2", "retry-after-ms", "1500"),
+			want:   nil, wantRetryS: 1.5, wantRetryAt: 1500 * time.Millisecond,
 		},
 		{
 			name:    "Retry-After as an HTTP date",
-			dialect: nil,
-			header:  headers("Retry-After", "Sat, 21 Nov 2026 10:00:30 GMT"),
-			want:    nil, wantRetryS: 30, wantRetryAt: 30 * time.Second,
+			dialect: nil, status: 429,
+			header: headers("Retry-After", "Sat, 21 Nov 2026 10:00:30 GMT"),
+			want:   nil, wantRetryS: 30, wantRetryAt: 30 * time.Second,
 		},
 		{
 			name:    "malformed retry-after-ms falls back to Retry-After",
-			dialect: nil,
-			header:  headers("retry-after-ms", "soon", "RETRY-AFTER", `"3"`),
-			want:    nil, wantRetryS: 3, wantRetryAt: 3 * time.Second,
+			dialect: nil, status: 429,
+			header: headers("retry-after-ms", "soon", "RETRY-AFTER", `"3"`),
+			want:   nil, wantRetryS: 3, wantRetryAt: 3 * time.Second,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse(tt.dialect, Response{Status: 200, Header: tt.header, At: arrival})
+			status, class := 200, ClassOK
+			if tt.status != 0 {
+				status, class = tt.status, ClassRateLimited
+			}
+			res := Parse(tt.dialect, Response{Status: status, Header: tt.header, At: arrival})
 			checkWindows(t, res.Snapshot.Windows, tt.want)
 			checkWholeUTC(t, res.Snapshot)
-			if res.Class != ClassOK {
-				t.Errorf("class %q, want ok", res.Class)
+			if res.Class != class {
+				t.Errorf("class %q, want %q", res.Class, class)
 			}
 			if res.Snapshot.Windows == nil {
 				t.Error("Windows is nil; want an empty slice so that JSON prints []")

@@ -8,13 +8,20 @@
 // returns data.
 package quota
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Metric names. A provider may report its own unit (e.g. "neurons"), so a
 // Window's Metric is a free-form lower-case word; these are the common ones.
 const (
 	Requests = "requests"
 	Tokens   = "tokens"
+	// InputTokens and OutputTokens are buckets metered apart from Tokens
+	// (Anthropic's ITPM and OTPM).
+	InputTokens  = "input_tokens"
+	OutputTokens = "output_tokens"
 )
 
 // Periods. PeriodUnknown is used when neither the header name nor the
@@ -35,6 +42,9 @@ const (
 	SourceEstimate  = "estimate"  // counted by tier from its own usage ledger
 	SourceProjected = "projected" // a stored figure carried past its reset
 	SourceGrant     = "grant"     // a credit grant recorded by the user or the catalog
+	// SourceLearned: a limit an error body named (Gemini's QuotaFailure),
+	// kept after its window ended; it has no remaining and no reset.
+	SourceLearned = "learned"
 )
 
 // Window is one rate-limit window as last seen. Pointer fields are nil when
@@ -50,6 +60,20 @@ type Window struct {
 	// earlier than the snapshot's observed_at (a window the newest reply
 	// did not repeat, kept until its reset); nil means the snapshot's.
 	ObservedAt *time.Time `json:"observed_at,omitempty"`
+	// LearnedAt is when the limit was learned from an error body, for a
+	// limit no header or catalog gives (source "learned", or an "estimate"
+	// made from it).
+	LearnedAt *time.Time `json:"learned_at,omitempty"`
+}
+
+// Label names the window in words: "input tokens per minute", "requests
+// per day", "tokens" when the period is unknown.
+func (w Window) Label() string {
+	m := strings.ReplaceAll(w.Metric, "_", " ")
+	if w.Period == "" || w.Period == PeriodUnknown {
+		return m
+	}
+	return m + " per " + w.Period
 }
 
 // Credit is a money or token balance, with its expiry when known.
@@ -59,6 +83,40 @@ type Credit struct {
 	Unit      string     `json:"unit,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Source    string     `json:"source"`
+	// GrantedRemaining and ToppedUpRemaining split Remaining into what is
+	// left of free grants and of money paid in, when the provider says
+	// (DeepSeek's granted_balance and topped_up_balance).
+	GrantedRemaining  *float64 `json:"granted_remaining,omitempty"`
+	ToppedUpRemaining *float64 `json:"topped_up_remaining,omitempty"`
+}
+
+// Budget is a spending cap set on a key (OpenRouter's /key "limit"): what
+// the key may still spend, not money in the account. Pointer fields are nil
+// when not reported.
+type Budget struct {
+	Limit     *float64 `json:"limit,omitempty"`
+	Remaining *float64 `json:"remaining,omitempty"`
+	// Used is what the key spent in the current period (all time when the
+	// cap never resets).
+	Used *float64 `json:"used,omitempty"`
+	Unit string   `json:"unit,omitempty"`
+	// Period is how often the cap resets: "day", "week", "month"; "" when
+	// it never does.
+	Period  string     `json:"period,omitempty"`
+	ResetAt *time.Time `json:"reset_at,omitempty"`
+	Source  string     `json:"source"`
+}
+
+// project returns a copy of b as it stands at now: past its reset, the
+// whole limit is left again (Source "projected"), the next reset unknown.
+func (b *Budget) project(now time.Time) *Budget {
+	c := *b
+	c.Limit, c.Remaining, c.Used, c.ResetAt = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used), clonePtr(b.ResetAt)
+	if c.ResetAt != nil && !c.ResetAt.After(now) {
+		c.Remaining, c.Used, c.ResetAt = clonePtr(c.Limit), ptr(0.0), nil
+		c.Source = SourceProjected
+	}
+	return &c
 }
 
 // Snapshot is the normalized picture of one provider/key/model at one moment.
@@ -71,6 +129,7 @@ type Snapshot struct {
 	Windows     []Window  `json:"windows"`
 	RetryAfterS *float64  `json:"retry_after_s,omitempty"`
 	Credit      *Credit   `json:"credit,omitempty"`
+	Budget      *Budget   `json:"budget,omitempty"`
 }
 
 // Class is what kind of outcome a response was.
@@ -106,4 +165,8 @@ type Result struct {
 	Exhausted *Window
 	// Message is the provider's own error message, trimmed to one line.
 	Message string
+	// Reason says in tier's words what ran out when it is the account or
+	// the money rather than a window ("the account is suspended ...",
+	// "the credit left pays for at most 9011 tokens: ..."); "" otherwise.
+	Reason string
 }

@@ -134,12 +134,26 @@ func mergeSnapshots(stored, incoming quota.Snapshot) quota.Snapshot {
 		if slices.ContainsFunc(newer.Windows, func(n quota.Window) bool { return n.Metric == w.Metric && n.Period == w.Period }) {
 			continue
 		}
-		if w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt) {
+		switch {
+		case w.ResetAt != nil && w.ResetAt.After(newer.ObservedAt):
 			out.Windows = append(out.Windows, fromOlder(w))
+		case w.Limit != nil && w.Period != quota.PeriodUnknown &&
+			(w.Source == quota.SourceError || w.Source == quota.SourceLearned):
+			// A limit only an error named (Gemini publishes none): keep
+			// the limit, learned when the error came, past its window.
+			learned := quota.Window{Metric: w.Metric, Period: w.Period, Limit: w.Limit, Source: quota.SourceLearned, LearnedAt: w.LearnedAt}
+			if learned.LearnedAt == nil {
+				at := older.ObservedAt
+				learned.LearnedAt = &at
+			}
+			out.Windows = append(out.Windows, learned)
 		}
 	}
 	if newer.Credit == nil {
 		out.Credit = older.Credit
+	}
+	if newer.Budget == nil {
+		out.Budget = older.Budget
 	}
 	return out
 }
@@ -173,6 +187,7 @@ func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
 		if w.ObservedAt != nil && !w.ObservedAt.Before(snap.ObservedAt) {
 			w.ObservedAt = nil // seen with the snapshot
 		}
+		w.LearnedAt = utcPtr(w.LearnedAt)
 		w.Limit = clonePtr(w.Limit)
 		w.Remaining = clonePtr(w.Remaining)
 		ws[i] = w
@@ -184,7 +199,15 @@ func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
 		c.Remaining = clonePtr(c.Remaining)
 		c.Granted = clonePtr(c.Granted)
 		c.ExpiresAt = utcPtr(c.ExpiresAt)
+		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
+		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
 		snap.Credit = &c
+	}
+	if snap.Budget != nil {
+		b := *snap.Budget
+		b.Limit, b.Remaining, b.Used = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used)
+		b.ResetAt = utcPtr(b.ResetAt)
+		snap.Budget = &b
 	}
 	return snap
 }

@@ -18,7 +18,7 @@ import (
 // models) encoding/json took ~3 ms, this ~0.15 ms. Layout:
 //
 //	magic   "tier-snapshots\n"
-//	uvarint format version (3; 2 when no window has an observed_at)
+//	uvarint format version (3; 2 when nothing needs format 3, see needsFormat3)
 //	uvarint number of strings, then the length of each (uvarint), then
 //	        their bytes, one after the other
 //	uvarint number of snapshots
@@ -26,14 +26,22 @@ import (
 //	then per snapshot (sorted by provider, key, model, no duplicates):
 //	  str provider, str key, str model
 //	  time observed_at
-//	  byte  flags: 1 retry_after_s, 2 credit
+//	  byte  flags: 1 retry_after_s, 2 credit, 4 budget
 //	  [float retry_after_s]
 //	  uvarint number of windows, then per window:
 //	    str metric, str period, str source
-//	    byte flags: 1 limit, 2 remaining, 4 reset_at, 8 observed_at (format 3)
+//	    byte flags: 1 limit, 2 remaining, 4 reset_at, 8 observed_at, 16 learned_at
 //	    [varint limit] [varint remaining] [time reset_at] [time observed_at]
-//	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at;
-//	   str unit, str source, [float remaining] [float granted] [time expires_at]]
+//	    [time learned_at]
+//	  [credit: byte flags: 1 remaining, 2 granted, 4 expires_at,
+//	   8 granted_remaining, 16 topped_up_remaining;
+//	   str unit, str source, [float remaining] [float granted] [time expires_at]
+//	   [float granted_remaining] [float topped_up_remaining]]
+//	  [budget: byte flags: 1 limit, 2 remaining, 4 used, 8 reset_at;
+//	   str unit, str period, str source, [float limit] [float remaining]
+//	   [float used] [time reset_at]]
+//	  (flags 8 and 16 of a window, 8 and 16 of a credit and the budget are
+//	  format 3 only)
 //	crc32   IEEE checksum of everything before it, 4 bytes big-endian
 //
 // str is a uvarint index into the strings (each distinct string is stored
@@ -57,6 +65,7 @@ const snapshotsVersionNoWindowTimes = 2
 const (
 	snapRetryAfter = 1 << iota
 	snapCredit
+	snapBudget
 )
 
 const (
@@ -64,12 +73,22 @@ const (
 	winRemaining
 	winResetAt
 	winObservedAt // format 3
+	winLearnedAt  // format 3
 )
 
 const (
 	creditRemaining = 1 << iota
 	creditGranted
 	creditExpiresAt
+	creditGrantedRemaining
+	creditToppedUpRemaining
+)
+
+const (
+	budgetLimit = 1 << iota
+	budgetRemaining
+	budgetUsed
+	budgetResetAt
 )
 
 // snapshotsJSON is format 1.
@@ -119,10 +138,8 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 	version := uint64(snapshotsVersionNoWindowTimes)
 	for _, sn := range st.Snapshots {
 		windows += len(sn.Windows)
-		for _, w := range sn.Windows {
-			if w.ObservedAt != nil {
-				version = snapshotsVersion
-			}
+		if needsFormat3(sn) {
+			version = snapshotsVersion
 		}
 	}
 	e.b = make([]byte, 0, 32*len(st.Snapshots)+24*windows)
@@ -140,6 +157,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 		}
 		if sn.Credit != nil {
 			flags |= snapCredit
+		}
+		if sn.Budget != nil {
+			flags |= snapBudget
 		}
 		e.b = append(e.b, flags)
 		if sn.RetryAfterS != nil {
@@ -163,6 +183,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if w.ObservedAt != nil {
 				flags |= winObservedAt
 			}
+			if w.LearnedAt != nil {
+				flags |= winLearnedAt
+			}
 			e.b = append(e.b, flags)
 			if w.Limit != nil {
 				e.b = binary.AppendVarint(e.b, *w.Limit)
@@ -176,6 +199,9 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if w.ObservedAt != nil {
 				e.time(*w.ObservedAt)
 			}
+			if w.LearnedAt != nil {
+				e.time(*w.LearnedAt)
+			}
 		}
 		if c := sn.Credit; c != nil {
 			var flags byte
@@ -188,6 +214,12 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			if c.ExpiresAt != nil {
 				flags |= creditExpiresAt
 			}
+			if c.GrantedRemaining != nil {
+				flags |= creditGrantedRemaining
+			}
+			if c.ToppedUpRemaining != nil {
+				flags |= creditToppedUpRemaining
+			}
 			e.b = append(e.b, flags)
 			e.str(c.Unit)
 			e.str(c.Source)
@@ -199,6 +231,33 @@ func (st *snapshotsState) marshalState() ([]byte, error) {
 			}
 			if c.ExpiresAt != nil {
 				e.time(*c.ExpiresAt)
+			}
+			if c.GrantedRemaining != nil {
+				e.float(*c.GrantedRemaining)
+			}
+			if c.ToppedUpRemaining != nil {
+				e.float(*c.ToppedUpRemaining)
+			}
+		}
+		if b := sn.Budget; b != nil {
+			var flags byte
+			for bit, set := range map[byte]bool{budgetLimit: b.Limit != nil, budgetRemaining: b.Remaining != nil,
+				budgetUsed: b.Used != nil, budgetResetAt: b.ResetAt != nil} {
+				if set {
+					flags |= bit
+				}
+			}
+			e.b = append(e.b, flags)
+			e.str(b.Unit)
+			e.str(b.Period)
+			e.str(b.Source)
+			for _, f := range []*float64{b.Limit, b.Remaining, b.Used} {
+				if f != nil {
+					e.float(*f)
+				}
+			}
+			if b.ResetAt != nil {
+				e.time(*b.ResetAt)
 			}
 		}
 		if e.nonFinite { // JSON cannot carry it (quota --json), nor could format 1
@@ -276,8 +335,12 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 		d.fail(fmt.Sprintf("format %d in a binary file", version))
 	}
 	winFlags := byte(winLimit | winRemaining | winResetAt)
+	snapFlags := byte(snapRetryAfter | snapCredit)
+	creditFlags := byte(creditRemaining | creditGranted | creditExpiresAt)
 	if version >= snapshotsVersion {
-		winFlags |= winObservedAt
+		winFlags |= winObservedAt | winLearnedAt
+		snapFlags |= snapBudget
+		creditFlags |= creditGrantedRemaining | creditToppedUpRemaining
 	}
 	d.readStrings()
 	n := d.count(7)  // three strings, a time, flags, a window count
@@ -295,7 +358,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			d.fail("snapshots out of order")
 		}
 		sn.ObservedAt = d.time()
-		flags := d.flags(snapRetryAfter | snapCredit)
+		flags := d.flags(snapFlags)
 		if flags&snapRetryAfter != 0 {
 			sn.RetryAfterS = d.float()
 		}
@@ -321,6 +384,9 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			if flags&winObservedAt != 0 {
 				w.ObservedAt = d.timePtr()
 			}
+			if flags&winLearnedAt != 0 {
+				w.LearnedAt = d.timePtr()
+			}
 		}
 		if flags&snapCredit != 0 {
 			if len(credits) == 0 {
@@ -328,7 +394,7 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			}
 			c := &credits[0]
 			credits = credits[1:]
-			flags := d.flags(creditRemaining | creditGranted | creditExpiresAt)
+			flags := d.flags(creditFlags)
 			c.Unit, c.Source = d.str(), d.str()
 			if flags&creditRemaining != 0 {
 				c.Remaining = d.float()
@@ -339,7 +405,31 @@ func (st *snapshotsState) unmarshalState(data []byte) error {
 			if flags&creditExpiresAt != 0 {
 				c.ExpiresAt = d.timePtr()
 			}
+			if flags&creditGrantedRemaining != 0 {
+				c.GrantedRemaining = d.float()
+			}
+			if flags&creditToppedUpRemaining != 0 {
+				c.ToppedUpRemaining = d.float()
+			}
 			sn.Credit = c
+		}
+		if flags&snapBudget != 0 {
+			b := new(quota.Budget)
+			flags := d.flags(budgetLimit | budgetRemaining | budgetUsed | budgetResetAt)
+			b.Unit, b.Period, b.Source = d.str(), d.str(), d.str()
+			if flags&budgetLimit != 0 {
+				b.Limit = d.float()
+			}
+			if flags&budgetRemaining != 0 {
+				b.Remaining = d.float()
+			}
+			if flags&budgetUsed != 0 {
+				b.Used = d.float()
+			}
+			if flags&budgetResetAt != 0 {
+				b.ResetAt = d.timePtr()
+			}
+			sn.Budget = b
 		}
 		if d.err != nil {
 			break
@@ -436,4 +526,16 @@ func (d *snapshotsDecoder) time() time.Time {
 func (d *snapshotsDecoder) timePtr() *time.Time {
 	d.times = append(d.times, d.time())
 	return &d.times[len(d.times)-1]
+}
+
+// needsFormat3 says whether sn has anything format 2 cannot hold: a
+// window's own observed_at or learned_at, a budget, or a credit's parts.
+func needsFormat3(sn quota.Snapshot) bool {
+	if sn.Budget != nil {
+		return true
+	}
+	if c := sn.Credit; c != nil && (c.GrantedRemaining != nil || c.ToppedUpRemaining != nil) {
+		return true
+	}
+	return slices.ContainsFunc(sn.Windows, func(w quota.Window) bool { return w.ObservedAt != nil || w.LearnedAt != nil })
 }

@@ -349,6 +349,16 @@ func TestSnapshotsCodec(t *testing.T) {
 			s.RetryAfterS = f64(2.5)
 			s.Credit = &quota.Credit{Remaining: f64(-0.25), Granted: f64(5), Unit: "USD", ExpiresAt: tp(t0.Add(30 * 24 * time.Hour)), Source: quota.SourceGrant}
 		}),
+		// A DeepSeek-style balance split into grant and top-up; an OpenRouter
+		// key's budget.
+		{Provider: "moonshot", Key: "default", ObservedAt: t0, Windows: []quota.Window{},
+			Credit: &quota.Credit{Remaining: f64(110), Unit: "CNY", Source: quota.SourceBalance, GrantedRemaining: f64(10), ToppedUpRemaining: f64(100)}},
+		{Provider: "openrouter", Key: "default", ObservedAt: t0, Windows: []quota.Window{},
+			Budget: &quota.Budget{Limit: f64(20), Remaining: f64(12.25), Used: f64(7.75), Unit: "USD", Period: quota.PeriodMonth, ResetAt: tp(t0.Add(10 * 24 * time.Hour)), Source: quota.SourceBalance}},
+		{Provider: "openrouter", Key: "other", ObservedAt: t0, Windows: []quota.Window{},
+			Budget: &quota.Budget{Limit: f64(5), Source: quota.SourceBalance}},
+		{Provider: "openrouter", Key: "zz", Model: "gemini", ObservedAt: t0, Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(20), Source: quota.SourceLearned, LearnedAt: tp(t0.Add(-time.Hour))}}},
 		{Provider: "groq", Key: "default", ObservedAt: t0, Windows: []quota.Window{}, Credit: &quota.Credit{Source: quota.SourceBalance}}, // account snapshot
 		with(snap(t0, win(quota.Tokens, quota.PeriodMinute, 6000, 5000, t0.Add(time.Minute), quota.SourceHeader),
 			seenAt(win(quota.Requests, quota.PeriodDay, 14400, 14000, t0.Add(time.Hour), quota.SourceHeader), t0.Add(-time.Minute))),
@@ -384,6 +394,16 @@ func TestSnapshotsCodec(t *testing.T) {
 		}
 		if v := good[len(snapshotsMagic)]; v != 3 {
 			t.Errorf("with a window's own observed_at: format %d, want 3", v)
+		}
+		for _, sn := range all[1:5] { // credit parts, a budget, a learned limit
+			one := snapshotsState{Snapshots: []quota.Snapshot{normalizeSnapshot(sn)}}
+			b, err := one.marshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := b[len(snapshotsMagic)]; v != 3 {
+				t.Errorf("%s/%s: format %d, want 3 (format 2 cannot hold it)", sn.Provider, sn.Key, v)
+			}
 		}
 	})
 	t.Run("decoded snapshots do not share what a caller may change", func(t *testing.T) {
@@ -433,6 +453,8 @@ func TestSnapshotsCodec(t *testing.T) {
 		{"the ledger", withCRC(ledgerMagic + "\x02\x00"), "not a valid tier snapshots file"},
 		{"a newer format", minimal(4, 1, 0, okBody...), "format 4"},
 		{"a window's observed_at in format 2", minimal(2, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, winObservedAt, 0, 0), "unknown flags"},
+		{"a window's learned_at in format 2", minimal(2, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, winLearnedAt, 0, 0), "unknown flags"},
+		{"a budget in format 2", minimal(2, 1, 0, 0, 1, 1, 0, 0, snapBudget, 0), "unknown flags"},
 		{"format 1 is JSON, never binary", minimal(1, 1, 0, okBody...), "format 1"},
 		{"unknown flags", minimal(2, 1, 0, 0, 1, 1, 0, 0, 0x80, 0), "unknown flags"},
 		{"a string index out of range", minimal(2, 1, 0, 2, 1, 1, 0, 0, 0, 0), "string index"},

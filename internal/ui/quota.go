@@ -39,6 +39,10 @@ func QuotaLine(s quota.Snapshot, now time.Time, th Theme) string {
 		parts = append(parts, creditStyle(c, now, th).Render(creditSegment(c, now)))
 		reported = true
 	}
+	if seg := budgetSegment(s.Budget, now); seg != "" {
+		parts = append(parts, budgetStyle(s.Budget, th).Render(seg))
+		reported = true
+	}
 	if !reported {
 		parts = append(parts, "limits not reported")
 	}
@@ -119,7 +123,7 @@ func windowFigure(w quota.Window, now time.Time) string {
 		// Kept from an older reply: its figures are that old.
 		fig += " (seen " + FormatCountdown(now.Sub(*w.ObservedAt)) + " ago)"
 	}
-	return fig
+	return fig + learnedNote(w)
 }
 
 // windowLengths are the lengths of the periods a countdown may not exceed.
@@ -157,6 +161,9 @@ var shortLabels = map[[2]string]string{
 	{quota.Tokens, quota.PeriodHour}:     "TPH",
 	{quota.Tokens, quota.PeriodDay}:      "TPD",
 	{quota.Tokens, quota.PeriodMonth}:    "tok/month",
+	// Anthropic's own names for its input and output token buckets.
+	{quota.InputTokens, quota.PeriodMinute}:  "ITPM",
+	{quota.OutputTokens, quota.PeriodMinute}: "OTPM",
 }
 
 // windowLabel names a window: "RPM", "tok/month", "requests", "neurons/day".
@@ -183,18 +190,11 @@ func sortedWindows(ws []quota.Window) []quota.Window {
 		}
 		return 2
 	}
-	periodRank := func(p string) int {
-		switch p {
-		case quota.PeriodMinute:
-			return 0
-		case quota.PeriodHour:
-			return 1
-		case quota.PeriodDay:
-			return 2
-		case quota.PeriodMonth:
-			return 3
+	periodRank := func(p string) time.Duration { // shortest first, unknown last
+		if d, ok := quota.PeriodLength(p); ok {
+			return d
 		}
-		return 4
+		return math.MaxInt64
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -229,6 +229,7 @@ func creditFigure(c *quota.Credit, now time.Time) string {
 		if c.Granted != nil && *c.Granted != *c.Remaining {
 			seg += " of " + formatAmount(*c.Granted, c.Unit, true)
 		}
+		seg += creditParts(c)
 	default:
 		// Only the grant is known (e.g. recorded by the user).
 		seg += "granted " + tildeIf(est) + formatAmount(*c.Granted, c.Unit, true)
@@ -337,7 +338,12 @@ func count(n, scale int64) string {
 		return strconv.FormatInt(n, 10)
 	}
 	unit, suffix := int64(1_000), "K"
-	if n >= 1_000_000 {
+	switch {
+	case n >= 1_000_000_000_000: // monthly token budgets (Mistral)
+		unit, suffix = 1_000_000_000_000, "T"
+	case n >= 1_000_000_000:
+		unit, suffix = 1_000_000_000, "B"
+	case n >= 1_000_000:
 		unit, suffix = 1_000_000, "M"
 	}
 	whole, frac := n/unit, n%unit*10/unit // one decimal, truncated
