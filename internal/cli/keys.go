@@ -42,9 +42,12 @@ otherwise from a hidden prompt; never from the command line. Only a fingerprint 
 characters, as …a1b2) is ever shown or recorded; what tier records about a key (dates, the host
 it was verified for, its rotation period, a credit grant) lives in the state directory.
 
-A stored key is pinned to the API host that accepted it: if the profile's base URL later points
-at another host, tier refuses to send the key there until 'tier keys test PROVIDER' verifies it
-for the new host. A key older than its rotation period (default 90 days) gets a one-line reminder
+A stored key is pinned to the API host that accepted it (a key stored unverified, to the host it
+was stored for), and the pin is kept with the key in its keyring item, so losing the state
+directory does not unpin it. If the profile's base URL later points at another host, tier refuses
+to send the key there until 'tier keys test PROVIDER' verifies it for the new host; a key with no
+host on record (put in the keyring by another program, or by an older tier whose record is lost)
+is sent nowhere until 'tier keys test' verifies it. Run 'tier keys test' only for a host you trust. A key older than its rotation period (default 90 days) gets a one-line reminder
 on stderr, at most once a day.
 
 Every keyring call has a timeout. On Linux and the BSDs the keyring is the Secret Service over the
@@ -223,14 +226,20 @@ func warnf(env *Env, format string, a ...any) {
 }
 
 // reportVerify says on stderr what a verification that did not succeed
-// means for a key that was stored anyway.
-func reportVerify(env *Env, v *keys.VerifyResult, provider, name string) {
-	if v == nil {
-		warnf(env, "the key was not verified (--no-verify) and is not pinned to a host: run '%s' to check it", keysCmdLine("test", provider, name))
-		return
+// means for a key that was stored anyway, and where it may be sent.
+func reportVerify(env *Env, v *keys.VerifyResult, pinned, provider, name string) {
+	test := keysCmdLine("test", provider, name)
+	pin := "it is pinned to " + pinned + " and goes nowhere else"
+	if pinned == "" {
+		pin = "it is pinned to no host, so tier will not send it until '" + test + "' verifies it"
 	}
-	if v.Status != keys.VerifyOK {
-		warnf(env, "%s; the key was stored unverified: run '%s' to check it later", v.Message, keysCmdLine("test", provider, name))
+	switch {
+	case v == nil:
+		warnf(env, "stored unverified (--no-verify); %s: run '%s' to check it", pin, test)
+	case v.Status == keys.VerifyUnreachable:
+		warnf(env, "stored unverified: host unreachable (%s); %s: run '%s' to check it", v.Message, pin, test)
+	case v.Status != keys.VerifyOK:
+		warnf(env, "stored unverified: %s; %s: run '%s' to check it later", v.Message, pin, test)
 	}
 }
 
@@ -309,10 +318,11 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if opts.Grant, err = o.grant(p, a.now()); err != nil {
 		return err
 	}
-	if !o.noVerify {
-		if opts.BaseURL, err = a.baseURL(p); err != nil {
+	if opts.BaseURL, err = a.baseURL(p); err != nil {
+		if !o.noVerify {
 			return err
 		}
+		opts.BaseURL = "" // stored pinned to no host; reportVerify says so
 	}
 	m, err := a.keyManager()
 	if err != nil {
@@ -336,6 +346,9 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 		where = "in " + res.Path
 		fmt.Fprintf(env.Stderr, "tier: %s\n", keys.InsecureWarning(res.Path))
 	}
+	if v := res.Verify; v == nil || v.Status != keys.VerifyOK {
+		where += ", unverified"
+	}
 	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keyLabel(p.Name, o.name), res.Fingerprint, where)
 	if res.PreviousFingerprint != "" {
 		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, which is not kept ('%s' keeps the old key for --rollback)\n",
@@ -347,7 +360,7 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if g := opts.Grant; g != nil {
 		fmt.Fprintf(env.Stdout, "Credit: %s.\n", describeGrant(g))
 	}
-	reportVerify(env, res.Verify, p.Name, o.name)
+	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
 	if v := a.envOverride(p, o.name); v != "" {
 		warnf(env, "%s is set and overrides this key: unset it to use the stored one", v)
 	}
@@ -547,10 +560,11 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 		return nil
 	}
 	opts := keys.RotateOptions{NoVerify: o.noVerify}
-	if !o.noVerify {
-		if opts.BaseURL, err = a.baseURL(p); err != nil {
+	if opts.BaseURL, err = a.baseURL(p); err != nil {
+		if !o.noVerify {
 			return err
 		}
+		opts.BaseURL = ""
 	}
 	secret, err := readKeySecret(env)
 	if err != nil {
@@ -565,7 +579,7 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s.\n", v.Message)
 	}
-	reportVerify(env, res.Verify, p.Name, o.name)
+	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
 	if v := a.envOverride(p, o.name); v != "" {
 		warnf(env, "%s is set and overrides the stored key: unset it to use the new one", v)
 	}
@@ -698,7 +712,6 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	if err != nil {
 		return err
 	}
-	before, _ := m.Meta(p.Name, name)
 	v, r, err := m.Test(ctx, p, name, base)
 	if err != nil {
 		return keysErr(err, nil)
@@ -707,8 +720,12 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	switch v.Status {
 	case keys.VerifyOK:
 		fmt.Fprintf(env.Stdout, "OK: %s works: %s.\n", what, v.Message)
-		if r.Source.Stored() && before != nil && before.VerifiedHost != "" && before.VerifiedHost != v.Host {
-			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, before.VerifiedHost)
+		switch {
+		case !r.Source.Stored() || r.Host == v.Host:
+		case r.Host == "":
+			fmt.Fprintf(env.Stdout, "The key is now verified for %s and pinned to it (it was not verified for any host).\n", v.Host)
+		default:
+			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, r.Host)
 		}
 		return nil
 	case keys.VerifyRefused:
@@ -742,8 +759,9 @@ func newKeysListCmd(env *Env) *cobra.Command {
 and those whose key comes from an environment variable or key_cmd. For each key: its name, the
 source it comes from, its fingerprint (last 4 characters), when it was created, last rotated and
 last verified, its age, whether a rotation is due, and which key a plain 'tier chat -p PROVIDER' uses
-("default"), or what overrides it. --all adds the catalog's providers that have no key yet, with
-where to get one. It reads no keyring and runs no key_cmd.`,
+("default"), or what overrides it, or why tier would not send it. --all adds the catalog's
+providers that have no key yet, with where to get one. It runs no key_cmd; it reads the keyring
+for the host each key is pinned to, and for default keys tier has no record of.`,
 		Example: `  tier keys list
   tier keys list --all
   tier keys list --json | jq -r '.[] | select(.rotate_overdue) | .provider'`,
@@ -879,6 +897,8 @@ func keyListRow(r keyRowJSON, now time.Time, th ui.Theme) []string {
 	}
 	use := r.Note
 	switch {
+	case r.Default && use != "":
+		use = "default, " + use
 	case r.Default:
 		use = "default"
 	case use == "" && r.Name != keys.DefaultName:
@@ -898,7 +918,8 @@ func newKeysDoctorCmd(env *Env) *cobra.Command {
 		Long: `Check what keys depend on: which keyring backend is in use; on Linux and the BSDs, whether a D-Bus
 session bus and a Secret Service are reachable and unlocked (a probe read, with a timeout);
 whether TIER_NO_KEYRING turns the keyring off; stored keys the keyring has lost, keys pinned to a
-host their profile no longer points at, keys due for rotation, expired credit grants, environment
+host their profile no longer points at or to no host at all (also default keys in the keyring
+that tier has no record of), keys due for rotation, expired credit grants, environment
 variables that override stored keys, and keys kept in plaintext. It also says which source
 supplies each provider's key. Each problem comes with what to do about it.
 

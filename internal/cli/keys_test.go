@@ -241,15 +241,16 @@ func (w *kworld) run(stdin string, args ...string) (stdout, stderr string, code 
 	return out.String(), errb.String(), code
 }
 
-// stored is what the keyring holds for the provider under user ("" if
-// nothing).
+// stored is the key the keyring holds for the provider under user ("" if
+// nothing), without the host it is pinned to.
 func (w *kworld) stored(user string) string {
 	w.t.Helper()
 	s, err := w.kr.Get(keys.Service(w.p), user)
 	if err != nil && !errors.Is(err, keys.ErrNotFound) {
 		w.t.Fatalf("reading the keyring: %v", err)
 	}
-	return s
+	key, _ := keys.OpenSecret(s)
+	return key
 }
 
 // hasLine reports whether one line of out holds every part.
@@ -335,7 +336,7 @@ func TestKeysLifecycle(t *testing.T) {
 				out:     [][]string{{"Stored the key for", "…0001", "in the keyring"}, {"Verified", "pinned to " + host}},
 				keyring: map[string]string{"default": goodKey}, models: 1},
 			{desc: "--no-verify stores without asking the provider", stdin: badKey, args: []string{"keys", "set", "{p}", "--name", "spare", "--no-verify"}, code: ExitOK,
-				out: [][]string{{`"spare"`, "…0009"}}, errOut: []string{"not verified (--no-verify)"}, keyring: map[string]string{"spare": badKey}, models: 0},
+				out: [][]string{{`"spare"`, "…0009"}}, errOut: []string{"stored unverified (--no-verify)", "pinned to " + host}, keyring: map[string]string{"spare": badKey}, models: 0},
 			{desc: "list: sources, fingerprints, the default", args: []string{"keys", "list"}, code: ExitOK,
 				out: [][]string{{"PROVIDER", "SOURCE", "KEY", "CREATED", "ROTATED", "VERIFIED", "AGE", "ROTATION", "IN USE"},
 					{w.p, "default", "keyring", "…0001", "in 90d", "default"},
@@ -985,4 +986,101 @@ func TestKeyringThatDoesNotAnswer(t *testing.T) {
 		!strings.Contains(stderr, "tier keys doctor") {
 		t.Errorf("chat: exit %d: %s", code, stderr)
 	}
+}
+
+// The host pin travels with the secret in the keyring: losing tier's record
+// of a key (keys.json deleted or emptied) cannot unpin it, and a keyring
+// entry tier never recorded (synced from another machine, stored with
+// secret-tool) is not sent anywhere until 'tier keys test' verifies it. list
+// and doctor show such keys.
+func TestKeyPinSurvivesLostState(t *testing.T) {
+	eachKeyring(t, func(t *testing.T, w *kworld) {
+		a, b := newKeyFake(t, goodKey, goodKey2), newKeyFake(t, goodKey, goodKey2)
+		hostA, hostB := strings.TrimPrefix(a.srv.URL, "http://"), strings.TrimPrefix(b.srv.URL, "http://")
+		chat := []string{"chat", "-p", "{p}", "--no-stream", "--no-stdin", "-q", "hi"}
+		record := filepath.Join(w.state, "keys.json")
+		loseState := func(how string) {
+			t.Helper()
+			var err error
+			if how == "empty" {
+				err = os.WriteFile(record, nil, 0o600)
+			} else {
+				err = os.Remove(record)
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+		}
+		sent := func() int64 { return b.chats.Load() + b.models.Load() }
+
+		w.providers(a.url())
+		if _, stderr, code := w.run(goodKey, "keys", "set", "{p}"); code != 0 {
+			t.Fatalf("set: exit %d: %s", code, stderr)
+		}
+		steps := []struct {
+			desc    string
+			setup   func()
+			args    []string
+			code    int
+			out     [][]string
+			errOut  []string
+			sentToB int64 // requests host B got in this step
+		}{
+			{desc: "record deleted, profile at another host: refused",
+				setup: func() { loseState("delete"); w.providers(b.url()) }, args: chat, code: ExitAuth,
+				errOut: []string{"verified for " + hostA, "now points at " + hostB, "only if you trust " + hostB, "tier keys test " + w.p}},
+			{desc: "record emptied: still refused",
+				setup: func() { loseState("empty") }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostA}},
+			{desc: "list shows the key tier has no record of",
+				args: []string{"keys", "list"}, code: 0, out: [][]string{{w.p, "default", "keyring", "…0001"}}},
+			{desc: "doctor finds the pin broken",
+				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0001", "verified for " + hostA, hostB}}},
+			{desc: "back at host A it works, record or not",
+				setup: func() { w.providers(a.url()) }, args: chat, code: 0},
+			{desc: "an entry tier never recorded (secret-tool, another machine) is never sent",
+				setup: func() {
+					loseState("delete")
+					w.providers(b.url())
+					if err := w.kr.Set(keys.Service(w.p), "default", goodKey2); err != nil {
+						t.Fatal(err)
+					}
+				}, args: chat, code: ExitAuth,
+				errOut: []string{"…0002", "not verified for any host", "only if you trust " + hostB, "tier keys test " + w.p}},
+			{desc: "list says it is not verified for any host",
+				args: []string{"keys", "list"}, code: 0, out: [][]string{{w.p, "default", "keyring", "…0002", "not verified for any host"}}},
+			{desc: "doctor says so",
+				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0002", "in the keyring, not verified for any host"}, {"fix:", "tier keys test " + w.p}}},
+			{desc: "keys test verifies it for host B and pins it",
+				args: []string{"keys", "test", "{p}"}, code: 0, out: [][]string{{"OK", "…0002"}}, sentToB: 1},
+			{desc: "now it goes to host B",
+				args: chat, code: 0, sentToB: 1},
+			{desc: "and stays pinned to host B with the record lost again",
+				setup: func() { loseState("delete") }, args: chat, code: 0, sentToB: 1},
+			{desc: "but not to host A",
+				setup: func() { w.providers(a.url()) }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostB}},
+		}
+		for _, s := range steps {
+			if s.setup != nil {
+				s.setup()
+			}
+			before := sent()
+			stdout, stderr, code := w.run("", s.args...)
+			if code != s.code {
+				t.Fatalf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", s.desc, code, s.code, stdout, stderr)
+			}
+			for _, parts := range s.out {
+				if !hasLine(stdout, parts...) {
+					t.Errorf("%s: no line of stdout holds %q:\n%s", s.desc, parts, stdout)
+				}
+			}
+			for _, e := range s.errOut {
+				if !strings.Contains(stderr, e) {
+					t.Errorf("%s: stderr lacks %q:\n%s", s.desc, e, stderr)
+				}
+			}
+			if got := sent() - before; got != s.sentToB {
+				t.Errorf("%s: host B got %d requests, want %d", s.desc, got, s.sentToB)
+			}
+		}
+	})
 }

@@ -42,10 +42,11 @@ func TestList(t *testing.T) {
 		age            time.Duration
 	}
 	want := []row{
-		{"cerebras", "default", SourceKeyring, "…0003", true, "", false, 0},
+		// stored with --no-verify and no base URL: pinned to no host
+		{"cerebras", "default", SourceKeyring, "…0003", true, "not sent: in the keyring, not verified for any host (see 'tier keys test cerebras')", false, 0},
 		{"groq", "default", "env:GROQ_API_KEY", "…q-77", true, "", false, 0},
 		{"groq", "default", SourceKeyring, "…0001", false, "overridden by GROQ_API_KEY", true, 100 * 24 * time.Hour},
-		{"groq", "work", SourceFile, "…0002", false, "", true, 100 * 24 * time.Hour},
+		{"groq", "work", SourceFile, "…0002", false, "not sent: in the plaintext file, not verified for any host (see 'tier keys test groq --name work')", true, 100 * 24 * time.Hour},
 		{"mistral", "default", "env:MISTRAL_API_KEY", "…l-88", true, "", false, 0},
 		{"openai", "default", SourceCmd, "", true, "", false, 0},
 	}

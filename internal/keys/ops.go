@@ -98,7 +98,9 @@ func InsecureWarning(path string) string {
 // SetOptions configures Set.
 type SetOptions struct {
 	// BaseURL is where the key is verified (GET BaseURL/models); required
-	// unless NoVerify.
+	// unless NoVerify. The key is pinned to its host even when it is not
+	// verified; with no BaseURL it is pinned to none, and not sent anywhere
+	// until 'tier keys test' verifies it.
 	BaseURL  string
 	NoVerify bool
 	// Insecure stores the key in the plaintext file instead of the
@@ -118,6 +120,8 @@ type Result struct {
 	PreviousFingerprint string `json:"previous_fingerprint,omitempty"`
 	// Verify is nil when verification was skipped.
 	Verify *VerifyResult `json:"verify,omitempty"`
+	// PinnedHost is the host the key is pinned to ("" none).
+	PinnedHost string `json:"pinned_host,omitempty"`
 }
 
 // Set verifies secret against opts.BaseURL (unless NoVerify), refuses it
@@ -149,9 +153,23 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 			return res, &kindError{kind: ErrRefused, msg: v.Message + "; nothing was stored"}
 		}
 	}
+	// The host the key is pinned to travels with it: the one that accepted
+	// it, else the one it was stored for (an unverified key goes nowhere
+	// else either).
+	pin := ""
+	if res.Verify != nil && res.Verify.Status == VerifyOK {
+		pin = res.Verify.Host
+	} else if opts.BaseURL != "" {
+		pin, _ = hostOf(opts.BaseURL)
+	}
+	res.PinnedHost = pin
+	sealed, err := sealSecret(secret, pin)
+	if err != nil {
+		return res, err
+	}
 	users := []string{name, name + previousSuffix}
 	if opts.Insecure {
-		if err := m.fileSet(provider, name, secret); err != nil {
+		if err := m.fileSet(provider, name, sealed); err != nil {
 			return res, fmt.Errorf("cannot write %s: %v", m.InsecurePath(), err)
 		}
 		res.Backend, res.Path = BackendFile, m.InsecurePath()
@@ -163,7 +181,7 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 			}
 		}
 	} else {
-		if err := m.Backend.Set(Service(provider), name, secret); err != nil {
+		if err := m.Backend.Set(Service(provider), name, sealed); err != nil {
 			return res, storeError(provider, name, err)
 		}
 		res.Backend = BackendKeyring
@@ -176,7 +194,7 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 	if rotate == 0 {
 		rotate = DefaultRotateAfter
 	}
-	err := m.updateMeta(func(f *metaFile) error {
+	err = m.updateMeta(func(f *metaFile) error {
 		k := &KeyMeta{
 			Provider: provider, Name: name, Fingerprint: res.Fingerprint, Backend: res.Backend,
 			Created: now, RotateAfter: Duration(rotate), Grant: opts.Grant,
@@ -235,10 +253,16 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 	if err := ValidateSecret(newSecret); err != nil {
 		return Result{}, err
 	}
-	sl, old, err := m.locate(provider, name)
+	sl, oldStored, err := m.locate(provider, name)
 	if err != nil {
 		return Result{}, err
 	}
+	meta, err := m.Meta(provider, name)
+	if err != nil {
+		return Result{}, err
+	}
+	old, oldHost := OpenSecret(oldStored)
+	oldHost = pinnedHost(oldHost, meta)
 	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(newSecret), PreviousFingerprint: Fingerprint(old)}
 	if sl.backend == BackendFile {
 		res.Path = m.InsecurePath()
@@ -259,16 +283,33 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 			return res, fmt.Errorf("%s; nothing was changed (retry later, or skip the check with --no-verify)", v.Message)
 		}
 	}
+	// An unverified new key keeps the old key's host pin, else takes the
+	// host it is stored for.
+	pin := oldHost
+	if res.Verify != nil && res.Verify.Status == VerifyOK {
+		pin = res.Verify.Host
+	} else if pin == "" && opts.BaseURL != "" {
+		pin, _ = hostOf(opts.BaseURL)
+	}
+	res.PinnedHost = pin
+	sealedNew, err := sealSecret(newSecret, pin)
+	if err != nil {
+		return res, err
+	}
+	sealedOld, err := sealSecret(old, oldHost)
+	if err != nil {
+		sealedOld = oldStored
+	}
 	prevUser := name + previousSuffix
 	oldPrev, err := sl.get(prevUser)
 	hadPrev := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return res, fmt.Errorf("cannot read the %s (%w); nothing was changed", sl.backend, err)
 	}
-	if err := sl.set(prevUser, old); err != nil {
+	if err := sl.set(prevUser, sealedOld); err != nil {
 		return res, fmt.Errorf("cannot keep the current key as the previous one (%w); nothing was changed", err)
 	}
-	if err := sl.set(name, newSecret); err != nil {
+	if err := sl.set(name, sealedNew); err != nil {
 		// NAME still holds the old key; put NAME.previous back as it was.
 		if hadPrev {
 			sl.set(prevUser, oldPrev)
@@ -321,7 +362,10 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("cannot read the previous key from the %s (%w); nothing was changed", sl.backend, err)
 	}
-	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(prev), PreviousFingerprint: Fingerprint(cur)}
+	// The stored values are swapped whole: each key keeps its own host pin.
+	prevKey, prevHost := OpenSecret(prev)
+	curKey, _ := OpenSecret(cur)
+	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(prevKey), PreviousFingerprint: Fingerprint(curKey), PinnedHost: prevHost}
 	if sl.backend == BackendFile {
 		res.Path = m.InsecurePath()
 	}

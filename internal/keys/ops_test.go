@@ -20,22 +20,24 @@ func TestSet(t *testing.T) {
 		wantErr     error  // kind, or nil
 		wantErrText string // substring
 		wantBackend string // "" = nothing stored
-		wantPinned  bool
-		wantCalls   int // requests to the provider
+		wantPinned  bool   // verified, and recorded as such
+		wantHost    string // the host in the stored item; "fake" is the fake provider's
+		wantCalls   int    // requests to the provider
 	}{
-		{name: "good key is verified and stored", secret: goodKey, wantBackend: BackendKeyring, wantPinned: true, wantCalls: 1},
+		{name: "good key is verified and stored", secret: goodKey, wantBackend: BackendKeyring, wantPinned: true, wantHost: "fake", wantCalls: 1},
 		{name: "refused key is not stored", secret: badKey, wantErr: ErrRefused, wantErrText: "refused the key (401): it is wrong, revoked or for another provider; nothing was stored", wantCalls: 1},
-		{name: "no-verify stores without asking", secret: badKey, opts: SetOptions{NoVerify: true}, wantBackend: BackendKeyring},
-		{name: "unreachable host: stored, not pinned", secret: goodKey, opts: SetOptions{BaseURL: "http://127.0.0.1:1/v1"}, wantBackend: BackendKeyring},
+		{name: "no-verify stores without asking, pinned to the host it is for", secret: badKey, opts: SetOptions{NoVerify: true}, wantBackend: BackendKeyring, wantHost: "fake"},
+		{name: "unreachable host: stored unverified, pinned to that host", secret: goodKey, opts: SetOptions{BaseURL: "http://127.0.0.1:1/v1"},
+			wantBackend: BackendKeyring, wantHost: "127.0.0.1:1"},
 		{name: "keyring down: error, no plaintext fallback", secret: goodKey, keyringErr: &UnavailableError{Reason: "no D-Bus session bus"},
 			wantErr: ErrUnavailable, wantErrText: "or keep it in a plaintext file with 'tier keys set groq --insecure-storage'", wantCalls: 1},
 		{name: "keyring hangs: error", secret: goodKey, keyringErr: ErrTimeout, wantErr: ErrTimeout, wantCalls: 1},
 		{name: "insecure storage when asked", secret: goodKey, opts: SetOptions{Insecure: true}, keyringErr: &UnavailableError{Reason: "no D-Bus session bus"},
-			wantBackend: BackendFile, wantPinned: true, wantCalls: 1},
+			wantBackend: BackendFile, wantPinned: true, wantHost: "fake", wantCalls: 1},
 		{name: "spaces are refused", secret: "Bearer " + goodKey, wantErrText: "contains spaces"},
-		{name: "too long is refused", secret: strings.Repeat("k", MaxSecretLen+1), wantErrText: "2561 bytes"},
+		{name: "too long is refused", secret: strings.Repeat("k", MaxKeyLen+1), wantErrText: sprintf("%d bytes", MaxKeyLen+1)},
 		{name: "grant and rotation period are kept", secret: goodKey, opts: SetOptions{Grant: grant, RotateAfter: 30 * 24 * time.Hour},
-			wantBackend: BackendKeyring, wantPinned: true, wantCalls: 1},
+			wantBackend: BackendKeyring, wantPinned: true, wantHost: "fake", wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,8 +63,16 @@ func TestSet(t *testing.T) {
 				t.Errorf("%d requests to the provider, want %d", got, tt.wantCalls)
 			}
 			k := te.meta(t, "default")
-			inKeyring := te.keyring(t, "default") == tt.secret
-			inFile, _ := te.m.fileGet("groq", "default")
+			keyringKey, keyringHost := te.keyringPin(t, "default")
+			inKeyring := keyringKey == tt.secret
+			inFile, fileHost := te.file(t, "default")
+			wantHost := tt.wantHost
+			if wantHost == "fake" {
+				wantHost = strings.TrimPrefix(te.fp.URL, "http://")
+			}
+			if host := keyringHost + fileHost; tt.wantBackend != "" && host != wantHost {
+				t.Errorf("the stored key is pinned to %q, want %q", host, wantHost)
+			}
 			switch tt.wantBackend {
 			case "":
 				if err == nil || k != nil || inKeyring || inFile != "" {
@@ -171,6 +181,7 @@ func rotationInvariant(t *testing.T, te *testEnv, allowed ...string) {
 			t.Errorf("after %s %s: no key under default (%v)", op, user, err)
 			return
 		}
+		s, _ = OpenSecret(s)
 		for _, a := range allowed {
 			if s == a {
 				return
@@ -294,10 +305,10 @@ func TestRotateAndRollbackInTheFile(t *testing.T) {
 	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey2, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := te.m.fileGet("groq", "default"); s != goodKey2 {
+	if s, _ := te.file(t, "default"); s != goodKey2 {
 		t.Errorf("file default = %s", Fingerprint(s))
 	}
-	if s, _ := te.m.fileGet("groq", "default.previous"); s != goodKey {
+	if s, _ := te.file(t, "default.previous"); s != goodKey {
 		t.Errorf("file default.previous = %s", Fingerprint(s))
 	}
 	if _, err := te.m.Rollback("groq", ""); err != nil {

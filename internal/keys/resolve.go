@@ -143,6 +143,9 @@ type Resolved struct {
 	// Meta is the stored key's metadata (nil for env, cmd, none, or a
 	// stored key tier has no record of).
 	Meta *KeyMeta
+	// Host is the host a stored key is pinned to ("" when none is on
+	// record: such a key is not sent anywhere).
+	Host string
 }
 
 func (r Resolved) String() string {
@@ -179,16 +182,18 @@ func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) 
 	if err != nil {
 		return Resolved{}, err
 	}
-	secret, kerr := m.Backend.Get(Service(p.Name), name)
+	stored, kerr := m.Backend.Get(Service(p.Name), name)
 	if kerr == nil {
-		return Resolved{Key: secret, Source: SourceKeyring, Meta: meta}, nil
+		key, host := OpenSecret(stored)
+		return Resolved{Key: key, Source: SourceKeyring, Meta: meta, Host: pinnedHost(host, meta)}, nil
 	}
 	if errors.Is(kerr, ErrNotFound) {
 		kerr = nil
 	}
-	secret, err = m.fileGet(p.Name, name)
+	stored, err = m.fileGet(p.Name, name)
 	if err == nil {
-		return Resolved{Key: secret, Source: SourceFile, Meta: meta}, nil
+		key, host := OpenSecret(stored)
+		return Resolved{Key: key, Source: SourceFile, Meta: meta, Host: pinnedHost(host, meta)}, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Resolved{}, err
@@ -208,7 +213,8 @@ func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) 
 }
 
 // KeyFor is Resolve plus the host pin: the key to send to baseURL (""
-// means p.BaseURL). A stored key verified for another host is refused.
+// means p.BaseURL). A stored key pinned to another host, or to none, is
+// refused.
 func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL string) (Resolved, error) {
 	if baseURL == "" {
 		baseURL = p.BaseURL
@@ -218,7 +224,8 @@ func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL 
 		return r, err
 	}
 	if r.Source.Stored() {
-		if err := CheckHost(r.Meta, baseURL); err != nil {
+		k := storedPin{Provider: p.Name, Name: normName(name), Fingerprint: Fingerprint(r.Key), Where: whereStored(string(r.Source)), Host: r.Host}
+		if err := checkHost(k, baseURL); err != nil {
 			return Resolved{}, err
 		}
 	}

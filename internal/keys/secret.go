@@ -10,19 +10,20 @@ import (
 	"golang.org/x/term"
 )
 
-// MaxSecretLen is the longest key accepted: Windows' Credential Manager
-// holds at most 2560 bytes, and a key must work on every OS.
+// MaxSecretLen is the longest value tier stores in a keyring item (a key
+// with the host it is pinned to): Windows' Credential Manager holds at most
+// 2560 bytes, and a key must work on every OS.
 const MaxSecretLen = 2560
 
-// ValidateSecret rejects an empty key, one over MaxSecretLen bytes, and one
+// ValidateSecret rejects an empty key, one over MaxKeyLen bytes, and one
 // with spaces or control characters (a pasted "Bearer …", a stray newline).
 // Its errors never quote the key.
 func ValidateSecret(s string) error {
 	if s == "" {
 		return errors.New("the key is empty: paste the whole key")
 	}
-	if len(s) > MaxSecretLen {
-		return fmt.Errorf("the key is %d bytes; keys of up to %d bytes are accepted (Windows' limit): check what you pasted", len(s), MaxSecretLen)
+	if len(s) > MaxKeyLen {
+		return fmt.Errorf("the key is %d bytes; keys of up to %d bytes are accepted (what the keyring holds on every OS, with the host the key is pinned to): check what you pasted", len(s), MaxKeyLen)
 	}
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar {
