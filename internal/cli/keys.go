@@ -127,7 +127,8 @@ func (a *app) baseURL(p *catalog.Profile) (string, error) {
 }
 
 // readKeySecret reads a key the way every keys command does: a hidden
-// prompt on a terminal, else the one line on stdin. A stdin that sends
+// prompt on a terminal (Ctrl-C, Ctrl-D on an empty line or Esc cancel it:
+// exit 130), else the one line on stdin. A stdin that sends
 // nothing within TIER_STDIN_TIMEOUT (default 30s) is given up on, as in
 // 'tier chat'.
 func readKeySecret(env *Env) (string, error) {
@@ -136,6 +137,9 @@ func readKeySecret(env *Env) (string, error) {
 	}
 	if isTerminalReader(env.Stdin) {
 		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
+		if errors.Is(err, keys.ErrCancelled) {
+			return "", &ExitError{Code: ExitInterrupted, Err: err}
+		}
 		if err != nil {
 			return "", usageErr(err)
 		}
@@ -263,6 +267,9 @@ func newKeysSetCmd(env *Env) *cobra.Command {
 		Short: "Store a provider's key (read from stdin or a hidden prompt) after checking it",
 		Long: `Store a provider's key in the OS keyring. The key is read from stdin when stdin is not a
 terminal, otherwise from a hidden prompt; there is no flag that takes a key.
+
+At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Esc cancel it
+(exit 130), and nothing is stored.
 
 First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
 provider refuses (401 or 403) is not stored (exit 3). When the provider cannot be reached or

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 // End-to-end tests of 'tier keys' and of the key wiring of chat, quota and
@@ -1083,4 +1084,50 @@ func TestKeyPinSurvivesLostState(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The hidden key prompt, in a pseudo-terminal: Ctrl-C, Ctrl-D on an empty
+// line and Esc cancel it with exit 130, storing and sending nothing; the
+// line typed after that is not taken as the key.
+func TestKeyPromptCancels(t *testing.T) {
+	w := newKWorld(t, false)
+	f := newKeyFake(t, goodKey, goodKey2)
+	w.providers(f.url())
+	prompt := func(typed string, args ...string) (string, int) {
+		t.Helper()
+		master, tty := ptytest.Open(t)
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: tty, Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+		done := make(chan int, 1)
+		go func() { done <- Run(context.Background(), env, args) }()
+		time.Sleep(100 * time.Millisecond)
+		master.Write([]byte(typed))
+		select {
+		case code := <-done:
+			return errb.String(), code
+		case <-time.After(5 * time.Second):
+			master.Write([]byte("\r"))
+			<-done
+			t.Fatalf("tier %s: typing %q did not end the prompt", strings.Join(args, " "), typed)
+		}
+		return "", 0
+	}
+	for _, c := range []struct{ key, how string }{{"\x03", "Ctrl-C"}, {"\x04", "Ctrl-D"}, {"\x1b", "Esc"}} {
+		for _, cmd := range [][]string{{"keys", "set", w.p}, {"keys", "rotate", w.p}} {
+			stderr, code := prompt(c.key+goodKey+"\r", cmd...)
+			if code != ExitInterrupted || !strings.Contains(stderr, "key prompt cancelled ("+c.how+")") {
+				t.Errorf("tier %s, %s: exit %d, stderr %q; want 130 and a cancellation", strings.Join(cmd, " "), c.how, code, stderr)
+			}
+			if w.stored("default") != "" || f.models.Load() != 0 {
+				t.Fatalf("tier %s, %s: a key was stored or sent", strings.Join(cmd, " "), c.how)
+			}
+		}
+	}
+	if stderr, code := prompt(goodKey+"\r", "keys", "set", w.p); code != 0 || w.stored("default") != goodKey {
+		t.Fatalf("set at the prompt: exit %d: %s", code, stderr)
+	}
+	stderr, code := prompt("\x03"+goodKey2+"\r", "keys", "rotate", w.p)
+	if code != ExitInterrupted || w.stored("default") != goodKey || w.stored("default.previous") != "" {
+		t.Errorf("rotate cancelled: exit %d, %s; the keys changed: %s %s", code, stderr, keys.Fingerprint(w.stored("default")), keys.Fingerprint(w.stored("default.previous")))
+	}
 }

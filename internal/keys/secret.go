@@ -57,19 +57,22 @@ func ReadSecret(in io.Reader, isTerminal bool, prompt io.Writer) (string, error)
 		}
 		return s, nil
 	}
-	f, ok := in.(interface{ Fd() uintptr })
+	f, ok := in.(interface {
+		io.Reader
+		Fd() uintptr
+	})
 	if !ok {
 		return "", errors.New("cannot prompt for the key: stdin is not a terminal file; pipe the key in instead")
 	}
 	if prompt != nil {
-		fmt.Fprint(prompt, "Paste the key (input is hidden): ")
+		fmt.Fprint(prompt, "Paste the key (input is hidden; Enter to finish, Ctrl-C or Esc to cancel): ")
 	}
-	b, err := term.ReadPassword(int(f.Fd()))
+	b, err := readHidden(f, int(f.Fd()))
 	if prompt != nil {
 		fmt.Fprintln(prompt)
 	}
 	if err != nil {
-		return "", fmt.Errorf("cannot read the key from the terminal: %v", oneLine(err.Error()))
+		return "", err
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
@@ -79,4 +82,64 @@ func ReadSecret(in io.Reader, isTerminal bool, prompt io.Writer) (string, error)
 		return "", err
 	}
 	return s, nil
+}
+
+// cancelled is the error of a cancelled prompt.
+func cancelled(how string) error {
+	return &kindError{kind: ErrCancelled, msg: "key prompt cancelled (" + how + "): no key was read"}
+}
+
+// readHidden reads one line from the terminal fd without echo, in raw
+// mode so that tier sees every key: Enter ends the line; Ctrl-C, Ctrl-D on
+// an empty line and Esc cancel (ErrCancelled); Backspace deletes a
+// character and Ctrl-U the line; other control characters are ignored.
+// Whatever follows Enter in the same read is dropped. The terminal is
+// restored before it returns.
+func readHidden(r io.Reader, fd int) ([]byte, error) {
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the key from the terminal: %v", oneLine(err.Error()))
+	}
+	defer term.Restore(fd, old)
+	var line []byte
+	buf := make([]byte, 256)
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			switch {
+			case c == 0x03:
+				return nil, cancelled("Ctrl-C")
+			case c == 0x04 && len(line) == 0:
+				return nil, cancelled("Ctrl-D")
+			case c == 0x1b:
+				return nil, cancelled("Esc")
+			case c == '\r' || c == '\n':
+				return line, nil
+			case c == 0x7f || c == 0x08:
+				// Drop the last character, with the rest of its UTF-8 bytes.
+				for len(line) > 0 {
+					last := line[len(line)-1]
+					line = line[:len(line)-1]
+					if last < 0x80 || last >= 0xc0 {
+						break
+					}
+				}
+			case c == 0x15:
+				line = line[:0]
+			case c < 0x20:
+				// other control characters (Ctrl-D mid-line, Tab, …)
+			default:
+				if len(line) > 4*MaxSecretLen {
+					return nil, errors.New("the key typed is far too long: paste only the key")
+				}
+				line = append(line, c)
+			}
+		}
+		if err == io.EOF || (err == nil && n == 0) {
+			return nil, cancelled("the terminal closed")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the key from the terminal: %v", oneLine(err.Error()))
+		}
+	}
 }
