@@ -92,4 +92,3 @@ func sameState(a, b *term.State) bool {
 	// term.State is opaque; compare what it holds.
 	return *a == *b
 }
-
