@@ -32,7 +32,9 @@ Where a key comes from, first match wins:
 1. the profile's environment variable (e.g. GROQ_API_KEY), for the default key only;
 2. the OS keyring: service "tier:PROVIDER", user = the key name ("default" unless --name);
 3. the plaintext file written by 'tier keys set --insecure-storage' (only when asked for);
-4. the profile's key_cmd (e.g. "pass show groq"), for the default key only.
+4. the profile's key_cmd (e.g. "pass show groq"), for the default key only. It runs with stdin
+   at /dev/null in a process group of its own, killed with everything it started after 10s;
+   its stderr is not shown unless it fails (then a few lines, with anything like a key redacted).
 
 'tier keys list' and 'tier keys doctor' say which source wins for each provider; chat, quota and
 models take --key NAME to use a named key.
