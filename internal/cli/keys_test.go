@@ -1131,3 +1131,27 @@ func TestKeyPromptCancels(t *testing.T) {
 		t.Errorf("rotate cancelled: exit %d, %s; the keys changed: %s %s", code, stderr, keys.Fingerprint(w.stored("default")), keys.Fingerprint(w.stored("default.previous")))
 	}
 }
+
+// A key whose provider cannot be reached is stored unverified, and tier
+// says so on both streams, with what to run; the README says the same.
+func TestKeysSetUnreachableSaysUnverified(t *testing.T) {
+	w := newKWorld(t, false)
+	down := newKeyFake(t)
+	down.srv.Close()
+	w.providers(down.url())
+	host := strings.TrimPrefix(down.srv.URL, "http://")
+	out, stderr, code := w.run(goodKey, "keys", "set", "{p}")
+	if code != 0 || !hasLine(out, "Stored the key for "+w.p, "…0001", "in the keyring, unverified") || strings.Contains(out, "Verified") {
+		t.Errorf("stdout: exit %d, %q", code, out)
+	}
+	if !hasLine(stderr, "stored unverified: host unreachable", "could not reach "+host, "pinned to "+host, "run 'tier keys test "+w.p+"'") {
+		t.Errorf("stderr: %q", stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(readme), "verified before they are stored") || !strings.Contains(string(readme), "stored unverified") {
+		t.Errorf("README.md does not say that a key that cannot be checked is stored unverified")
+	}
+}
