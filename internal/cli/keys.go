@@ -82,6 +82,23 @@ func providerArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// completeKeyProviders completes the providers that take a key (not the
+// demo, nor no_key profiles: 'tier keys set demo' is an error).
+func completeKeyProviders(env *Env, given []string, toComplete string) []string {
+	c, err := newApp(env).catalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range completeProviders(env, given, toComplete) {
+		name, _, _ := strings.Cut(s, "\t")
+		if p := c.Providers[name]; p != nil && !p.NoKey && !p.Demo {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // keysProfile is the catalog profile of a provider whose key is managed.
 func (a *app) keysProfile(name string) (*catalog.Profile, error) {
 	c, err := a.catalog()
@@ -276,7 +293,9 @@ At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Es
 First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
 provider refuses (401 or 403) is not stored (exit 3). When the provider cannot be reached or
 cannot tell (no /models, 429), the key is stored unverified with a warning. --no-verify skips
-the check. A verified key is pinned to the host that accepted it.
+the check. A verified key is pinned to the host that accepted it, an unverified one to the host
+it was stored for. A key this replaces is kept as the previous key, as 'tier keys rotate' does,
+so that 'tier keys rotate PROVIDER --rollback' restores it.
 
 --credit records a credit grant that came with the key, for tier quota's credit and expiry
 countdowns: an amount and a unit (5USD, "$5", 1000000tokens; a bare number takes the unit of the
@@ -295,7 +314,7 @@ the config directory), for machines without a usable keyring; 'tier keys list' m
   tier keys set sambanova --rotate-after 30d`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysSet(cmd.Context(), env, o, args[0]) },
 	}
@@ -359,9 +378,12 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 		where += ", unverified"
 	}
 	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keyLabel(p.Name, o.name), res.Fingerprint, where)
-	if res.PreviousFingerprint != "" {
-		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, which is not kept ('%s' keeps the old key for --rollback)\n",
+	switch {
+	case res.PreviousKept:
+		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, kept as the previous key ('%s --rollback' restores it)\n",
 			res.PreviousFingerprint, keysCmdLine("rotate", p.Name, o.name))
+	case res.PreviousFingerprint != "":
+		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s\n", res.PreviousFingerprint)
 	}
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s; the key is pinned to %s.\n", v.Message, v.Host)
@@ -531,7 +553,7 @@ previous one). Revoke the old key at the provider once the new one works.`,
   tier keys rotate groq --rollback`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysRotate(cmd.Context(), env, o, args[0]) },
 	}
@@ -616,7 +638,7 @@ environment variable or key_cmd that supplies a key is not touched (tier says so
   tier keys rm groq --all`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.all && cmd.Flags().Changed("name") {
@@ -698,7 +720,7 @@ the key could not be checked; 2 any other answer (e.g. 404: check the profile's 
   tier keys test groq --name work`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysTest(cmd.Context(), env, args[0], name) },
 	}

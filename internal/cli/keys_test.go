@@ -593,7 +593,8 @@ func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
 	}
 }
 
-// Setting a key over another says the old one is not kept, and how to keep it.
+// Setting a key over another keeps the old one as the previous key, says
+// so, and a rollback restores it.
 func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2)
@@ -602,9 +603,16 @@ func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 		t.Fatalf("first set: exit %d, stderr %q", code, stderr)
 	}
 	_, stderr, code := w.run(goodKey2, "keys", "set", "{p}")
-	if code != 0 || !strings.Contains(stderr, "replaced the key …0001, which is not kept") || !strings.Contains(stderr, "tier keys rotate "+w.p) {
+	if code != 0 || !strings.Contains(stderr, "replaced the key …0001, kept as the previous key ('tier keys rotate "+w.p+" --rollback' restores it)") {
 		t.Errorf("second set: exit %d, stderr %q", code, stderr)
 	}
+	if w.stored("default") != goodKey2 || w.stored("default.previous") != goodKey {
+		t.Errorf("after the second set the keyring holds %s and previous %s", keys.Fingerprint(w.stored("default")), keys.Fingerprint(w.stored("default.previous")))
+	}
+	if out, stderr, code := w.run("", "keys", "rotate", "{p}", "--rollback"); code != 0 || !strings.Contains(out, "…0001 again") || w.stored("default") != goodKey {
+		t.Errorf("rollback after set: exit %d: %s %s", code, out, stderr)
+	}
+	w.run(goodKey2, "keys", "set", "{p}")
 	if _, stderr, _ := w.run(goodKey2, "keys", "set", "{p}"); strings.Contains(stderr, "replaced") {
 		t.Errorf("setting the same key again is not a replacement: %q", stderr)
 	}
@@ -1153,5 +1161,24 @@ func TestKeysSetUnreachableSaysUnverified(t *testing.T) {
 	}
 	if strings.Contains(string(readme), "verified before they are stored") || !strings.Contains(string(readme), "stored unverified") {
 		t.Errorf("README.md does not say that a key that cannot be checked is stored unverified")
+	}
+}
+
+// keys set and rotate complete only providers that take a key: not the
+// demo, nor a no_key profile.
+func TestKeysCompletionLeavesOutKeylessProviders(t *testing.T) {
+	w := newKWorld(t, false)
+	w.providers(newKeyFake(t).url(), "  local:\n    base_url: http://127.0.0.1:8080/v1\n    no_key: true\n    default_model: m\n")
+	for _, verb := range []string{"set", "rotate"} {
+		out, _, code := w.run("", "__complete", "keys", verb, "")
+		names := map[string]bool{}
+		for _, line := range strings.Split(out, "\n") {
+			if name, _, _ := strings.Cut(line, "\t"); name != "" && !strings.HasPrefix(name, ":") {
+				names[name] = true
+			}
+		}
+		if code != 0 || !names[w.p] || !names["groq"] || names["demo"] || names["local"] {
+			t.Errorf("keys %s <TAB>: exit %d, %v; want %s and groq, not demo or local", verb, code, names, w.p)
+		}
 	}
 }

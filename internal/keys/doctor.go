@@ -177,7 +177,7 @@ func (m *Manager) doctorKeys(r *Report, profiles map[string]*catalog.Profile) {
 			continue
 		}
 		if due := k.RotateDue(); !due.IsZero() && !now.Before(due) {
-			r.add(SeverityWarning, fmt.Sprintf("%s is %d days old, past its rotation period of %s", label, int(now.Sub(k.Since()).Hours()/24), Duration(k.RotateEvery())),
+			r.add(SeverityWarning, fmt.Sprintf("%s is %s, past its rotation period of %s", label, ageText(now.Sub(k.Since())), periodText(k.RotateEvery())),
 				fmt.Sprintf("create a new key at the provider, then run '%s'", keysCmd("rotate", prov, name)))
 		}
 		if g := k.Grant; g != nil && !g.Expires.IsZero() && now.After(g.Expires) {
@@ -202,7 +202,11 @@ func (m *Manager) doctorFile(r *Report) {
 		r.InsecureKeys += len(users)
 	}
 	if r.InsecureKeys > 0 {
-		r.add(SeverityWarning, fmt.Sprintf("%d key(s) are stored in plaintext in %s", r.InsecureKeys, path),
+		are := "are"
+		if r.InsecureKeys == 1 {
+			are = "is"
+		}
+		r.add(SeverityWarning, fmt.Sprintf("%s %s stored in plaintext in %s", plural(r.InsecureKeys, "key"), are, path),
 			"where a keyring works, store each again with 'tier keys set PROVIDER' (this removes the plaintext copy)")
 	}
 }
@@ -227,7 +231,7 @@ func (r *Report) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "status:      %s\n", r.Keyring)
 	if r.InsecureFile != "" {
-		fmt.Fprintf(w, "plaintext:   %s (%d keys)\n", r.InsecureFile, r.InsecureKeys)
+		fmt.Fprintf(w, "plaintext:   %s (%s)\n", r.InsecureFile, plural(r.InsecureKeys, "key"))
 	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(w, "no problems found")

@@ -118,6 +118,8 @@ type Result struct {
 	Path                string `json:"path,omitempty"`
 	Fingerprint         string `json:"fingerprint"`
 	PreviousFingerprint string `json:"previous_fingerprint,omitempty"`
+	// PreviousKept: the replaced key is kept under NAME.previous.
+	PreviousKept bool `json:"previous_kept,omitempty"`
 	// Verify is nil when verification was skipped.
 	Verify *VerifyResult `json:"verify,omitempty"`
 	// PinnedHost is the host the key is pinned to ("" none).
@@ -127,8 +129,9 @@ type Result struct {
 // Set verifies secret against opts.BaseURL (unless NoVerify), refuses it
 // with ErrRefused on 401/403 (storing nothing), stores it in the keyring
 // (or, only when opts.Insecure, the plaintext file) and records its
-// metadata. A copy in the other store is removed so that it cannot shadow
-// the new key or linger in plaintext.
+// metadata. The key it replaces in the same store is kept under
+// NAME.previous for Rollback. A copy in the other store is removed so that
+// it cannot shadow the new key or linger in plaintext.
 func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts SetOptions) (Result, error) {
 	name = normName(name)
 	if err := checkNames(provider, name); err != nil {
@@ -167,6 +170,24 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 	if err != nil {
 		return res, err
 	}
+	// The key this replaces in the same store is kept under NAME.previous,
+	// as rotate does, so that a rollback restores it; it is written first,
+	// so that NAME holds a working key at every moment.
+	sl := m.keyringSlot(provider)
+	if opts.Insecure {
+		sl = m.fileSlot(provider)
+	}
+	var replaced *PreviousKey
+	if oldStored, err := sl.get(name); err == nil {
+		if oldKey, oldHost := OpenSecret(oldStored); oldKey != secret {
+			res.PreviousFingerprint = Fingerprint(oldKey)
+			if err := sl.set(name+previousSuffix, oldStored); err != nil {
+				return res, fmt.Errorf("cannot keep the key it replaces as the previous one (%w); nothing was stored", err)
+			}
+			res.PreviousKept = true
+			replaced = &PreviousKey{Fingerprint: res.PreviousFingerprint, VerifiedHost: oldHost}
+		}
+	}
 	users := []string{name, name + previousSuffix}
 	if opts.Insecure {
 		if err := m.fileSet(provider, name, sealed); err != nil {
@@ -202,10 +223,22 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 		if res.Verify != nil && res.Verify.Status == VerifyOK {
 			k.LastVerified, k.VerifiedHost = now, res.Verify.Host
 		}
-		// NAME.previous survives a set in the same store (Rollback still
-		// works); the other store's copy was removed above.
-		if old := f.get(provider, name); old != nil {
-			if old.Fingerprint != k.Fingerprint {
+		// The replaced key is the previous one now; otherwise NAME.previous
+		// survives a set in the same store (Rollback still works); the
+		// other store's copy was removed above.
+		old := f.get(provider, name)
+		switch {
+		case replaced != nil:
+			if old != nil && old.Fingerprint == replaced.Fingerprint {
+				p := old.current()
+				if replaced.VerifiedHost != "" {
+					p.VerifiedHost = replaced.VerifiedHost
+				}
+				replaced = &p
+			}
+			k.Previous = replaced
+		case old != nil:
+			if old.Fingerprint != k.Fingerprint && res.PreviousFingerprint == "" {
 				res.PreviousFingerprint = old.Fingerprint
 			}
 			if old.Backend == k.Backend {
@@ -501,8 +534,8 @@ func (m *Manager) Reminder(provider, name string) (string, error) {
 			return errNoChange
 		}
 		k.LastReminded = now
-		msg = fmt.Sprintf("the key %s (%s) is %d days old, past its rotation period of %s: run '%s'",
-			keyLabel(provider, name), k.Fingerprint, int(now.Sub(k.Since()).Hours()/24), Duration(k.RotateEvery()), keysCmd("rotate", provider, name))
+		msg = fmt.Sprintf("the key %s (%s) is %s, past its rotation period of %s: run '%s'",
+			keyLabel(provider, name), k.Fingerprint, ageText(now.Sub(k.Since())), periodText(k.RotateEvery()), keysCmd("rotate", provider, name))
 		return nil
 	})
 	if errors.Is(err, errNoChange) {

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"errors"
+	"github.com/tier-cli/tier/internal/catalog"
 	"os"
 	"reflect"
 	"runtime"
@@ -479,6 +480,77 @@ func TestParseDuration(t *testing.T) {
 	for _, bad := range []string{"", "d", "-3d", "soon"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+}
+
+// How the rotation reminder words the age of a key and its period: whole
+// days from a day on, hours or minutes under a day.
+func TestReminderWording(t *testing.T) {
+	tests := []struct {
+		period time.Duration
+		age    time.Duration
+		want   string
+	}{
+		{90 * 24 * time.Hour, 90 * 24 * time.Hour, "is 90 days old, past its rotation period of 90d"},
+		{24 * time.Hour, 25 * time.Hour, "is 1 day old, past its rotation period of 1d"},
+		{36 * time.Hour, 47 * time.Hour, "is 1 day old, past its rotation period of 36h"},
+		{12 * time.Hour, 13 * time.Hour, "is 13 hours old, past its rotation period of 12h"},
+		{time.Hour, time.Hour + 5*time.Minute, "is 1 hour old, past its rotation period of 1h"},
+		{90 * time.Minute, 100 * time.Minute, "is 1 hour old, past its rotation period of 1h30m"},
+		{time.Minute, 3 * time.Minute, "is 3 minutes old, past its rotation period of 1m"},
+		{time.Second, 10 * time.Second, "is less than a minute old, past its rotation period of 1s"},
+	}
+	for _, tt := range tests {
+		te := newTestEnv(t)
+		te.set(t, "", goodKey, SetOptions{RotateAfter: tt.period})
+		*te.now = t0.Add(tt.age)
+		got, err := te.m.Reminder("groq", "")
+		if err != nil || !strings.Contains(got, "(…0001) "+tt.want+": run") {
+			t.Errorf("period %v, age %v: %q, %v; want %q in it", tt.period, tt.age, got, err, tt.want)
+		}
+		r := te.m.Doctor(t.Context(), map[string]*catalog.Profile{"groq": te.profile})
+		if !hasProblem(r, SeverityWarning, "the key for groq (…0001) "+tt.want, "tier keys rotate groq") {
+			t.Errorf("period %v, age %v: doctor says %+v", tt.period, tt.age, r.Problems)
+		}
+	}
+}
+
+// Setting a key over another keeps the old one as the previous key, with
+// its host pin, as rotate does, so that a rollback restores it.
+func TestSetKeepsThePreviousKey(t *testing.T) {
+	for _, insecure := range []bool{false, true} {
+		te := newTestEnv(t)
+		te.set(t, "", goodKey, SetOptions{Insecure: insecure})
+		res := te.set(t, "", goodKey2, SetOptions{Insecure: insecure})
+		stored := func(user string) (string, string) {
+			if insecure {
+				return te.file(t, user)
+			}
+			return te.keyringPin(t, user)
+		}
+		host := strings.TrimPrefix(te.fp.URL, "http://")
+		if k, h := stored("default"); k != goodKey2 || h != host {
+			t.Errorf("insecure=%v: default holds %s pinned to %q", insecure, Fingerprint(k), h)
+		}
+		if k, h := stored("default.previous"); k != goodKey || h != host {
+			t.Errorf("insecure=%v: default.previous holds %s pinned to %q, want the replaced key", insecure, Fingerprint(k), h)
+		}
+		if res.PreviousFingerprint != "…0001" || !res.PreviousKept {
+			t.Errorf("insecure=%v: result %+v", insecure, res)
+		}
+		if m := te.meta(t, "default"); m.Previous == nil || m.Previous.Fingerprint != "…0001" || m.Previous.VerifiedHost != host {
+			t.Errorf("insecure=%v: metadata's previous key: %+v", insecure, m.Previous)
+		}
+		if _, err := te.m.Rollback("groq", ""); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := te.m.KeyFor(t.Context(), te.profile, "", ""); err != nil || r.Key != goodKey {
+			t.Errorf("insecure=%v: after rollback: %v, %v", insecure, r, err)
+		}
+		// The same key again is no replacement.
+		if res := te.set(t, "", goodKey, SetOptions{Insecure: insecure}); res.PreviousFingerprint != "" || res.PreviousKept {
+			t.Errorf("insecure=%v: setting the same key again: %+v", insecure, res)
 		}
 	}
 }
