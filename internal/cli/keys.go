@@ -183,9 +183,9 @@ func readKeySecret(env *Env) (string, error) {
 }
 
 // keysErr maps an error of a keys operation to its exit code: 3 for a key
-// refused, missing or out of reach (keyring unavailable or not answering),
-// 6 for a provider that could not be reached, 2 for the rest (bad input or
-// configuration; the message says what to fix).
+// refused or missing, 6 for a provider that could not be reached, 2 for
+// the rest: bad input or configuration, a keyring that cannot be used or
+// does not answer included (the message says what to fix).
 func keysErr(err error, v *keys.VerifyResult) error {
 	var ee *ExitError
 	switch {
@@ -195,8 +195,7 @@ func keysErr(err error, v *keys.VerifyResult) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored),
-		errors.Is(err, keys.ErrUnavailable), errors.Is(err, keys.ErrTimeout):
+	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
 		return &ExitError{Code: ExitAuth, Err: err}
 	case v != nil && v.Status == keys.VerifyUnreachable:
 		return &ExitError{Code: ExitNetwork, Err: err}
@@ -291,7 +290,8 @@ At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Es
 (exit 130), and nothing is stored.
 
 First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
-provider refuses (401 or 403) is not stored (exit 3). When the provider cannot be reached or
+provider refuses (401 or 403) is not stored (exit 3); with no usable keyring nothing is asked
+or stored (exit 2: store the key another way, see 'tier keys doctor'). When the provider cannot be reached or
 cannot tell (no /models, 429), the key is stored unverified with a warning. --no-verify skips
 the check. A verified key is pinned to the host that accepted it, an unverified one to the host
 it was stored for. A key this replaces is kept as the previous key, as 'tier keys rotate' does,
@@ -548,7 +548,8 @@ refuses it or cannot be reached, nothing changes. Then the current key is kept a
 one and the new key takes its place in one step, so there is a working key at every moment.
 
 --rollback makes the previous key the active one again (and keeps the replacing key as the
-previous one). Revoke the old key at the provider once the new one works.`,
+previous one). A second --rollback in a row is refused: to use the replacing key again, paste it
+into 'tier keys rotate'. Revoke the old key at the provider once the new one works.`,
 		Example: `  pass show groq-new | tier keys rotate groq
   tier keys rotate groq --rollback`,
 		Args: providerArg,

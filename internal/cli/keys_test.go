@@ -359,6 +359,9 @@ func TestKeysLifecycle(t *testing.T) {
 			{desc: "rollback restores the previous key", args: []string{"keys", "rotate", "{p}", "--rollback"}, code: ExitOK,
 				out:     [][]string{{"Rolled back", "…0001 again", "…0002 is kept"}},
 				keyring: map[string]string{"default": goodKey, "default.previous": goodKey2}, models: 0},
+			{desc: "a second rollback is refused, not a toggle", args: []string{"keys", "rotate", "{p}", "--rollback"}, code: ExitUsage,
+				errOut:  []string{"already rolled back: …0001 is in use and …0002 is the previous key", "tier keys rotate " + w.p + "' and paste it"},
+				keyring: map[string]string{"default": goodKey, "default.previous": goodKey2}, models: 0},
 			{desc: "test: the key works", args: []string{"keys", "test", "{p}"}, code: ExitOK,
 				out: [][]string{{"OK", "…0001 from keyring"}}, models: 1},
 			{desc: "test: the key is refused", args: []string{"keys", "test", "{p}", "--name", "spare"}, code: ExitAuth, errOut: []string{"refused the key (401)"}, models: 1},
@@ -584,9 +587,17 @@ func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
 	w.noBus()
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
-	_, stderr, code := w.run(goodKey, "keys", "set", "{p}")
-	if code != ExitAuth || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
+	// exit 2: a configuration problem (see 'tier help exit-codes'), not
+	// an authentication failure.
+	for _, args := range [][]string{{"keys", "set", "{p}"}, {"keys", "rotate", "{p}"}, {"keys", "rotate", "{p}", "--rollback"}} {
+		_, stderr, code := w.run(goodKey, args...)
+		if code != ExitUsage || !strings.Contains(stderr, "no D-Bus session bus") {
+			t.Errorf("tier %s: exit %d, stderr %q; want exit 2", strings.Join(args, " "), code, stderr)
+		}
+	}
+	_, stderr, _ := w.run(goodKey, "keys", "set", "{p}")
+	if !strings.Contains(stderr, "--insecure-storage") {
+		t.Errorf("set: stderr %q does not say what to do instead", stderr)
 	}
 	if n := f.models.Load(); n != 0 {
 		t.Errorf("the provider was asked %d time(s) before tier found it could not store the key", n)
@@ -685,7 +696,7 @@ func TestKeysDoctor(t *testing.T) {
 			t.Errorf("doctor --json: %s", out)
 		}
 		_, stderr, code := w.run(goodKey, "keys", "set", "{p}")
-		if code != ExitAuth || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
+		if code != ExitUsage || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
 			t.Errorf("set: exit %d: %s", code, stderr)
 		}
 		_, stderr, code = w.run("", "chat", "-p", "{p}", "--no-stdin", "hi")

@@ -60,6 +60,9 @@ type KeyMeta struct {
 	LastReminded time.Time `json:"last_reminded,omitzero"`
 	// Previous describes the secret kept under NAME.previous by Rotate.
 	Previous *PreviousKey `json:"previous,omitempty"`
+	// RolledBack is when Rollback last made the previous key the current
+	// one; a set or a rotation clears it. A second rollback is refused.
+	RolledBack time.Time `json:"rolled_back,omitzero"`
 }
 
 // PreviousKey is the part of KeyMeta that belongs to one secret, kept for

@@ -361,6 +361,7 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 		prev.Fingerprint = res.PreviousFingerprint
 		k.Previous = &prev
 		k.Backend, k.Fingerprint, k.LastRotated, k.LastReminded = sl.backend, res.Fingerprint, now, time.Time{}
+		k.RolledBack = time.Time{}
 		k.LastVerified = time.Time{}
 		// An unverified new key keeps the old key's host pin.
 		if res.Verify != nil && res.Verify.Status == VerifyOK {
@@ -377,7 +378,8 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 
 // Rollback swaps the stored key name of provider with NAME.previous, so
 // that the key a rotation replaced is used again (and the replacing key
-// becomes the previous one). It fails if there is no previous key.
+// becomes the previous one). It fails if there is no previous key, and
+// refuses a second rollback in a row (it would only swap back).
 func (m *Manager) Rollback(provider, name string) (Result, error) {
 	name = normName(name)
 	if err := checkNames(provider, name); err != nil {
@@ -386,6 +388,12 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 	sl, cur, err := m.locate(provider, name)
 	if err != nil {
 		return Result{}, err
+	}
+	if k, err := m.Meta(provider, name); err != nil {
+		return Result{}, err
+	} else if k != nil && !k.RolledBack.IsZero() && k.Previous != nil {
+		return Result{}, fmt.Errorf("already rolled back: %s is in use and %s is the previous key; to use %s again, run '%s' and paste it",
+			k.Fingerprint, k.Previous.Fingerprint, k.Previous.Fingerprint, keysCmd("rotate", provider, name))
 	}
 	prevUser := name + previousSuffix
 	prev, err := sl.get(prevUser)
@@ -425,6 +433,7 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 		p.Fingerprint = res.Fingerprint
 		k.setCurrent(p)
 		k.Previous, k.Backend, k.LastReminded = &now, sl.backend, time.Time{}
+		k.RolledBack = m.now()
 		f.put(k)
 		return nil
 	})

@@ -332,7 +332,6 @@ func TestRollback(t *testing.T) {
 	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey2, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	rotated := te.meta(t, "default")
 	rotationInvariant(t, te, goodKey, goodKey2)
 
 	res, err := te.m.Rollback("groq", "")
@@ -349,12 +348,22 @@ func TestRollback(t *testing.T) {
 	if k.Fingerprint != "…0001" || !k.LastRotated.IsZero() || k.Since() != t0 || k.Previous.Fingerprint != "…0002" || k.Previous.Since != t0.Add(24*time.Hour) {
 		t.Errorf("metadata after rollback: %+v %+v", k, k.Previous)
 	}
-	// Rolling back again undoes the rollback.
-	if _, err := te.m.Rollback("groq", ""); err != nil {
+	// Rolling back again is refused: it would swap back to the key the
+	// rollback turned away from.
+	te.b.after = nil
+	if _, err := te.m.Rollback("groq", ""); err == nil || errors.Is(err, ErrNotStored) ||
+		err.Error() != "already rolled back: …0001 is in use and …0002 is the previous key; to use …0002 again, run 'tier keys rotate groq' and paste it" {
+		t.Fatalf("a second rollback: %v", err)
+	}
+	if te.keyring(t, "default") != goodKey || te.keyring(t, "default.previous") != goodKey2 {
+		t.Errorf("a refused rollback changed the keys")
+	}
+	// A rotation after the rollback can be rolled back again.
+	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey3, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	if got := te.meta(t, "default"); !reflect.DeepEqual(got, rotated) {
-		t.Errorf("two rollbacks did not restore the metadata:\n got %+v %+v\nwant %+v %+v", got, got.Previous, rotated, rotated.Previous)
+	if res, err := te.m.Rollback("groq", ""); err != nil || res.Fingerprint != "…0001" {
+		t.Fatalf("rollback after another rotation: %+v, %v", res, err)
 	}
 }
 
