@@ -315,8 +315,8 @@ func (m *Manager) showCmdStderr(stderr, stdout string) {
 	}
 }
 
-// keyLike is a word that may be a key: 20 or more key characters.
-var keyLike = lazyre.New(`[A-Za-z0-9_\-.+/=]{20,}`)
+// keyLike is a word that may be a key: 16 or more key characters.
+var keyLike = lazyre.New(`[A-Za-z0-9_\-.+/=]{16,}`)
 
 // redactKeys replaces in s the words of printed (4 characters or more) and
 // anything that looks like a key with their fingerprints, and drops
