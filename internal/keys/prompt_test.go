@@ -3,6 +3,9 @@ package keys
 import (
 	"bytes"
 	"errors"
+	"io"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,13 +48,23 @@ func TestHiddenPrompt(t *testing.T) {
 				key string
 				err error
 			}
+			// What the terminal echoes (the master is not pollable: read it
+			// in a goroutine, which ends when the test closes it).
+			var echoed syncBuffer
+			go io.Copy(&echoed, master)
 			done := make(chan result, 1)
-			var prompt bytes.Buffer
+			prompt := &notifyWriter{shown: make(chan struct{})}
 			go func() {
-				k, err := ReadSecret(tty, true, &prompt)
+				k, err := ReadSecret(tty, true, prompt)
 				done <- result{k, err}
 			}()
-			time.Sleep(50 * time.Millisecond) // let the prompt set the terminal up
+			// Typed the moment the prompt appears: it must already be in
+			// raw mode (no echo, no line editing, Ctrl-C not a signal).
+			select {
+			case <-prompt.shown:
+			case <-time.After(3 * time.Second):
+				t.Fatal("no prompt")
+			}
 			if _, err := master.Write([]byte(tt.typed)); err != nil {
 				t.Fatal(err)
 			}
@@ -81,11 +94,48 @@ func TestHiddenPrompt(t *testing.T) {
 			if !sameState(before, after) {
 				t.Errorf("the terminal was not restored")
 			}
-			if bytes.Contains(prompt.Bytes(), []byte("good")) {
-				t.Errorf("the prompt echoed the key: %q", prompt.String())
+			if bytes.Contains(prompt.b.Bytes(), []byte("good")) {
+				t.Errorf("the prompt echoed the key: %q", prompt.b.String())
+			}
+			time.Sleep(50 * time.Millisecond) // for an echo to arrive
+			if echo := echoed.String(); strings.Contains(echo, "key") || strings.Contains(echo, "^C") {
+				t.Errorf("the terminal echoed what was typed: %q", echo)
 			}
 		})
 	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// notifyWriter closes shown as its first write begins.
+type notifyWriter struct {
+	b     bytes.Buffer
+	shown chan struct{}
+}
+
+func (w *notifyWriter) Write(p []byte) (int, error) {
+	if w.b.Len() == 0 {
+		close(w.shown)
+		// A slow terminal: the user types while the prompt is still being
+		// written.
+		time.Sleep(30 * time.Millisecond)
+	}
+	return w.b.Write(p)
 }
 
 func sameState(a, b *term.State) bool {

@@ -64,10 +64,7 @@ func ReadSecret(in io.Reader, isTerminal bool, prompt io.Writer) (string, error)
 	if !ok {
 		return "", errors.New("cannot prompt for the key: stdin is not a terminal file; pipe the key in instead")
 	}
-	if prompt != nil {
-		fmt.Fprint(prompt, "Paste the key (input is hidden; Enter to finish, Ctrl-C or Esc to cancel): ")
-	}
-	b, err := readHidden(f, int(f.Fd()))
+	b, err := readHidden(f, int(f.Fd()), prompt)
 	if prompt != nil {
 		fmt.Fprintln(prompt)
 	}
@@ -93,14 +90,19 @@ func cancelled(how string) error {
 // mode so that tier sees every key: Enter ends the line; Ctrl-C, Ctrl-D on
 // an empty line and Esc cancel (ErrCancelled); Backspace deletes a
 // character and Ctrl-U the line; other control characters are ignored.
-// Whatever follows Enter in the same read is dropped. The terminal is
-// restored before it returns.
-func readHidden(r io.Reader, fd int) ([]byte, error) {
+// Whatever follows Enter in the same read is dropped. The prompt is
+// written to prompt (if not nil) once the terminal is in raw mode, so that
+// nothing typed after it appears is echoed or turned into a signal. The
+// terminal is restored before it returns.
+func readHidden(r io.Reader, fd int, prompt io.Writer) ([]byte, error) {
 	old, err := term.MakeRaw(fd)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the key from the terminal: %v", oneLine(err.Error()))
 	}
 	defer term.Restore(fd, old)
+	if prompt != nil {
+		fmt.Fprint(prompt, "Paste the key (input is hidden; Enter to finish, Ctrl-C or Esc to cancel): ")
+	}
 	var line []byte
 	buf := make([]byte, 256)
 	for {
