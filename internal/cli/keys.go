@@ -816,6 +816,7 @@ type keyRowJSON struct {
 	LastRotated  time.Time   `json:"last_rotated,omitzero"`
 	LastVerified time.Time   `json:"last_verified,omitzero"`
 	VerifiedHost string      `json:"verified_host,omitempty"`
+	PinnedHost   string      `json:"pinned_host,omitempty"`
 	AgeDays      *int        `json:"age_days,omitempty"`
 	RotateDue    time.Time   `json:"rotate_due,omitzero"`
 	Overdue      bool        `json:"rotate_overdue,omitempty"`
@@ -847,7 +848,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		j := keyRowJSON{
 			Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint,
 			Plaintext: r.Source == keys.SourceFile, Created: r.Created, LastRotated: r.LastRotated,
-			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
+			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, PinnedHost: r.PinnedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
 			Default: r.Default, HasPrevious: r.HasPrevious, Grant: r.Grant, Note: r.Note,
 		}
 		// Age 0 is unknown only when nothing says when the key was stored:

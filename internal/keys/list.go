@@ -19,6 +19,10 @@ type Row struct {
 	LastRotated  time.Time `json:"last_rotated,omitzero"`
 	LastVerified time.Time `json:"last_verified,omitzero"`
 	VerifiedHost string    `json:"verified_host,omitempty"`
+	// PinnedHost is the only host the key is sent to ("" none: it is not
+	// sent at all), from its keyring item; for a key stored unverified it
+	// is the host it was stored for.
+	PinnedHost string `json:"pinned_host,omitempty"`
 	// Age is how long the current secret has been in place (0: unknown).
 	Age       time.Duration `json:"age,omitempty"`
 	RotateDue time.Time     `json:"rotate_due,omitzero"`
@@ -84,7 +88,7 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		haveDefault := false
 		for _, sk := range stored[prov] {
 			name := sk.Name
-			r := Row{Provider: prov, Name: name, Source: Source(sk.Backend), VerifiedHost: sk.Host}
+			r := Row{Provider: prov, Name: name, Source: Source(sk.Backend), PinnedHost: sk.Host}
 			if sk.Key != "" {
 				r.Fingerprint = Fingerprint(sk.Key)
 			}
@@ -95,7 +99,7 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 				if r.Fingerprint == "" {
 					r.Fingerprint = k.Fingerprint
 				}
-				r.Created, r.LastRotated, r.LastVerified = k.Created, k.LastRotated, k.LastVerified
+				r.Created, r.LastRotated, r.LastVerified, r.VerifiedHost = k.Created, k.LastRotated, k.LastVerified, k.VerifiedHost
 				if since := k.Since(); !since.IsZero() {
 					r.Age = now.Sub(since)
 				}
