@@ -970,6 +970,8 @@ type keyInUse struct {
 	Name        string `json:"name"`
 	Source      string `json:"source"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Note says why tier would not send it (e.g. pinned to another host).
+	Note string `json:"note,omitempty"`
 }
 
 type doctorJSON struct {
@@ -995,7 +997,7 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	if rows, err := m.List(profiles, env.Getenv); err == nil {
 		for _, r := range rows {
 			if r.Default {
-				inUse = append(inUse, keyInUse{Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint})
+				inUse = append(inUse, keyInUse{Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint, Note: r.Note})
 			}
 		}
 	}
@@ -1009,6 +1011,9 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 				fp := k.Fingerprint
 				if fp == "" {
 					fp = "-"
+				}
+				if k.Note != "" {
+					fp += " (" + k.Note + ")"
 				}
 				fmt.Fprintf(env.Stdout, "  %s: %s %s\n", k.Provider, k.Source, fp)
 			}
