@@ -35,6 +35,7 @@ func TestHiddenPrompt(t *testing.T) {
 		{name: "Ctrl-D on an empty line cancels", typed: "\x04", wantErr: "Ctrl-D"},
 		{name: "Ctrl-D after some input does nothing", typed: "test-key-\x04good-0001\r", want: goodKey},
 		{name: "Esc cancels", typed: "\x1b", wantErr: "Esc"},
+		{name: "a bracketed paste is not Esc", typed: "\x1b[200~" + goodKey + "\x1b[201~\r", want: goodKey},
 		{name: "Enter on nothing: no key", typed: "\r", wantErr: "no key entered"},
 	}
 	for _, tt := range tests {

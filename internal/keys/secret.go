@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +87,9 @@ func cancelled(how string) error {
 	return &kindError{kind: ErrCancelled, msg: "key prompt cancelled (" + how + "): no key was read"}
 }
 
+// The ends of a bracketed paste, after ESC.
+var pasteStart, pasteEnd = []byte("[200~"), []byte("[201~")
+
 // readHidden reads one line from the terminal fd without echo, in raw
 // mode so that tier sees every key: Enter ends the line; Ctrl-C, Ctrl-D on
 // an empty line and Esc cancel (ErrCancelled); Backspace deletes a
@@ -107,8 +111,13 @@ func readHidden(r io.Reader, fd int, prompt io.Writer) ([]byte, error) {
 	buf := make([]byte, 256)
 	for {
 		n, err := r.Read(buf)
-		for _, c := range buf[:n] {
+		for i := 0; i < n; i++ {
+			c := buf[i]
 			switch {
+			case c == 0x1b && (bytes.HasPrefix(buf[i+1:n], pasteStart) || bytes.HasPrefix(buf[i+1:n], pasteEnd)):
+				// A terminal in bracketed-paste mode wraps what is pasted
+				// in ESC [200~ … ESC [201~: not an Esc key.
+				i += len(pasteStart)
 			case c == 0x03:
 				return nil, cancelled("Ctrl-C")
 			case c == 0x04 && len(line) == 0:
