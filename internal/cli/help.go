@@ -58,7 +58,7 @@ var exitCodes = []struct {
 }{
 	{ExitOK, "Success."},
 	{ExitInternal, "Internal error: a bug, or a failure tier did not expect."},
-	{ExitUsage, "Usage or configuration error: a bad flag or argument, an unknown provider or model, a broken providers.yaml, a damaged state file (the message gives the command that moves it aside), no prompt."},
+	{ExitUsage, "Usage or configuration error: a bad flag or argument, an unknown provider or model, a broken providers.yaml, a damaged state file (the message gives the command that moves it aside), no prompt, no usable keyring to store a key in."},
 	{ExitAuth, "Authentication: no key, or the provider answered 401 or 403."},
 	{ExitRateLimited, "Rate limited: still 429 after --retries, or the wait would exceed --max-wait."},
 	{ExitExhausted, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},

@@ -32,7 +32,9 @@ Where a key comes from, first match wins:
 1. the profile's environment variable (e.g. GROQ_API_KEY), for the default key only;
 2. the OS keyring: service "tier:PROVIDER", user = the key name ("default" unless --name);
 3. the plaintext file written by 'tier keys set --insecure-storage' (only when asked for);
-4. the profile's key_cmd (e.g. "pass show groq"), for the default key only.
+4. the profile's key_cmd (e.g. "pass show groq"), for the default key only. It runs with stdin
+   at /dev/null in a process group of its own, killed with everything it started after 10s;
+   its stderr is not shown unless it fails (then a few lines, with anything like a key redacted).
 
 'tier keys list' and 'tier keys doctor' say which source wins for each provider; chat, quota and
 models take --key NAME to use a named key.
@@ -42,9 +44,12 @@ otherwise from a hidden prompt; never from the command line. Only a fingerprint 
 characters, as …a1b2) is ever shown or recorded; what tier records about a key (dates, the host
 it was verified for, its rotation period, a credit grant) lives in the state directory.
 
-A stored key is pinned to the API host that accepted it: if the profile's base URL later points
-at another host, tier refuses to send the key there until 'tier keys test PROVIDER' verifies it
-for the new host. A key older than its rotation period (default 90 days) gets a one-line reminder
+A stored key is pinned to the API host that accepted it (a key stored unverified, to the host it
+was stored for), and the pin is kept with the key in its keyring item, so losing the state
+directory does not unpin it. If the profile's base URL later points at another host, tier refuses
+to send the key there until 'tier keys test PROVIDER' verifies it for the new host; a key with no
+host on record (put in the keyring by another program, or by an older tier whose record is lost)
+is sent nowhere until 'tier keys test' verifies it. Run 'tier keys test' only for a host you trust. A key older than its rotation period (default 90 days) gets a one-line reminder
 on stderr, at most once a day.
 
 Every keyring call has a timeout. On Linux and the BSDs the keyring is the Secret Service over the
@@ -75,6 +80,23 @@ func providerArg(cmd *cobra.Command, args []string) error {
 		return Exitf(ExitUsage, "give one provider: '%s PROVIDER' (see 'tier keys list --all')", cmd.CommandPath())
 	}
 	return nil
+}
+
+// completeKeyProviders completes the providers that take a key (not the
+// demo, nor no_key profiles: 'tier keys set demo' is an error).
+func completeKeyProviders(env *Env, given []string, toComplete string) []string {
+	c, err := newApp(env).catalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range completeProviders(env, given, toComplete) {
+		name, _, _ := strings.Cut(s, "\t")
+		if p := c.Providers[name]; p != nil && !p.NoKey && !p.Demo {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // keysProfile is the catalog profile of a provider whose key is managed.
@@ -124,7 +146,8 @@ func (a *app) baseURL(p *catalog.Profile) (string, error) {
 }
 
 // readKeySecret reads a key the way every keys command does: a hidden
-// prompt on a terminal, else the one line on stdin. A stdin that sends
+// prompt on a terminal (Ctrl-C, Ctrl-D on an empty line or Esc cancel it:
+// exit 130), else the one line on stdin. A stdin that sends
 // nothing within TIER_STDIN_TIMEOUT (default 30s) is given up on, as in
 // 'tier chat'.
 func readKeySecret(env *Env) (string, error) {
@@ -133,6 +156,9 @@ func readKeySecret(env *Env) (string, error) {
 	}
 	if isTerminalReader(env.Stdin) {
 		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
+		if errors.Is(err, keys.ErrCancelled) {
+			return "", &ExitError{Code: ExitInterrupted, Err: err}
+		}
 		if err != nil {
 			return "", usageErr(err)
 		}
@@ -157,9 +183,9 @@ func readKeySecret(env *Env) (string, error) {
 }
 
 // keysErr maps an error of a keys operation to its exit code: 3 for a key
-// refused, missing or out of reach (keyring unavailable or not answering),
-// 6 for a provider that could not be reached, 2 for the rest (bad input or
-// configuration; the message says what to fix).
+// refused or missing, 6 for a provider that could not be reached, 2 for
+// the rest: bad input or configuration, a keyring that cannot be used or
+// does not answer included (the message says what to fix).
 func keysErr(err error, v *keys.VerifyResult) error {
 	var ee *ExitError
 	switch {
@@ -169,8 +195,7 @@ func keysErr(err error, v *keys.VerifyResult) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored),
-		errors.Is(err, keys.ErrUnavailable), errors.Is(err, keys.ErrTimeout):
+	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
 		return &ExitError{Code: ExitAuth, Err: err}
 	case v != nil && v.Status == keys.VerifyUnreachable:
 		return &ExitError{Code: ExitNetwork, Err: err}
@@ -223,14 +248,20 @@ func warnf(env *Env, format string, a ...any) {
 }
 
 // reportVerify says on stderr what a verification that did not succeed
-// means for a key that was stored anyway.
-func reportVerify(env *Env, v *keys.VerifyResult, provider, name string) {
-	if v == nil {
-		warnf(env, "the key was not verified (--no-verify) and is not pinned to a host: run '%s' to check it", keysCmdLine("test", provider, name))
-		return
+// means for a key that was stored anyway, and where it may be sent.
+func reportVerify(env *Env, v *keys.VerifyResult, pinned, provider, name string) {
+	test := keysCmdLine("test", provider, name)
+	pin := "it is pinned to " + pinned + " and goes nowhere else"
+	if pinned == "" {
+		pin = "it is pinned to no host, so tier will not send it until '" + test + "' verifies it"
 	}
-	if v.Status != keys.VerifyOK {
-		warnf(env, "%s; the key was stored unverified: run '%s' to check it later", v.Message, keysCmdLine("test", provider, name))
+	switch {
+	case v == nil:
+		warnf(env, "stored unverified (--no-verify); %s: run '%s' to check it", pin, test)
+	case v.Status == keys.VerifyUnreachable:
+		warnf(env, "stored unverified: host unreachable (%s); %s: run '%s' to check it", v.Message, pin, test)
+	case v.Status != keys.VerifyOK:
+		warnf(env, "stored unverified: %s; %s: run '%s' to check it later", v.Message, pin, test)
 	}
 }
 
@@ -255,10 +286,16 @@ func newKeysSetCmd(env *Env) *cobra.Command {
 		Long: `Store a provider's key in the OS keyring. The key is read from stdin when stdin is not a
 terminal, otherwise from a hidden prompt; there is no flag that takes a key.
 
+At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Esc cancel it
+(exit 130), and nothing is stored.
+
 First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
-provider refuses (401 or 403) is not stored (exit 3). When the provider cannot be reached or
+provider refuses (401 or 403) is not stored (exit 3); with no usable keyring nothing is asked
+or stored (exit 2: store the key another way, see 'tier keys doctor'). When the provider cannot be reached or
 cannot tell (no /models, 429), the key is stored unverified with a warning. --no-verify skips
-the check. A verified key is pinned to the host that accepted it.
+the check. A verified key is pinned to the host that accepted it, an unverified one to the host
+it was stored for. A key this replaces is kept as the previous key, as 'tier keys rotate' does,
+so that 'tier keys rotate PROVIDER --rollback' restores it.
 
 --credit records a credit grant that came with the key, for tier quota's credit and expiry
 countdowns: an amount and a unit (5USD, "$5", 1000000tokens; a bare number takes the unit of the
@@ -277,7 +314,7 @@ the config directory), for machines without a usable keyring; 'tier keys list' m
   tier keys set sambanova --rotate-after 30d`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysSet(cmd.Context(), env, o, args[0]) },
 	}
@@ -309,10 +346,11 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if opts.Grant, err = o.grant(p, a.now()); err != nil {
 		return err
 	}
-	if !o.noVerify {
-		if opts.BaseURL, err = a.baseURL(p); err != nil {
+	if opts.BaseURL, err = a.baseURL(p); err != nil {
+		if !o.noVerify {
 			return err
 		}
+		opts.BaseURL = "" // stored pinned to no host; reportVerify says so
 	}
 	m, err := a.keyManager()
 	if err != nil {
@@ -336,10 +374,16 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 		where = "in " + res.Path
 		fmt.Fprintf(env.Stderr, "tier: %s\n", keys.InsecureWarning(res.Path))
 	}
+	if v := res.Verify; v == nil || v.Status != keys.VerifyOK {
+		where += ", unverified"
+	}
 	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keyLabel(p.Name, o.name), res.Fingerprint, where)
-	if res.PreviousFingerprint != "" {
-		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, which is not kept ('%s' keeps the old key for --rollback)\n",
+	switch {
+	case res.PreviousKept:
+		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, kept as the previous key ('%s --rollback' restores it)\n",
 			res.PreviousFingerprint, keysCmdLine("rotate", p.Name, o.name))
+	case res.PreviousFingerprint != "":
+		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s\n", res.PreviousFingerprint)
 	}
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s; the key is pinned to %s.\n", v.Message, v.Host)
@@ -347,7 +391,7 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if g := opts.Grant; g != nil {
 		fmt.Fprintf(env.Stdout, "Credit: %s.\n", describeGrant(g))
 	}
-	reportVerify(env, res.Verify, p.Name, o.name)
+	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
 	if v := a.envOverride(p, o.name); v != "" {
 		warnf(env, "%s is set and overrides this key: unset it to use the stored one", v)
 	}
@@ -506,12 +550,13 @@ refuses it or cannot be reached, nothing changes. Then the current key is kept a
 one and the new key takes its place in one step, so there is a working key at every moment.
 
 --rollback makes the previous key the active one again (and keeps the replacing key as the
-previous one). Revoke the old key at the provider once the new one works.`,
+previous one). A second --rollback in a row is refused: to use the replacing key again, paste it
+into 'tier keys rotate'. Revoke the old key at the provider once the new one works.`,
 		Example: `  pass show groq-new | tier keys rotate groq
   tier keys rotate groq --rollback`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysRotate(cmd.Context(), env, o, args[0]) },
 	}
@@ -549,10 +594,11 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 		return nil
 	}
 	opts := keys.RotateOptions{NoVerify: o.noVerify}
-	if !o.noVerify {
-		if opts.BaseURL, err = a.baseURL(p); err != nil {
+	if opts.BaseURL, err = a.baseURL(p); err != nil {
+		if !o.noVerify {
 			return err
 		}
+		opts.BaseURL = ""
 	}
 	secret, err := readKeySecret(env)
 	if err != nil {
@@ -567,7 +613,7 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s.\n", v.Message)
 	}
-	reportVerify(env, res.Verify, p.Name, o.name)
+	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
 	if v := a.envOverride(p, o.name); v != "" {
 		warnf(env, "%s is set and overrides the stored key: unset it to use the new one", v)
 	}
@@ -595,7 +641,7 @@ environment variable or key_cmd that supplies a key is not touched (tier says so
   tier keys rm groq --all`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.all && cmd.Flags().Changed("name") {
@@ -677,7 +723,7 @@ the key could not be checked; 2 any other answer (e.g. 404: check the profile's 
   tier keys test groq --name work`,
 		Args: providerArg,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return completeProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysTest(cmd.Context(), env, args[0], name) },
 	}
@@ -700,7 +746,6 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	if err != nil {
 		return err
 	}
-	before, _ := m.Meta(p.Name, name)
 	v, r, err := m.Test(ctx, p, name, base)
 	if err != nil {
 		return keysErr(err, nil)
@@ -709,8 +754,12 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	switch v.Status {
 	case keys.VerifyOK:
 		fmt.Fprintf(env.Stdout, "OK: %s works: %s.\n", what, v.Message)
-		if r.Source.Stored() && before != nil && before.VerifiedHost != "" && before.VerifiedHost != v.Host {
-			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, before.VerifiedHost)
+		switch {
+		case !r.Source.Stored() || r.Host == v.Host:
+		case r.Host == "":
+			fmt.Fprintf(env.Stdout, "The key is now verified for %s and pinned to it (it was not verified for any host).\n", v.Host)
+		default:
+			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, r.Host)
 		}
 		return nil
 	case keys.VerifyRefused:
@@ -744,8 +793,9 @@ func newKeysListCmd(env *Env) *cobra.Command {
 and those whose key comes from an environment variable or key_cmd. For each key: its name, the
 source it comes from, its fingerprint (last 4 characters), when it was created, last rotated and
 last verified, its age, whether a rotation is due, and which key a plain 'tier chat -p PROVIDER' uses
-("default"), or what overrides it. --all adds the catalog's providers that have no key yet, with
-where to get one. It reads no keyring and runs no key_cmd.`,
+("default"), or what overrides it, or why tier would not send it. --all adds the catalog's
+providers that have no key yet, with where to get one. It runs no key_cmd; it reads the keyring
+for the host each key is pinned to, and for default keys tier has no record of.`,
 		Example: `  tier keys list
   tier keys list --all
   tier keys list --json | jq -r '.[] | select(.rotate_overdue) | .provider'`,
@@ -768,6 +818,7 @@ type keyRowJSON struct {
 	LastRotated  time.Time   `json:"last_rotated,omitzero"`
 	LastVerified time.Time   `json:"last_verified,omitzero"`
 	VerifiedHost string      `json:"verified_host,omitempty"`
+	PinnedHost   string      `json:"pinned_host,omitempty"`
 	AgeDays      *int        `json:"age_days,omitempty"`
 	RotateDue    time.Time   `json:"rotate_due,omitzero"`
 	Overdue      bool        `json:"rotate_overdue,omitempty"`
@@ -799,7 +850,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		j := keyRowJSON{
 			Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint,
 			Plaintext: r.Source == keys.SourceFile, Created: r.Created, LastRotated: r.LastRotated,
-			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
+			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, PinnedHost: r.PinnedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
 			Default: r.Default, HasPrevious: r.HasPrevious, Grant: r.Grant, Note: r.Note,
 		}
 		// Age 0 is unknown only when nothing says when the key was stored:
@@ -881,6 +932,8 @@ func keyListRow(r keyRowJSON, now time.Time, th ui.Theme) []string {
 	}
 	use := r.Note
 	switch {
+	case r.Default && use != "":
+		use = "default, " + use
 	case r.Default:
 		use = "default"
 	case use == "" && r.Name != keys.DefaultName:
@@ -900,7 +953,8 @@ func newKeysDoctorCmd(env *Env) *cobra.Command {
 		Long: `Check what keys depend on: which keyring backend is in use; on Linux and the BSDs, whether a D-Bus
 session bus and a Secret Service are reachable and unlocked (a probe read, with a timeout);
 whether TIER_NO_KEYRING turns the keyring off; stored keys the keyring has lost, keys pinned to a
-host their profile no longer points at, keys due for rotation, expired credit grants, environment
+host their profile no longer points at or to no host at all (also default keys in the keyring
+that tier has no record of), keys due for rotation, expired credit grants, environment
 variables that override stored keys, and keys kept in plaintext. It also says which source
 supplies each provider's key. Each problem comes with what to do about it.
 
@@ -918,6 +972,8 @@ type keyInUse struct {
 	Name        string `json:"name"`
 	Source      string `json:"source"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Note says why tier would not send it (e.g. pinned to another host).
+	Note string `json:"note,omitempty"`
 }
 
 type doctorJSON struct {
@@ -943,7 +999,7 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	if rows, err := m.List(profiles, env.Getenv); err == nil {
 		for _, r := range rows {
 			if r.Default {
-				inUse = append(inUse, keyInUse{Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint})
+				inUse = append(inUse, keyInUse{Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint, Note: r.Note})
 			}
 		}
 	}
@@ -957,6 +1013,9 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 				fp := k.Fingerprint
 				if fp == "" {
 					fp = "-"
+				}
+				if k.Note != "" {
+					fp += " (" + k.Note + ")"
 				}
 				fmt.Fprintf(env.Stdout, "  %s: %s %s\n", k.Provider, k.Source, fp)
 			}

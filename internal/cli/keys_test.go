@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/ptytest"
 )
 
 // End-to-end tests of 'tier keys' and of the key wiring of chat, quota and
@@ -241,15 +242,16 @@ func (w *kworld) run(stdin string, args ...string) (stdout, stderr string, code 
 	return out.String(), errb.String(), code
 }
 
-// stored is what the keyring holds for the provider under user ("" if
-// nothing).
+// stored is the key the keyring holds for the provider under user ("" if
+// nothing), without the host it is pinned to.
 func (w *kworld) stored(user string) string {
 	w.t.Helper()
 	s, err := w.kr.Get(keys.Service(w.p), user)
 	if err != nil && !errors.Is(err, keys.ErrNotFound) {
 		w.t.Fatalf("reading the keyring: %v", err)
 	}
-	return s
+	key, _ := keys.OpenSecret(s)
+	return key
 }
 
 // hasLine reports whether one line of out holds every part.
@@ -335,7 +337,7 @@ func TestKeysLifecycle(t *testing.T) {
 				out:     [][]string{{"Stored the key for", "…0001", "in the keyring"}, {"Verified", "pinned to " + host}},
 				keyring: map[string]string{"default": goodKey}, models: 1},
 			{desc: "--no-verify stores without asking the provider", stdin: badKey, args: []string{"keys", "set", "{p}", "--name", "spare", "--no-verify"}, code: ExitOK,
-				out: [][]string{{`"spare"`, "…0009"}}, errOut: []string{"not verified (--no-verify)"}, keyring: map[string]string{"spare": badKey}, models: 0},
+				out: [][]string{{`"spare"`, "…0009"}}, errOut: []string{"stored unverified (--no-verify)", "pinned to " + host}, keyring: map[string]string{"spare": badKey}, models: 0},
 			{desc: "list: sources, fingerprints, the default", args: []string{"keys", "list"}, code: ExitOK,
 				out: [][]string{{"PROVIDER", "SOURCE", "KEY", "CREATED", "ROTATED", "VERIFIED", "AGE", "ROTATION", "IN USE"},
 					{w.p, "default", "keyring", "…0001", "in 90d", "default"},
@@ -356,6 +358,9 @@ func TestKeysLifecycle(t *testing.T) {
 				out: [][]string{{`"name":"default"`, `"fingerprint":"…0002"`, `"last_rotated":`, `"has_previous":true`, `"default":true`}}},
 			{desc: "rollback restores the previous key", args: []string{"keys", "rotate", "{p}", "--rollback"}, code: ExitOK,
 				out:     [][]string{{"Rolled back", "…0001 again", "…0002 is kept"}},
+				keyring: map[string]string{"default": goodKey, "default.previous": goodKey2}, models: 0},
+			{desc: "a second rollback is refused, not a toggle", args: []string{"keys", "rotate", "{p}", "--rollback"}, code: ExitUsage,
+				errOut:  []string{"already rolled back: …0001 is in use and …0002 is the previous key", "tier keys rotate " + w.p + "' and paste it"},
 				keyring: map[string]string{"default": goodKey, "default.previous": goodKey2}, models: 0},
 			{desc: "test: the key works", args: []string{"keys", "test", "{p}"}, code: ExitOK,
 				out: [][]string{{"OK", "…0001 from keyring"}}, models: 1},
@@ -582,16 +587,25 @@ func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
 	w.noBus()
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
-	_, stderr, code := w.run(goodKey, "keys", "set", "{p}")
-	if code != ExitAuth || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
+	// exit 2: a configuration problem (see 'tier help exit-codes'), not
+	// an authentication failure.
+	for _, args := range [][]string{{"keys", "set", "{p}"}, {"keys", "rotate", "{p}"}, {"keys", "rotate", "{p}", "--rollback"}} {
+		_, stderr, code := w.run(goodKey, args...)
+		if code != ExitUsage || !strings.Contains(stderr, "no D-Bus session bus") {
+			t.Errorf("tier %s: exit %d, stderr %q; want exit 2", strings.Join(args, " "), code, stderr)
+		}
+	}
+	_, stderr, _ := w.run(goodKey, "keys", "set", "{p}")
+	if !strings.Contains(stderr, "--insecure-storage") {
+		t.Errorf("set: stderr %q does not say what to do instead", stderr)
 	}
 	if n := f.models.Load(); n != 0 {
 		t.Errorf("the provider was asked %d time(s) before tier found it could not store the key", n)
 	}
 }
 
-// Setting a key over another says the old one is not kept, and how to keep it.
+// Setting a key over another keeps the old one as the previous key, says
+// so, and a rollback restores it.
 func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2)
@@ -600,9 +614,16 @@ func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 		t.Fatalf("first set: exit %d, stderr %q", code, stderr)
 	}
 	_, stderr, code := w.run(goodKey2, "keys", "set", "{p}")
-	if code != 0 || !strings.Contains(stderr, "replaced the key …0001, which is not kept") || !strings.Contains(stderr, "tier keys rotate "+w.p) {
+	if code != 0 || !strings.Contains(stderr, "replaced the key …0001, kept as the previous key ('tier keys rotate "+w.p+" --rollback' restores it)") {
 		t.Errorf("second set: exit %d, stderr %q", code, stderr)
 	}
+	if w.stored("default") != goodKey2 || w.stored("default.previous") != goodKey {
+		t.Errorf("after the second set the keyring holds %s and previous %s", keys.Fingerprint(w.stored("default")), keys.Fingerprint(w.stored("default.previous")))
+	}
+	if out, stderr, code := w.run("", "keys", "rotate", "{p}", "--rollback"); code != 0 || !strings.Contains(out, "…0001 again") || w.stored("default") != goodKey {
+		t.Errorf("rollback after set: exit %d: %s %s", code, out, stderr)
+	}
+	w.run(goodKey2, "keys", "set", "{p}")
 	if _, stderr, _ := w.run(goodKey2, "keys", "set", "{p}"); strings.Contains(stderr, "replaced") {
 		t.Errorf("setting the same key again is not a replacement: %q", stderr)
 	}
@@ -675,7 +696,7 @@ func TestKeysDoctor(t *testing.T) {
 			t.Errorf("doctor --json: %s", out)
 		}
 		_, stderr, code := w.run(goodKey, "keys", "set", "{p}")
-		if code != ExitAuth || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
+		if code != ExitUsage || !strings.Contains(stderr, "no D-Bus session bus") || !strings.Contains(stderr, "--insecure-storage") {
 			t.Errorf("set: exit %d: %s", code, stderr)
 		}
 		_, stderr, code = w.run("", "chat", "-p", "{p}", "--no-stdin", "hi")
@@ -984,5 +1005,192 @@ func TestKeyringThatDoesNotAnswer(t *testing.T) {
 	if code != ExitAuth || !strings.Contains(stderr, "set "+w.envVar) || !strings.Contains(stderr, "keyring did not answer in time") ||
 		!strings.Contains(stderr, "tier keys doctor") {
 		t.Errorf("chat: exit %d: %s", code, stderr)
+	}
+}
+
+// The host pin travels with the secret in the keyring: losing tier's record
+// of a key (keys.json deleted or emptied) cannot unpin it, and a keyring
+// entry tier never recorded (synced from another machine, stored with
+// secret-tool) is not sent anywhere until 'tier keys test' verifies it. list
+// and doctor show such keys.
+func TestKeyPinSurvivesLostState(t *testing.T) {
+	eachKeyring(t, func(t *testing.T, w *kworld) {
+		a, b := newKeyFake(t, goodKey, goodKey2), newKeyFake(t, goodKey, goodKey2)
+		hostA, hostB := strings.TrimPrefix(a.srv.URL, "http://"), strings.TrimPrefix(b.srv.URL, "http://")
+		chat := []string{"chat", "-p", "{p}", "--no-stream", "--no-stdin", "-q", "hi"}
+		record := filepath.Join(w.state, "keys.json")
+		loseState := func(how string) {
+			t.Helper()
+			var err error
+			if how == "empty" {
+				err = os.WriteFile(record, nil, 0o600)
+			} else {
+				err = os.Remove(record)
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+		}
+		sent := func() int64 { return b.chats.Load() + b.models.Load() }
+
+		w.providers(a.url())
+		if _, stderr, code := w.run(goodKey, "keys", "set", "{p}"); code != 0 {
+			t.Fatalf("set: exit %d: %s", code, stderr)
+		}
+		steps := []struct {
+			desc    string
+			setup   func()
+			args    []string
+			code    int
+			out     [][]string
+			errOut  []string
+			sentToB int64 // requests host B got in this step
+		}{
+			{desc: "record deleted, profile at another host: refused",
+				setup: func() { loseState("delete"); w.providers(b.url()) }, args: chat, code: ExitAuth,
+				errOut: []string{"verified for " + hostA, "now points at " + hostB, "only if you trust " + hostB, "tier keys test " + w.p}},
+			{desc: "record emptied: still refused",
+				setup: func() { loseState("empty") }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostA}},
+			{desc: "list shows the key tier has no record of",
+				args: []string{"keys", "list"}, code: 0, out: [][]string{{w.p, "default", "keyring", "…0001"}}},
+			{desc: "doctor finds the pin broken",
+				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0001", "verified for " + hostA, hostB}}},
+			{desc: "back at host A it works, record or not",
+				setup: func() { w.providers(a.url()) }, args: chat, code: 0},
+			{desc: "an entry tier never recorded (secret-tool, another machine) is never sent",
+				setup: func() {
+					loseState("delete")
+					w.providers(b.url())
+					if err := w.kr.Set(keys.Service(w.p), "default", goodKey2); err != nil {
+						t.Fatal(err)
+					}
+				}, args: chat, code: ExitAuth,
+				errOut: []string{"…0002", "not verified for any host", "only if you trust " + hostB, "tier keys test " + w.p}},
+			{desc: "list says it is not verified for any host",
+				args: []string{"keys", "list"}, code: 0, out: [][]string{{w.p, "default", "keyring", "…0002", "not verified for any host"}}},
+			{desc: "doctor says so",
+				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0002", "in the keyring, not verified for any host"}, {"fix:", "tier keys test " + w.p},
+					{w.p + ":", "keyring …0002", "not sent"}}},
+			{desc: "keys test verifies it for host B and pins it",
+				args: []string{"keys", "test", "{p}"}, code: 0, out: [][]string{{"OK", "…0002"}}, sentToB: 1},
+			{desc: "now it goes to host B",
+				args: chat, code: 0, sentToB: 1},
+			{desc: "and stays pinned to host B with the record lost again",
+				setup: func() { loseState("delete") }, args: chat, code: 0, sentToB: 1},
+			{desc: "but not to host A",
+				setup: func() { w.providers(a.url()) }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostB}},
+		}
+		for _, s := range steps {
+			if s.setup != nil {
+				s.setup()
+			}
+			before := sent()
+			stdout, stderr, code := w.run("", s.args...)
+			if code != s.code {
+				t.Fatalf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", s.desc, code, s.code, stdout, stderr)
+			}
+			for _, parts := range s.out {
+				if !hasLine(stdout, parts...) {
+					t.Errorf("%s: no line of stdout holds %q:\n%s", s.desc, parts, stdout)
+				}
+			}
+			for _, e := range s.errOut {
+				if !strings.Contains(stderr, e) {
+					t.Errorf("%s: stderr lacks %q:\n%s", s.desc, e, stderr)
+				}
+			}
+			if got := sent() - before; got != s.sentToB {
+				t.Errorf("%s: host B got %d requests, want %d", s.desc, got, s.sentToB)
+			}
+		}
+	})
+}
+
+// The hidden key prompt, in a pseudo-terminal: Ctrl-C, Ctrl-D on an empty
+// line and Esc cancel it with exit 130, storing and sending nothing; the
+// line typed after that is not taken as the key.
+func TestKeyPromptCancels(t *testing.T) {
+	w := newKWorld(t, false)
+	f := newKeyFake(t, goodKey, goodKey2)
+	w.providers(f.url())
+	prompt := func(typed string, args ...string) (string, int) {
+		t.Helper()
+		master, tty := ptytest.Open(t)
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: tty, Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+		done := make(chan int, 1)
+		go func() { done <- Run(context.Background(), env, args) }()
+		time.Sleep(100 * time.Millisecond)
+		master.Write([]byte(typed))
+		select {
+		case code := <-done:
+			return errb.String(), code
+		case <-time.After(5 * time.Second):
+			master.Write([]byte("\r"))
+			<-done
+			t.Fatalf("tier %s: typing %q did not end the prompt", strings.Join(args, " "), typed)
+		}
+		return "", 0
+	}
+	for _, c := range []struct{ key, how string }{{"\x03", "Ctrl-C"}, {"\x04", "Ctrl-D"}, {"\x1b", "Esc"}} {
+		for _, cmd := range [][]string{{"keys", "set", w.p}, {"keys", "rotate", w.p}} {
+			stderr, code := prompt(c.key+goodKey+"\r", cmd...)
+			if code != ExitInterrupted || !strings.Contains(stderr, "key prompt cancelled ("+c.how+")") {
+				t.Errorf("tier %s, %s: exit %d, stderr %q; want 130 and a cancellation", strings.Join(cmd, " "), c.how, code, stderr)
+			}
+			if w.stored("default") != "" || f.models.Load() != 0 {
+				t.Fatalf("tier %s, %s: a key was stored or sent", strings.Join(cmd, " "), c.how)
+			}
+		}
+	}
+	if stderr, code := prompt(goodKey+"\r", "keys", "set", w.p); code != 0 || w.stored("default") != goodKey {
+		t.Fatalf("set at the prompt: exit %d: %s", code, stderr)
+	}
+	stderr, code := prompt("\x03"+goodKey2+"\r", "keys", "rotate", w.p)
+	if code != ExitInterrupted || w.stored("default") != goodKey || w.stored("default.previous") != "" {
+		t.Errorf("rotate cancelled: exit %d, %s; the keys changed: %s %s", code, stderr, keys.Fingerprint(w.stored("default")), keys.Fingerprint(w.stored("default.previous")))
+	}
+}
+
+// A key whose provider cannot be reached is stored unverified, and tier
+// says so on both streams, with what to run; the README says the same.
+func TestKeysSetUnreachableSaysUnverified(t *testing.T) {
+	w := newKWorld(t, false)
+	down := newKeyFake(t)
+	down.srv.Close()
+	w.providers(down.url())
+	host := strings.TrimPrefix(down.srv.URL, "http://")
+	out, stderr, code := w.run(goodKey, "keys", "set", "{p}")
+	if code != 0 || !hasLine(out, "Stored the key for "+w.p, "…0001", "in the keyring, unverified") || strings.Contains(out, "Verified") {
+		t.Errorf("stdout: exit %d, %q", code, out)
+	}
+	if !hasLine(stderr, "stored unverified: host unreachable", "could not reach "+host, "pinned to "+host, "run 'tier keys test "+w.p+"'") {
+		t.Errorf("stderr: %q", stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(readme), "verified before they are stored") || !strings.Contains(string(readme), "stored unverified") {
+		t.Errorf("README.md does not say that a key that cannot be checked is stored unverified")
+	}
+}
+
+// keys set and rotate complete only providers that take a key: not the
+// demo, nor a no_key profile.
+func TestKeysCompletionLeavesOutKeylessProviders(t *testing.T) {
+	w := newKWorld(t, false)
+	w.providers(newKeyFake(t).url(), "  local:\n    base_url: http://127.0.0.1:8080/v1\n    no_key: true\n    default_model: m\n")
+	for _, verb := range []string{"set", "rotate"} {
+		out, _, code := w.run("", "__complete", "keys", verb, "")
+		names := map[string]bool{}
+		for _, line := range strings.Split(out, "\n") {
+			if name, _, _ := strings.Cut(line, "\t"); name != "" && !strings.HasPrefix(name, ":") {
+				names[name] = true
+			}
+		}
+		if code != 0 || !names[w.p] || !names["groq"] || names["demo"] || names["local"] {
+			t.Errorf("keys %s <TAB>: exit %d, %v; want %s and groq, not demo or local", verb, code, names, w.p)
+		}
 	}
 }

@@ -132,50 +132,57 @@ func unavailableReason(err error) string {
 }
 
 func (m *Manager) doctorKeys(r *Report, profiles map[string]*catalog.Profile) {
-	all, err := m.AllMeta()
+	found, err := m.findStored(profiles, r.KeyringOK)
 	if err != nil {
 		r.add(SeverityError, "the key records cannot be read: "+err.Error(), "move the file aside; tier starts afresh")
 		return
 	}
 	now := m.now()
-	for _, prov := range sortedKeys(all) {
+	for _, sk := range found {
+		prov, name, k := sk.Provider, sk.Name, sk.Meta
 		prof := profiles[prov]
-		for _, name := range sortedNames(toSet(all[prov])) {
-			k := all[prov][name]
-			label := fmt.Sprintf("the key %s (%s)", keyLabel(prov, name), k.Fingerprint)
-			if k.Backend == BackendKeyring && r.KeyringOK {
-				s, err := m.Backend.Get(Service(prov), name)
-				switch {
-				case errors.Is(err, ErrNotFound):
-					r.add(SeverityError, label+" is recorded as in the keyring, but the keyring does not have it",
-						fmt.Sprintf("store it again with '%s', or forget it with '%s'", keysCmd("set", prov, name), keysCmd("rm", prov, name)))
-				case err == nil && Fingerprint(s) != k.Fingerprint:
-					r.add(SeverityWarning, fmt.Sprintf("the keyring holds a different key %s (%s) than tier recorded (%s)", keyLabel(prov, name), Fingerprint(s), k.Fingerprint),
-						fmt.Sprintf("run '%s' to check and record it", keysCmd("test", prov, name)))
+		pin := sk.pin()
+		label := fmt.Sprintf("the key %s (%s)", keyLabel(prov, name), pin.Fingerprint)
+		switch {
+		case sk.Missing:
+			r.add(SeverityError, label+" is recorded as in the keyring, but the keyring does not have it",
+				fmt.Sprintf("store it again with '%s', or forget it with '%s'", keysCmd("set", prov, name), keysCmd("rm", prov, name)))
+		case k != nil && sk.Key != "" && Fingerprint(sk.Key) != k.Fingerprint:
+			r.add(SeverityWarning, fmt.Sprintf("the %s holds a different key %s (%s) than tier recorded (%s)", sk.Backend, keyLabel(prov, name), Fingerprint(sk.Key), k.Fingerprint),
+				fmt.Sprintf("run '%s' to check and record it", keysCmd("test", prov, name)))
+		}
+		if prof != nil && name == DefaultName {
+			for _, v := range prof.KeyEnv {
+				if strings.TrimSpace(m.getenv(v)) != "" {
+					r.add(SeverityWarning, fmt.Sprintf("%s overrides the stored key %s (%s)", v, keyLabel(prov, name), pin.Fingerprint),
+						fmt.Sprintf("unset %s to use the stored key, or remove the stored one with '%s'", v, keysCmd("rm", prov, name)))
+					break
 				}
 			}
-			if prof != nil && name == DefaultName {
-				for _, v := range prof.KeyEnv {
-					if strings.TrimSpace(m.getenv(v)) != "" {
-						r.add(SeverityWarning, fmt.Sprintf("%s overrides the stored key %s (%s)", v, keyLabel(prov, name), k.Fingerprint),
-							fmt.Sprintf("unset %s to use the stored key, or remove the stored one with '%s'", v, keysCmd("rm", prov, name)))
-						break
-					}
+		}
+		// A key that was read, or whose record names a host: the host
+		// check is the one chat makes before sending it.
+		if prof != nil && !sk.Missing && (sk.Backend != "" || sk.Host != "") {
+			if host, herr := hostOf(prof.BaseURL); herr == nil && host != sk.Host {
+				test := keysCmd("test", prov, name)
+				if sk.Host == "" {
+					r.add(SeverityError, fmt.Sprintf("%s is %s, not verified for any host: tier does not send it", label, pin.Where),
+						fmt.Sprintf("only if you trust %s, run '%s' to verify it there and pin it", host, test))
+				} else {
+					r.add(SeverityError, checkHost(pin, prof.BaseURL).Error(), fmt.Sprintf("only if you trust %s, run '%s'", host, test))
 				}
 			}
-			if prof != nil && k.VerifiedHost != "" {
-				if err := CheckHost(k, prof.BaseURL); err != nil {
-					r.add(SeverityError, err.Error(), fmt.Sprintf("run '%s'", keysCmd("test", prov, name)))
-				}
-			}
-			if due := k.RotateDue(); !due.IsZero() && !now.Before(due) {
-				r.add(SeverityWarning, fmt.Sprintf("%s is %d days old, past its rotation period of %s", label, int(now.Sub(k.Since()).Hours()/24), Duration(k.RotateEvery())),
-					fmt.Sprintf("create a new key at the provider, then run '%s'", keysCmd("rotate", prov, name)))
-			}
-			if g := k.Grant; g != nil && !g.Expires.IsZero() && now.After(g.Expires) {
-				r.add(SeverityInfo, fmt.Sprintf("the credit grant of %s expired on %s", label, g.Expires.Format("2006-01-02")),
-					"record a new grant when you set the key again")
-			}
+		}
+		if k == nil {
+			continue
+		}
+		if due := k.RotateDue(); !due.IsZero() && !now.Before(due) {
+			r.add(SeverityWarning, fmt.Sprintf("%s is %s, past its rotation period of %s", label, ageText(now.Sub(k.Since())), periodText(k.RotateEvery())),
+				fmt.Sprintf("create a new key at the provider, then run '%s'", keysCmd("rotate", prov, name)))
+		}
+		if g := k.Grant; g != nil && !g.Expires.IsZero() && now.After(g.Expires) {
+			r.add(SeverityInfo, fmt.Sprintf("the credit grant of %s expired on %s", label, g.Expires.Format("2006-01-02")),
+				"record a new grant when you set the key again")
 		}
 	}
 }
@@ -195,7 +202,11 @@ func (m *Manager) doctorFile(r *Report) {
 		r.InsecureKeys += len(users)
 	}
 	if r.InsecureKeys > 0 {
-		r.add(SeverityWarning, fmt.Sprintf("%d key(s) are stored in plaintext in %s", r.InsecureKeys, path),
+		are := "are"
+		if r.InsecureKeys == 1 {
+			are = "is"
+		}
+		r.add(SeverityWarning, fmt.Sprintf("%s %s stored in plaintext in %s", plural(r.InsecureKeys, "key"), are, path),
 			"where a keyring works, store each again with 'tier keys set PROVIDER' (this removes the plaintext copy)")
 	}
 }
@@ -220,7 +231,7 @@ func (r *Report) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "status:      %s\n", r.Keyring)
 	if r.InsecureFile != "" {
-		fmt.Fprintf(w, "plaintext:   %s (%d keys)\n", r.InsecureFile, r.InsecureKeys)
+		fmt.Fprintf(w, "plaintext:   %s (%s)\n", r.InsecureFile, plural(r.InsecureKeys, "key"))
 	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(w, "no problems found")

@@ -92,7 +92,7 @@ func TestDoctorFindings(t *testing.T) {
 		{SeverityError, "now points at evil.example", "tier keys test groq"},
 		{SeverityWarning, "GROQ_API_KEY overrides the stored key for groq (…0001)", "unset GROQ_API_KEY"},
 		{SeverityWarning, "the key for groq (…0001) is 120 days old, past its rotation period of 90d", "tier keys rotate groq"},
-		{SeverityWarning, "1 key(s) are stored in plaintext in " + te.m.InsecurePath(), "tier keys set PROVIDER"},
+		{SeverityWarning, "1 key is stored in plaintext in " + te.m.InsecurePath(), "tier keys set PROVIDER"},
 	}
 	for _, w := range want {
 		if !hasProblem(r, w.sev, w.what, w.fix) {
@@ -115,7 +115,8 @@ func TestDoctorFindings(t *testing.T) {
 			t.Errorf("the report shows a key")
 		}
 	}
-	if !strings.Contains(out.String(), "error: ") || !strings.Contains(out.String(), "  fix: ") {
+	if !strings.Contains(out.String(), "error: ") || !strings.Contains(out.String(), "  fix: ") ||
+		!strings.Contains(out.String(), "plaintext:   "+te.m.InsecurePath()+" (1 key)\n") {
 		t.Errorf("report text:\n%s", out.String())
 	}
 }

@@ -23,6 +23,9 @@ var (
 	// ErrNotStored: the operation needs a stored key (keyring or file) and
 	// there is none.
 	ErrNotStored = errors.New("no stored key")
+	// ErrCancelled: the user cancelled the key prompt (Ctrl-C, Ctrl-D on
+	// an empty line, Esc); no key was read.
+	ErrCancelled = errors.New("key prompt cancelled")
 )
 
 // UnavailableError says why the keyring cannot be used.

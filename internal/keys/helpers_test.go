@@ -169,13 +169,32 @@ func (te *testEnv) set(t *testing.T, name, secret string, opts SetOptions) Resul
 	return r
 }
 
+// keyring is the key the keyring holds for groq under user, without the
+// host it is pinned to.
 func (te *testEnv) keyring(t *testing.T, user string) string {
+	key, _ := te.keyringPin(t, user)
+	return key
+}
+
+// keyringPin is the key and the host it is pinned to in the keyring item.
+func (te *testEnv) keyringPin(t *testing.T, user string) (key, host string) {
 	t.Helper()
 	s, err := te.b.MemoryBackend.Get(Service("groq"), user)
 	if err != nil {
-		return "<" + err.Error() + ">"
+		return "<" + err.Error() + ">", ""
 	}
-	return s
+	return OpenSecret(s)
+}
+
+// file is the key the plaintext file holds for groq under user ("" none)
+// and the host it is pinned to.
+func (te *testEnv) file(t *testing.T, user string) (key, host string) {
+	t.Helper()
+	s, err := te.m.fileGet("groq", user)
+	if err != nil {
+		return "", ""
+	}
+	return OpenSecret(s)
 }
 
 func (te *testEnv) meta(t *testing.T, name string) *KeyMeta {

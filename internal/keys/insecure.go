@@ -150,3 +150,13 @@ func (m *Manager) fileNames() (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// fileHas reports whether the plaintext file holds user of provider.
+func (m *Manager) fileHas(provider, user string) (string, bool) {
+	f, err := m.readInsecure()
+	if err != nil {
+		return "", false
+	}
+	s, ok := f.Keys[provider][user]
+	return s, ok
+}

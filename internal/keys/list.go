@@ -19,6 +19,10 @@ type Row struct {
 	LastRotated  time.Time `json:"last_rotated,omitzero"`
 	LastVerified time.Time `json:"last_verified,omitzero"`
 	VerifiedHost string    `json:"verified_host,omitempty"`
+	// PinnedHost is the only host the key is sent to ("" none: it is not
+	// sent at all), from its keyring item; for a key stored unverified it
+	// is the host it was stored for.
+	PinnedHost string `json:"pinned_host,omitempty"`
 	// Age is how long the current secret has been in place (0: unknown).
 	Age       time.Duration `json:"age,omitempty"`
 	RotateDue time.Time     `json:"rotate_due,omitzero"`
@@ -35,20 +39,14 @@ type Row struct {
 
 // List returns a row for every stored key and every provider of profiles
 // whose key comes from an environment variable or key_cmd, sorted by
-// provider, the default key first. It runs no key_cmd and does not touch
-// the keyring: stored keys are known from their metadata and the
-// plaintext file.
+// provider, the default key first. It runs no key_cmd. It reads the
+// keyring (when it may be tried) for the host each stored key is pinned to
+// and for default keys tier has no record of; a stored key that would not
+// be sent (pinned to no host, or to another host than its profile's) says
+// so in its Note.
 func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string) string) ([]Row, error) {
 	if getenv == nil {
 		getenv = m.getenv
-	}
-	all, err := m.AllMeta()
-	if err != nil {
-		return nil, err
-	}
-	file, err := m.readInsecure()
-	if err != nil {
-		return nil, err
 	}
 	now := m.now()
 	// A keyring that cannot be used (TIER_NO_KEYRING, no session bus) is
@@ -57,12 +55,15 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 	if a, ok := m.Backend.(interface{ Available() error }); ok {
 		keyringDown = a.Available()
 	}
-	provs := map[string]bool{}
-	for p := range all {
-		provs[p] = true
+	found, err := m.findStored(profiles, keyringDown == nil)
+	if err != nil {
+		return nil, err
 	}
-	for p := range file.Keys {
-		provs[p] = true
+	stored := map[string][]foundKey{}
+	provs := map[string]bool{}
+	for _, k := range found {
+		stored[k.Provider] = append(stored[k.Provider], k)
+		provs[k.Provider] = true
 	}
 	for p, prof := range profiles {
 		if prof != nil && !prof.NoKey {
@@ -81,23 +82,23 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 				}
 			}
 		}
-		names := map[string]bool{}
-		for n := range all[prov] {
-			names[n] = true
-		}
-		for u := range file.Keys[prov] {
-			if !isPreviousUser(u) {
-				names[u] = true
-			}
-		}
 		if envVar != "" {
 			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: EnvSource(envVar), Fingerprint: Fingerprint(envVal), Default: true})
 		}
 		haveDefault := false
-		for _, name := range sortedNames(names) {
-			r := Row{Provider: prov, Name: name, Source: SourceFile}
-			if k := all[prov][name]; k != nil {
-				r.Source, r.Fingerprint = Source(k.Backend), k.Fingerprint
+		for _, sk := range stored[prov] {
+			name := sk.Name
+			r := Row{Provider: prov, Name: name, Source: Source(sk.Backend), PinnedHost: sk.Host}
+			if sk.Key != "" {
+				r.Fingerprint = Fingerprint(sk.Key)
+			}
+			if k := sk.Meta; k != nil {
+				if r.Source == "" {
+					r.Source = Source(k.Backend)
+				}
+				if r.Fingerprint == "" {
+					r.Fingerprint = k.Fingerprint
+				}
 				r.Created, r.LastRotated, r.LastVerified, r.VerifiedHost = k.Created, k.LastRotated, k.LastVerified, k.VerifiedHost
 				if since := k.Since(); !since.IsZero() {
 					r.Age = now.Sub(since)
@@ -105,18 +106,19 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 				r.RotateDue = k.RotateDue()
 				r.Overdue = !r.RotateDue.IsZero() && !now.Before(r.RotateDue)
 				r.HasPrevious, r.Grant = k.Previous != nil, k.Grant
-			} else if s, ok := file.Keys[prov][name]; ok {
-				r.Fingerprint = Fingerprint(s)
-				_, r.HasPrevious = file.Keys[prov][name+previousSuffix]
+			} else if sk.Backend == BackendFile {
+				_, r.HasPrevious = m.fileHas(prov, name+previousSuffix)
 			}
 			switch {
 			case r.Source == SourceKeyring && keyringDown != nil:
 				r.Note = "not used: " + keyringDown.Error()
-			case name != DefaultName:
-			case envVar != "":
+			case name == DefaultName && envVar != "":
 				r.Note = "overridden by " + envVar
 			default:
-				r.Default, haveDefault = true, true
+				r.Note = pinNote(sk, prof)
+				if name == DefaultName {
+					r.Default, haveDefault = true, true
+				}
 			}
 			rows = append(rows, r)
 		}
@@ -125,6 +127,24 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		}
 	}
 	return rows, nil
+}
+
+// pinNote says why a stored key would not be sent to its profile's host,
+// "" if it would be (or that is not known).
+func pinNote(k foundKey, prof *catalog.Profile) string {
+	test := keysCmd("test", k.Provider, k.Name)
+	switch {
+	case k.Missing:
+		return "missing from the keyring: run '" + keysCmd("set", k.Provider, k.Name) + "'"
+	case k.Host == "" && k.Backend != "":
+		return "not sent: " + whereStored(k.Backend) + ", not verified for any host (see '" + test + "')"
+	case k.Host == "" || prof == nil:
+		return ""
+	}
+	if host, err := hostOf(prof.BaseURL); err == nil && host != k.Host {
+		return "not sent: verified for " + k.Host + ", the profile points at " + host + " (see '" + test + "')"
+	}
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

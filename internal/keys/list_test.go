@@ -12,7 +12,7 @@ import (
 func TestList(t *testing.T) {
 	te := newTestEnv(t)
 	te.set(t, "", goodKey, SetOptions{})
-	te.set(t, "work", goodKey2, SetOptions{Insecure: true, NoVerify: true})
+	te.set(t, "work", goodKey2, SetOptions{Insecure: true, NoVerify: true, BaseURL: te.profile.BaseURL})
 	*te.now = t0.Add(100 * 24 * time.Hour)
 	if _, err := te.m.Set(t.Context(), "cerebras", "", goodKey3, SetOptions{NoVerify: true, RotateAfter: -1}); err != nil {
 		t.Fatal(err)
@@ -42,7 +42,8 @@ func TestList(t *testing.T) {
 		age            time.Duration
 	}
 	want := []row{
-		{"cerebras", "default", SourceKeyring, "…0003", true, "", false, 0},
+		// stored with --no-verify and no base URL: pinned to no host
+		{"cerebras", "default", SourceKeyring, "…0003", true, "not sent: in the keyring, not verified for any host (see 'tier keys test cerebras')", false, 0},
 		{"groq", "default", "env:GROQ_API_KEY", "…q-77", true, "", false, 0},
 		{"groq", "default", SourceKeyring, "…0001", false, "overridden by GROQ_API_KEY", true, 100 * 24 * time.Hour},
 		{"groq", "work", SourceFile, "…0002", false, "", true, 100 * 24 * time.Hour},
@@ -61,8 +62,14 @@ func TestList(t *testing.T) {
 			t.Errorf("row %d\n got %+v\nwant %+v", i, got, want[i])
 		}
 	}
-	if g := rows[2]; g.VerifiedHost == "" || !g.Created.Equal(t0) || !g.RotateDue.Equal(t0.Add(DefaultRotateAfter)) {
-		t.Errorf("groq row dates: %+v", g)
+	if g := rows[2]; g.VerifiedHost == "" || g.PinnedHost != g.VerifiedHost || !g.Created.Equal(t0) || !g.RotateDue.Equal(t0.Add(DefaultRotateAfter)) {
+		t.Errorf("groq row dates and hosts: %+v", g)
+	}
+	// cerebras was stored with --no-verify and no base URL: verified for
+	// no host and pinned to none; groq's "work" key, stored with
+	// --no-verify for the fake's host, is pinned there but not verified.
+	if c, w := rows[0], rows[3]; c.VerifiedHost != "" || c.PinnedHost != "" || w.VerifiedHost != "" || w.PinnedHost != rows[2].VerifiedHost {
+		t.Errorf("unverified keys shown as verified: %+v %+v", c, w)
 	}
 	if c := rows[0]; !c.RotateDue.IsZero() || c.Age != 0 {
 		t.Errorf("cerebras was set just now and never needs rotating: %+v", c)

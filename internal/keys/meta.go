@@ -60,6 +60,9 @@ type KeyMeta struct {
 	LastReminded time.Time `json:"last_reminded,omitzero"`
 	// Previous describes the secret kept under NAME.previous by Rotate.
 	Previous *PreviousKey `json:"previous,omitempty"`
+	// RolledBack is when Rollback last made the previous key the current
+	// one; a set or a rotation clears it. A second rollback is refused.
+	RolledBack time.Time `json:"rolled_back,omitzero"`
 }
 
 // PreviousKey is the part of KeyMeta that belongs to one secret, kept for
@@ -217,4 +220,40 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration: write e.g. 90d, 12w, 36h or never", s)
 	}
 	return v, nil
+}
+
+// ageText says how old something of age d is: whole days from a day on,
+// else hours, else minutes ("1 day old", "13 hours old", "less than a
+// minute old").
+func ageText(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day") + " old"
+	case d >= time.Hour:
+		return plural(int(d/time.Hour), "hour") + " old"
+	case d >= time.Minute:
+		return plural(int(d/time.Minute), "minute") + " old"
+	}
+	return "less than a minute old"
+}
+
+// plural is "1 key", "2 keys".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// periodText writes a rotation period as it would be given: 90d, 36h,
+// 1h30m, 1s.
+func periodText(d time.Duration) string {
+	s := Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -98,7 +98,9 @@ func InsecureWarning(path string) string {
 // SetOptions configures Set.
 type SetOptions struct {
 	// BaseURL is where the key is verified (GET BaseURL/models); required
-	// unless NoVerify.
+	// unless NoVerify. The key is pinned to its host even when it is not
+	// verified; with no BaseURL it is pinned to none, and not sent anywhere
+	// until 'tier keys test' verifies it.
 	BaseURL  string
 	NoVerify bool
 	// Insecure stores the key in the plaintext file instead of the
@@ -116,15 +118,20 @@ type Result struct {
 	Path                string `json:"path,omitempty"`
 	Fingerprint         string `json:"fingerprint"`
 	PreviousFingerprint string `json:"previous_fingerprint,omitempty"`
+	// PreviousKept: the replaced key is kept under NAME.previous.
+	PreviousKept bool `json:"previous_kept,omitempty"`
 	// Verify is nil when verification was skipped.
 	Verify *VerifyResult `json:"verify,omitempty"`
+	// PinnedHost is the host the key is pinned to ("" none).
+	PinnedHost string `json:"pinned_host,omitempty"`
 }
 
 // Set verifies secret against opts.BaseURL (unless NoVerify), refuses it
 // with ErrRefused on 401/403 (storing nothing), stores it in the keyring
 // (or, only when opts.Insecure, the plaintext file) and records its
-// metadata. A copy in the other store is removed so that it cannot shadow
-// the new key or linger in plaintext.
+// metadata. The key it replaces in the same store is kept under
+// NAME.previous for Rollback. A copy in the other store is removed so that
+// it cannot shadow the new key or linger in plaintext.
 func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts SetOptions) (Result, error) {
 	name = normName(name)
 	if err := checkNames(provider, name); err != nil {
@@ -149,9 +156,41 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 			return res, &kindError{kind: ErrRefused, msg: v.Message + "; nothing was stored"}
 		}
 	}
+	// The host the key is pinned to travels with it: the one that accepted
+	// it, else the one it was stored for (an unverified key goes nowhere
+	// else either).
+	pin := ""
+	if res.Verify != nil && res.Verify.Status == VerifyOK {
+		pin = res.Verify.Host
+	} else if opts.BaseURL != "" {
+		pin, _ = hostOf(opts.BaseURL)
+	}
+	res.PinnedHost = pin
+	sealed, err := sealSecret(secret, pin)
+	if err != nil {
+		return res, err
+	}
+	// The key this replaces in the same store is kept under NAME.previous,
+	// as rotate does, so that a rollback restores it; it is written first,
+	// so that NAME holds a working key at every moment.
+	sl := m.keyringSlot(provider)
+	if opts.Insecure {
+		sl = m.fileSlot(provider)
+	}
+	var replaced *PreviousKey
+	if oldStored, err := sl.get(name); err == nil {
+		if oldKey, oldHost := OpenSecret(oldStored); oldKey != secret {
+			res.PreviousFingerprint = Fingerprint(oldKey)
+			if err := sl.set(name+previousSuffix, oldStored); err != nil {
+				return res, fmt.Errorf("cannot keep the key it replaces as the previous one (%w); nothing was stored", err)
+			}
+			res.PreviousKept = true
+			replaced = &PreviousKey{Fingerprint: res.PreviousFingerprint, VerifiedHost: oldHost}
+		}
+	}
 	users := []string{name, name + previousSuffix}
 	if opts.Insecure {
-		if err := m.fileSet(provider, name, secret); err != nil {
+		if err := m.fileSet(provider, name, sealed); err != nil {
 			return res, fmt.Errorf("cannot write %s: %v", m.InsecurePath(), err)
 		}
 		res.Backend, res.Path = BackendFile, m.InsecurePath()
@@ -163,7 +202,7 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 			}
 		}
 	} else {
-		if err := m.Backend.Set(Service(provider), name, secret); err != nil {
+		if err := m.Backend.Set(Service(provider), name, sealed); err != nil {
 			return res, storeError(provider, name, err)
 		}
 		res.Backend = BackendKeyring
@@ -176,7 +215,7 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 	if rotate == 0 {
 		rotate = DefaultRotateAfter
 	}
-	err := m.updateMeta(func(f *metaFile) error {
+	err = m.updateMeta(func(f *metaFile) error {
 		k := &KeyMeta{
 			Provider: provider, Name: name, Fingerprint: res.Fingerprint, Backend: res.Backend,
 			Created: now, RotateAfter: Duration(rotate), Grant: opts.Grant,
@@ -184,10 +223,22 @@ func (m *Manager) Set(ctx context.Context, provider, name, secret string, opts S
 		if res.Verify != nil && res.Verify.Status == VerifyOK {
 			k.LastVerified, k.VerifiedHost = now, res.Verify.Host
 		}
-		// NAME.previous survives a set in the same store (Rollback still
-		// works); the other store's copy was removed above.
-		if old := f.get(provider, name); old != nil {
-			if old.Fingerprint != k.Fingerprint {
+		// The replaced key is the previous one now; otherwise NAME.previous
+		// survives a set in the same store (Rollback still works); the
+		// other store's copy was removed above.
+		old := f.get(provider, name)
+		switch {
+		case replaced != nil:
+			if old != nil && old.Fingerprint == replaced.Fingerprint {
+				p := old.current()
+				if replaced.VerifiedHost != "" {
+					p.VerifiedHost = replaced.VerifiedHost
+				}
+				replaced = &p
+			}
+			k.Previous = replaced
+		case old != nil:
+			if old.Fingerprint != k.Fingerprint && res.PreviousFingerprint == "" {
 				res.PreviousFingerprint = old.Fingerprint
 			}
 			if old.Backend == k.Backend {
@@ -235,10 +286,16 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 	if err := ValidateSecret(newSecret); err != nil {
 		return Result{}, err
 	}
-	sl, old, err := m.locate(provider, name)
+	sl, oldStored, err := m.locate(provider, name)
 	if err != nil {
 		return Result{}, err
 	}
+	meta, err := m.Meta(provider, name)
+	if err != nil {
+		return Result{}, err
+	}
+	old, oldHost := OpenSecret(oldStored)
+	oldHost = pinnedHost(oldHost, meta)
 	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(newSecret), PreviousFingerprint: Fingerprint(old)}
 	if sl.backend == BackendFile {
 		res.Path = m.InsecurePath()
@@ -259,16 +316,33 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 			return res, fmt.Errorf("%s; nothing was changed (retry later, or skip the check with --no-verify)", v.Message)
 		}
 	}
+	// An unverified new key keeps the old key's host pin, else takes the
+	// host it is stored for.
+	pin := oldHost
+	if res.Verify != nil && res.Verify.Status == VerifyOK {
+		pin = res.Verify.Host
+	} else if pin == "" && opts.BaseURL != "" {
+		pin, _ = hostOf(opts.BaseURL)
+	}
+	res.PinnedHost = pin
+	sealedNew, err := sealSecret(newSecret, pin)
+	if err != nil {
+		return res, err
+	}
+	sealedOld, err := sealSecret(old, oldHost)
+	if err != nil {
+		sealedOld = oldStored
+	}
 	prevUser := name + previousSuffix
 	oldPrev, err := sl.get(prevUser)
 	hadPrev := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return res, fmt.Errorf("cannot read the %s (%w); nothing was changed", sl.backend, err)
 	}
-	if err := sl.set(prevUser, old); err != nil {
+	if err := sl.set(prevUser, sealedOld); err != nil {
 		return res, fmt.Errorf("cannot keep the current key as the previous one (%w); nothing was changed", err)
 	}
-	if err := sl.set(name, newSecret); err != nil {
+	if err := sl.set(name, sealedNew); err != nil {
 		// NAME still holds the old key; put NAME.previous back as it was.
 		if hadPrev {
 			sl.set(prevUser, oldPrev)
@@ -287,6 +361,7 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 		prev.Fingerprint = res.PreviousFingerprint
 		k.Previous = &prev
 		k.Backend, k.Fingerprint, k.LastRotated, k.LastReminded = sl.backend, res.Fingerprint, now, time.Time{}
+		k.RolledBack = time.Time{}
 		k.LastVerified = time.Time{}
 		// An unverified new key keeps the old key's host pin.
 		if res.Verify != nil && res.Verify.Status == VerifyOK {
@@ -303,7 +378,8 @@ func (m *Manager) Rotate(ctx context.Context, provider, name, newSecret string, 
 
 // Rollback swaps the stored key name of provider with NAME.previous, so
 // that the key a rotation replaced is used again (and the replacing key
-// becomes the previous one). It fails if there is no previous key.
+// becomes the previous one). It fails if there is no previous key, and
+// refuses a second rollback in a row (it would only swap back).
 func (m *Manager) Rollback(provider, name string) (Result, error) {
 	name = normName(name)
 	if err := checkNames(provider, name); err != nil {
@@ -313,6 +389,12 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if k, err := m.Meta(provider, name); err != nil {
+		return Result{}, err
+	} else if k != nil && !k.RolledBack.IsZero() && k.Previous != nil {
+		return Result{}, fmt.Errorf("already rolled back: %s is in use and %s is the previous key; to use %s again, run '%s' and paste it",
+			k.Fingerprint, k.Previous.Fingerprint, k.Previous.Fingerprint, keysCmd("rotate", provider, name))
+	}
 	prevUser := name + previousSuffix
 	prev, err := sl.get(prevUser)
 	if errors.Is(err, ErrNotFound) {
@@ -321,7 +403,10 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("cannot read the previous key from the %s (%w); nothing was changed", sl.backend, err)
 	}
-	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(prev), PreviousFingerprint: Fingerprint(cur)}
+	// The stored values are swapped whole: each key keeps its own host pin.
+	prevKey, prevHost := OpenSecret(prev)
+	curKey, _ := OpenSecret(cur)
+	res := Result{Backend: sl.backend, Fingerprint: Fingerprint(prevKey), PreviousFingerprint: Fingerprint(curKey), PinnedHost: prevHost}
 	if sl.backend == BackendFile {
 		res.Path = m.InsecurePath()
 	}
@@ -348,6 +433,7 @@ func (m *Manager) Rollback(provider, name string) (Result, error) {
 		p.Fingerprint = res.Fingerprint
 		k.setCurrent(p)
 		k.Previous, k.Backend, k.LastReminded = &now, sl.backend, time.Time{}
+		k.RolledBack = m.now()
 		f.put(k)
 		return nil
 	})
@@ -457,8 +543,8 @@ func (m *Manager) Reminder(provider, name string) (string, error) {
 			return errNoChange
 		}
 		k.LastReminded = now
-		msg = fmt.Sprintf("the key %s (%s) is %d days old, past its rotation period of %s: run '%s'",
-			keyLabel(provider, name), k.Fingerprint, int(now.Sub(k.Since()).Hours()/24), Duration(k.RotateEvery()), keysCmd("rotate", provider, name))
+		msg = fmt.Sprintf("the key %s (%s) is %s, past its rotation period of %s: run '%s'",
+			keyLabel(provider, name), k.Fingerprint, ageText(now.Sub(k.Since())), periodText(k.RotateEvery()), keysCmd("rotate", provider, name))
 		return nil
 	})
 	if errors.Is(err, errNoChange) {

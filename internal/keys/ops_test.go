@@ -2,6 +2,7 @@ package keys
 
 import (
 	"errors"
+	"github.com/tier-cli/tier/internal/catalog"
 	"os"
 	"reflect"
 	"runtime"
@@ -20,22 +21,24 @@ func TestSet(t *testing.T) {
 		wantErr     error  // kind, or nil
 		wantErrText string // substring
 		wantBackend string // "" = nothing stored
-		wantPinned  bool
-		wantCalls   int // requests to the provider
+		wantPinned  bool   // verified, and recorded as such
+		wantHost    string // the host in the stored item; "fake" is the fake provider's
+		wantCalls   int    // requests to the provider
 	}{
-		{name: "good key is verified and stored", secret: goodKey, wantBackend: BackendKeyring, wantPinned: true, wantCalls: 1},
+		{name: "good key is verified and stored", secret: goodKey, wantBackend: BackendKeyring, wantPinned: true, wantHost: "fake", wantCalls: 1},
 		{name: "refused key is not stored", secret: badKey, wantErr: ErrRefused, wantErrText: "refused the key (401): it is wrong, revoked or for another provider; nothing was stored", wantCalls: 1},
-		{name: "no-verify stores without asking", secret: badKey, opts: SetOptions{NoVerify: true}, wantBackend: BackendKeyring},
-		{name: "unreachable host: stored, not pinned", secret: goodKey, opts: SetOptions{BaseURL: "http://127.0.0.1:1/v1"}, wantBackend: BackendKeyring},
+		{name: "no-verify stores without asking, pinned to the host it is for", secret: badKey, opts: SetOptions{NoVerify: true}, wantBackend: BackendKeyring, wantHost: "fake"},
+		{name: "unreachable host: stored unverified, pinned to that host", secret: goodKey, opts: SetOptions{BaseURL: "http://127.0.0.1:1/v1"},
+			wantBackend: BackendKeyring, wantHost: "127.0.0.1:1"},
 		{name: "keyring down: error, no plaintext fallback", secret: goodKey, keyringErr: &UnavailableError{Reason: "no D-Bus session bus"},
 			wantErr: ErrUnavailable, wantErrText: "or keep it in a plaintext file with 'tier keys set groq --insecure-storage'", wantCalls: 1},
 		{name: "keyring hangs: error", secret: goodKey, keyringErr: ErrTimeout, wantErr: ErrTimeout, wantCalls: 1},
 		{name: "insecure storage when asked", secret: goodKey, opts: SetOptions{Insecure: true}, keyringErr: &UnavailableError{Reason: "no D-Bus session bus"},
-			wantBackend: BackendFile, wantPinned: true, wantCalls: 1},
+			wantBackend: BackendFile, wantPinned: true, wantHost: "fake", wantCalls: 1},
 		{name: "spaces are refused", secret: "Bearer " + goodKey, wantErrText: "contains spaces"},
-		{name: "too long is refused", secret: strings.Repeat("k", MaxSecretLen+1), wantErrText: "2561 bytes"},
+		{name: "too long is refused", secret: strings.Repeat("k", MaxKeyLen+1), wantErrText: sprintf("%d bytes", MaxKeyLen+1)},
 		{name: "grant and rotation period are kept", secret: goodKey, opts: SetOptions{Grant: grant, RotateAfter: 30 * 24 * time.Hour},
-			wantBackend: BackendKeyring, wantPinned: true, wantCalls: 1},
+			wantBackend: BackendKeyring, wantPinned: true, wantHost: "fake", wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,8 +64,16 @@ func TestSet(t *testing.T) {
 				t.Errorf("%d requests to the provider, want %d", got, tt.wantCalls)
 			}
 			k := te.meta(t, "default")
-			inKeyring := te.keyring(t, "default") == tt.secret
-			inFile, _ := te.m.fileGet("groq", "default")
+			keyringKey, keyringHost := te.keyringPin(t, "default")
+			inKeyring := keyringKey == tt.secret
+			inFile, fileHost := te.file(t, "default")
+			wantHost := tt.wantHost
+			if wantHost == "fake" {
+				wantHost = strings.TrimPrefix(te.fp.URL, "http://")
+			}
+			if host := keyringHost + fileHost; tt.wantBackend != "" && host != wantHost {
+				t.Errorf("the stored key is pinned to %q, want %q", host, wantHost)
+			}
 			switch tt.wantBackend {
 			case "":
 				if err == nil || k != nil || inKeyring || inFile != "" {
@@ -171,6 +182,7 @@ func rotationInvariant(t *testing.T, te *testEnv, allowed ...string) {
 			t.Errorf("after %s %s: no key under default (%v)", op, user, err)
 			return
 		}
+		s, _ = OpenSecret(s)
 		for _, a := range allowed {
 			if s == a {
 				return
@@ -294,10 +306,10 @@ func TestRotateAndRollbackInTheFile(t *testing.T) {
 	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey2, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := te.m.fileGet("groq", "default"); s != goodKey2 {
+	if s, _ := te.file(t, "default"); s != goodKey2 {
 		t.Errorf("file default = %s", Fingerprint(s))
 	}
-	if s, _ := te.m.fileGet("groq", "default.previous"); s != goodKey {
+	if s, _ := te.file(t, "default.previous"); s != goodKey {
 		t.Errorf("file default.previous = %s", Fingerprint(s))
 	}
 	if _, err := te.m.Rollback("groq", ""); err != nil {
@@ -320,7 +332,6 @@ func TestRollback(t *testing.T) {
 	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey2, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	rotated := te.meta(t, "default")
 	rotationInvariant(t, te, goodKey, goodKey2)
 
 	res, err := te.m.Rollback("groq", "")
@@ -337,12 +348,22 @@ func TestRollback(t *testing.T) {
 	if k.Fingerprint != "…0001" || !k.LastRotated.IsZero() || k.Since() != t0 || k.Previous.Fingerprint != "…0002" || k.Previous.Since != t0.Add(24*time.Hour) {
 		t.Errorf("metadata after rollback: %+v %+v", k, k.Previous)
 	}
-	// Rolling back again undoes the rollback.
-	if _, err := te.m.Rollback("groq", ""); err != nil {
+	// Rolling back again is refused: it would swap back to the key the
+	// rollback turned away from.
+	te.b.after = nil
+	if _, err := te.m.Rollback("groq", ""); err == nil || errors.Is(err, ErrNotStored) ||
+		err.Error() != "already rolled back: …0001 is in use and …0002 is the previous key; to use …0002 again, run 'tier keys rotate groq' and paste it" {
+		t.Fatalf("a second rollback: %v", err)
+	}
+	if te.keyring(t, "default") != goodKey || te.keyring(t, "default.previous") != goodKey2 {
+		t.Errorf("a refused rollback changed the keys")
+	}
+	// A rotation after the rollback can be rolled back again.
+	if _, err := te.m.Rotate(t.Context(), "groq", "", goodKey3, RotateOptions{BaseURL: te.profile.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	if got := te.meta(t, "default"); !reflect.DeepEqual(got, rotated) {
-		t.Errorf("two rollbacks did not restore the metadata:\n got %+v %+v\nwant %+v %+v", got, got.Previous, rotated, rotated.Previous)
+	if res, err := te.m.Rollback("groq", ""); err != nil || res.Fingerprint != "…0001" {
+		t.Fatalf("rollback after another rotation: %+v, %v", res, err)
 	}
 }
 
@@ -468,6 +489,77 @@ func TestParseDuration(t *testing.T) {
 	for _, bad := range []string{"", "d", "-3d", "soon"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+}
+
+// How the rotation reminder words the age of a key and its period: whole
+// days from a day on, hours or minutes under a day.
+func TestReminderWording(t *testing.T) {
+	tests := []struct {
+		period time.Duration
+		age    time.Duration
+		want   string
+	}{
+		{90 * 24 * time.Hour, 90 * 24 * time.Hour, "is 90 days old, past its rotation period of 90d"},
+		{24 * time.Hour, 25 * time.Hour, "is 1 day old, past its rotation period of 1d"},
+		{36 * time.Hour, 47 * time.Hour, "is 1 day old, past its rotation period of 36h"},
+		{12 * time.Hour, 13 * time.Hour, "is 13 hours old, past its rotation period of 12h"},
+		{time.Hour, time.Hour + 5*time.Minute, "is 1 hour old, past its rotation period of 1h"},
+		{90 * time.Minute, 100 * time.Minute, "is 1 hour old, past its rotation period of 1h30m"},
+		{time.Minute, 3 * time.Minute, "is 3 minutes old, past its rotation period of 1m"},
+		{time.Second, 10 * time.Second, "is less than a minute old, past its rotation period of 1s"},
+	}
+	for _, tt := range tests {
+		te := newTestEnv(t)
+		te.set(t, "", goodKey, SetOptions{RotateAfter: tt.period})
+		*te.now = t0.Add(tt.age)
+		got, err := te.m.Reminder("groq", "")
+		if err != nil || !strings.Contains(got, "(…0001) "+tt.want+": run") {
+			t.Errorf("period %v, age %v: %q, %v; want %q in it", tt.period, tt.age, got, err, tt.want)
+		}
+		r := te.m.Doctor(t.Context(), map[string]*catalog.Profile{"groq": te.profile})
+		if !hasProblem(r, SeverityWarning, "the key for groq (…0001) "+tt.want, "tier keys rotate groq") {
+			t.Errorf("period %v, age %v: doctor says %+v", tt.period, tt.age, r.Problems)
+		}
+	}
+}
+
+// Setting a key over another keeps the old one as the previous key, with
+// its host pin, as rotate does, so that a rollback restores it.
+func TestSetKeepsThePreviousKey(t *testing.T) {
+	for _, insecure := range []bool{false, true} {
+		te := newTestEnv(t)
+		te.set(t, "", goodKey, SetOptions{Insecure: insecure})
+		res := te.set(t, "", goodKey2, SetOptions{Insecure: insecure})
+		stored := func(user string) (string, string) {
+			if insecure {
+				return te.file(t, user)
+			}
+			return te.keyringPin(t, user)
+		}
+		host := strings.TrimPrefix(te.fp.URL, "http://")
+		if k, h := stored("default"); k != goodKey2 || h != host {
+			t.Errorf("insecure=%v: default holds %s pinned to %q", insecure, Fingerprint(k), h)
+		}
+		if k, h := stored("default.previous"); k != goodKey || h != host {
+			t.Errorf("insecure=%v: default.previous holds %s pinned to %q, want the replaced key", insecure, Fingerprint(k), h)
+		}
+		if res.PreviousFingerprint != "…0001" || !res.PreviousKept {
+			t.Errorf("insecure=%v: result %+v", insecure, res)
+		}
+		if m := te.meta(t, "default"); m.Previous == nil || m.Previous.Fingerprint != "…0001" || m.Previous.VerifiedHost != host {
+			t.Errorf("insecure=%v: metadata's previous key: %+v", insecure, m.Previous)
+		}
+		if _, err := te.m.Rollback("groq", ""); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := te.m.KeyFor(t.Context(), te.profile, "", ""); err != nil || r.Key != goodKey {
+			t.Errorf("insecure=%v: after rollback: %v, %v", insecure, r, err)
+		}
+		// The same key again is no replacement.
+		if res := te.set(t, "", goodKey, SetOptions{Insecure: insecure}); res.PreviousFingerprint != "" || res.PreviousKept {
+			t.Errorf("insecure=%v: setting the same key again: %+v", insecure, res)
 		}
 	}
 }

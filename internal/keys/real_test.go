@@ -140,8 +140,10 @@ func TestRealKeyringLifecycle(t *testing.T) {
 	if _, err := m.Rotate(ctx, provider, "", goodKey2, RotateOptions{BaseURL: p.BaseURL}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := k.Get(Service(provider), "default.previous"); got != goodKey {
-		t.Errorf("previous after rotate = %s", Fingerprint(got))
+	if got, _ := k.Get(Service(provider), "default.previous"); got == "" || got == goodKey {
+		t.Errorf("previous after rotate is not the old key in an envelope: %s", Fingerprint(got))
+	} else if key, host := OpenSecret(got); key != goodKey || host == "" {
+		t.Errorf("previous after rotate = %s pinned to %q", Fingerprint(key), host)
 	}
 	if r, err := m.Resolve(ctx, p, ""); err != nil || r.Key != goodKey2 {
 		t.Fatalf("Resolve after rotate: %v, %v", r, err)
@@ -154,6 +156,22 @@ func TestRealKeyringLifecycle(t *testing.T) {
 	}
 	if rep := m.Doctor(ctx, map[string]*catalog.Profile{provider: p}); !rep.KeyringOK || !rep.OK() {
 		t.Errorf("doctor: %+v", rep)
+	}
+	// The pin is in the keyring item: a new state directory (tier's
+	// record lost) does not unpin the key.
+	m.Store = store.Open(t.TempDir())
+	if r, err := m.KeyFor(ctx, p, "", ""); err != nil || r.Key != goodKey {
+		t.Fatalf("KeyFor with the record lost: %v, %v", r, err)
+	}
+	if _, err := m.KeyFor(ctx, p, "", "https://evil.example/v1"); err == nil || !strings.Contains(err.Error(), "now points at evil.example") {
+		t.Fatalf("KeyFor to another host with the record lost: %v", err)
+	}
+	// An entry stored by another program has no host on record.
+	if err := k.Set(Service(provider), "bare", goodKey3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.KeyFor(ctx, p, "bare", ""); err == nil || !strings.Contains(err.Error(), "not verified for any host") {
+		t.Fatalf("KeyFor of a bare entry: %v", err)
 	}
 	if err := m.Remove(provider, ""); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/lazyre"
@@ -59,8 +61,8 @@ type Manager struct {
 	// HTTP is used by verification; nil means a client with sane timeouts.
 	HTTP *http.Client
 	Now  func() time.Time
-	// CmdStderr receives a key_cmd's stderr (so that it can prompt);
-	// nil discards it.
+	// CmdStderr receives a few lines of a failed key_cmd's stderr, keys
+	// redacted; nil discards them.
 	CmdStderr  io.Writer
 	CmdTimeout time.Duration
 }
@@ -143,6 +145,9 @@ type Resolved struct {
 	// Meta is the stored key's metadata (nil for env, cmd, none, or a
 	// stored key tier has no record of).
 	Meta *KeyMeta
+	// Host is the host a stored key is pinned to ("" when none is on
+	// record: such a key is not sent anywhere).
+	Host string
 }
 
 func (r Resolved) String() string {
@@ -179,16 +184,18 @@ func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) 
 	if err != nil {
 		return Resolved{}, err
 	}
-	secret, kerr := m.Backend.Get(Service(p.Name), name)
+	stored, kerr := m.Backend.Get(Service(p.Name), name)
 	if kerr == nil {
-		return Resolved{Key: secret, Source: SourceKeyring, Meta: meta}, nil
+		key, host := OpenSecret(stored)
+		return Resolved{Key: key, Source: SourceKeyring, Meta: meta, Host: pinnedHost(host, meta)}, nil
 	}
 	if errors.Is(kerr, ErrNotFound) {
 		kerr = nil
 	}
-	secret, err = m.fileGet(p.Name, name)
+	stored, err = m.fileGet(p.Name, name)
 	if err == nil {
-		return Resolved{Key: secret, Source: SourceFile, Meta: meta}, nil
+		key, host := OpenSecret(stored)
+		return Resolved{Key: key, Source: SourceFile, Meta: meta, Host: pinnedHost(host, meta)}, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Resolved{}, err
@@ -208,7 +215,8 @@ func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) 
 }
 
 // KeyFor is Resolve plus the host pin: the key to send to baseURL (""
-// means p.BaseURL). A stored key verified for another host is refused.
+// means p.BaseURL). A stored key pinned to another host, or to none, is
+// refused.
 func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL string) (Resolved, error) {
 	if baseURL == "" {
 		baseURL = p.BaseURL
@@ -218,7 +226,8 @@ func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL 
 		return r, err
 	}
 	if r.Source.Stored() {
-		if err := CheckHost(r.Meta, baseURL); err != nil {
+		k := storedPin{Provider: p.Name, Name: normName(name), Fingerprint: Fingerprint(r.Key), Where: whereStored(string(r.Source)), Host: r.Host}
+		if err := checkHost(k, baseURL); err != nil {
 			return Resolved{}, err
 		}
 	}
@@ -241,32 +250,110 @@ func (m *Manager) runKeyCmd(ctx context.Context, provider, command string) (stri
 		cmd = exec.CommandContext(ctx, "sh", "-c", command)
 	}
 	var out bytes.Buffer
+	errOut := &capped{max: 16 << 10}
 	cmd.Stdout = &out
-	cmd.Stderr = m.CmdStderr
-	// Not in a process group of its own: the command may need the
-	// terminal (a passphrase prompt). WaitDelay stops waiting for a child
-	// of the shell that keeps stdout open after the shell is killed.
+	// Its stderr is captured, not passed through: it may echo the key. A
+	// few lines of it, with anything like a key redacted, are shown when
+	// the command fails.
+	cmd.Stderr = errOut
+	// In a process group of its own (stdin is /dev/null: a passphrase
+	// prompt must come from an agent such as gpg-agent's pinentry), so that
+	// the timeout kills everything it started. WaitDelay stops waiting for
+	// a child that keeps stdout open after the group is killed.
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
+	fail := func(format string, a ...any) (string, error) {
+		m.showCmdStderr(errOut.String(), out.String())
+		return "", fmt.Errorf(format, a...)
+	}
 	if ctx.Err() == context.DeadlineExceeded {
-		return "", fmt.Errorf("key_cmd of %s did not finish within %s: run it by hand to see why", provider, timeout)
+		return fail("key_cmd of %s did not finish within %s: run it by hand to see why", provider, timeout)
 	}
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return "", fmt.Errorf("key_cmd of %s failed (exit status %d): run it by hand to see why", provider, ee.ExitCode())
+			return fail("key_cmd of %s failed (exit status %d): run it by hand to see why", provider, ee.ExitCode())
 		}
-		return "", fmt.Errorf("key_cmd of %s could not run (%v): check the command in its profile", provider, oneLine(err.Error()))
+		return fail("key_cmd of %s could not run (%v): check the command in its profile", provider, oneLine(err.Error()))
 	}
 	s := strings.TrimSpace(out.String())
 	if s == "" {
-		return "", fmt.Errorf("key_cmd of %s printed nothing: make it print the key", provider)
+		return fail("key_cmd of %s printed nothing: make it print the key", provider)
 	}
 	if strings.ContainsAny(s, "\r\n") {
-		return "", fmt.Errorf("key_cmd of %s printed more than one line: make it print only the key (e.g. append '| head -n 1')", provider)
+		return fail("key_cmd of %s printed more than one line: make it print only the key (e.g. append '| head -n 1')", provider)
 	}
 	if err := ValidateSecret(s); err != nil {
-		return "", fmt.Errorf("key_cmd of %s: %v", provider, err)
+		return fail("key_cmd of %s: %v", provider, err)
 	}
 	return s, nil
 }
+
+// cmdStderrLines is how many lines of a failed key_cmd's stderr are shown.
+const cmdStderrLines = 5
+
+// showCmdStderr writes a few lines of a failed key_cmd's stderr to
+// CmdStderr, with every word the command printed on stdout (it may be the
+// key) and anything else that looks like a key replaced by a fingerprint.
+func (m *Manager) showCmdStderr(stderr, stdout string) {
+	if m.CmdStderr == nil {
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(redactKeys(stderr, stdout), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > cmdStderrLines {
+		more := len(lines) - (cmdStderrLines - 1)
+		lines = append(lines[:cmdStderrLines-1], fmt.Sprintf("(%d more lines)", more))
+	}
+	for _, l := range lines {
+		fmt.Fprintf(m.CmdStderr, "tier: key_cmd: %s\n", l)
+	}
+}
+
+// keyLike is a word that may be a key: 16 or more key characters.
+var keyLike = lazyre.New(`[A-Za-z0-9_\-.+/=]{16,}`)
+
+// redactKeys replaces in s the words of printed (4 characters or more) and
+// anything that looks like a key with their fingerprints, and drops
+// control characters (a terminal escape sequence).
+func redactKeys(s, printed string) string {
+	words := strings.Fields(printed)
+	sort.Slice(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+	for _, w := range words {
+		if len(w) >= 4 {
+			s = strings.ReplaceAll(s, w, Fingerprint(w))
+		}
+	}
+	s = keyLike().ReplaceAllStringFunc(s, func(w string) string {
+		if strings.ContainsAny(w, "0123456789") && strings.IndexFunc(w, unicode.IsLetter) >= 0 && !strings.Contains(w, "/") {
+			return Fingerprint(w)
+		}
+		return w
+	})
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && (unicode.IsControl(r) || r == unicode.ReplacementChar) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// capped is a buffer that keeps the first max bytes written to it.
+type capped struct {
+	b   bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string { return c.b.String() }

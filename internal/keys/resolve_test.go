@@ -3,6 +3,10 @@ package keys
 import (
 	"bytes"
 	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -150,7 +154,16 @@ func TestKeyCmd(t *testing.T) {
 		wantStderr string
 	}{
 		{name: "stdout trimmed", cmd: "printf '  " + goodKey + "\\n\\n'", wantKey: goodKey},
-		{name: "stderr goes to the user, not into the key", cmd: "echo 'unlocking vault' >&2; echo " + goodKey, wantKey: goodKey, wantStderr: "unlocking vault\n"},
+		{name: "stderr is not passed through when it works", cmd: "echo 'unlocking vault' >&2; echo " + goodKey, wantKey: goodKey},
+		{name: "the key echoed on stderr never shows", cmd: "echo " + secretOnStdout + " >&2; echo " + secretOnStdout, wantKey: secretOnStdout},
+		{name: "failure shows a few lines of stderr, the key redacted",
+			cmd:     "echo " + secretOnStdout + "; echo 'vault: token " + secretOnStdout + " expired' >&2; for i in 1 2 3 4 5 6 7; do echo line $i >&2; done; exit 1",
+			wantErr: "failed (exit status 1)", wantStderr: "tier: key_cmd: vault: token …0042 expired\ntier: key_cmd: line 1\ntier: key_cmd: line 2\ntier: key_cmd: line 3\ntier: key_cmd: (4 more lines)\n"},
+		{name: "failure redacts what looks like a key even when stdout had none",
+			cmd: "echo 'bad token sk-live-abcdefghijklmnopqrstuvwx1234' >&2; exit 2", wantErr: "failed (exit status 2)", wantStderr: "tier: key_cmd: bad token …1234\n"},
+		{name: "a timeout shows stderr too, a short key-like word redacted",
+			cmd: "echo 'token tok-abcdefgh-0042 is bad' >&2; exec sleep 30", timeout: 300 * time.Millisecond,
+			wantErr: "did not finish within 300ms", wantStderr: "tier: key_cmd: token …0042 is bad\n"},
 		{name: "failure hides stdout", cmd: "echo " + secretOnStdout + "; exit 3", wantErr: "failed (exit status 3)"},
 		{name: "nothing printed", cmd: "true", wantErr: "printed nothing"},
 		{name: "more than one line", cmd: "printf '" + secretOnStdout + "\\nlogin: me\\n'", wantErr: "more than one line"},
@@ -168,12 +181,18 @@ func TestKeyCmd(t *testing.T) {
 			if time.Since(start) > 5*time.Second {
 				t.Errorf("Resolve took %v", time.Since(start))
 			}
+			if strings.Contains(stderr.String(), secretOnStdout) {
+				t.Errorf("stderr shows the key: %q", stderr.String())
+			}
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
 				}
 				if strings.Contains(err.Error(), secretOnStdout) || strings.Contains(err.Error(), "login") {
 					t.Errorf("the error shows the command's stdout: %v", err)
+				}
+				if stderr.String() != tt.wantStderr {
+					t.Errorf("stderr = %q, want %q", stderr.String(), tt.wantStderr)
 				}
 				return
 			}
@@ -186,6 +205,47 @@ func TestKeyCmd(t *testing.T) {
 		})
 	}
 }
+
+// A key_cmd that does not finish in time is killed with every process it
+// started, not only the shell.
+func TestKeyCmdTimeoutKillsItsChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("checks processes in /proc")
+	}
+	te := newTestEnv(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	te.profile.KeyCmd = "sleep 30 & echo $! > " + pidFile + "; wait"
+	te.m.CmdTimeout = 300 * time.Millisecond
+	te.m.CmdStderr = io.Discard
+	if _, err := te.m.Resolve(t.Context(), te.profile, ""); err == nil || !strings.Contains(err.Error(), "did not finish within 300ms") {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(string(b))
+	deadline := time.Now().Add(2 * time.Second)
+	for running(pid) {
+		if time.Now().After(deadline) {
+			syscallKill(pid)
+			t.Fatalf("the key_cmd's child %s is still running after the timeout", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// running reports whether process pid exists and is not a zombie.
+func running(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+func syscallKill(pid string) { exec.Command("kill", "-9", pid).Run() }
 
 // Printing a Resolved never shows the key.
 func TestResolvedPrintsNoKey(t *testing.T) {

@@ -22,8 +22,8 @@ func TestReadSecretFromStdin(t *testing.T) {
 		{"two lines", goodKey + "\nlogin: me\n", "", "more than one line"},
 		{"space inside", "Bearer " + goodKey, "", "contains spaces"},
 		{"control character", "test-key\x00good", "", "control characters"},
-		{"longest accepted", strings.Repeat("k", MaxSecretLen), strings.Repeat("k", MaxSecretLen), ""},
-		{"too long", strings.Repeat("k", MaxSecretLen+1), "", "2561 bytes"},
+		{"longest accepted", strings.Repeat("k", MaxKeyLen), strings.Repeat("k", MaxKeyLen), ""},
+		{"too long", strings.Repeat("k", MaxKeyLen+1), "", sprintf("the key is %d bytes", MaxKeyLen+1)},
 		{"far too long", strings.Repeat("k", 1<<20), "", "more than"},
 	}
 	for _, tt := range tests {

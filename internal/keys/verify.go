@@ -115,29 +115,11 @@ func hostOf(baseURL string) (string, error) {
 	return h, nil
 }
 
-// CheckHost refuses to send a stored key to a host other than the one it
-// was verified for. Nil meta or a never-verified key passes; keys from
-// environment variables or key_cmd are the user's explicit choice and are
-// not checked (KeyFor calls this only for stored keys).
-func CheckHost(meta *KeyMeta, baseURL string) error {
-	if meta == nil || meta.VerifiedHost == "" {
-		return nil
-	}
-	host, err := hostOf(baseURL)
-	if err != nil {
-		return err
-	}
-	if host == meta.VerifiedHost {
-		return nil
-	}
-	return fmt.Errorf("key %q for %s was verified for %s, but the profile now points at %s; run '%s' to verify it there",
-		meta.Name, meta.Provider, meta.VerifiedHost, host, keysCmd("test", meta.Provider, meta.Name))
-}
-
 // Test verifies the key name of p against baseURL ("" means p.BaseURL),
 // whatever host it was verified for before (the command behind `tier keys
-// test`), and records the result in the metadata of a stored key that was
-// accepted, which moves its host pin there.
+// test`), and pins a stored key that was accepted to that host (in its
+// keyring item, and in its metadata). The Resolved it returns has the host
+// the key was pinned to before (Host).
 func (m *Manager) Test(ctx context.Context, p *catalog.Profile, name, baseURL string) (VerifyResult, Resolved, error) {
 	if baseURL == "" {
 		baseURL = p.BaseURL
@@ -154,6 +136,19 @@ func (m *Manager) Test(ctx context.Context, p *catalog.Profile, name, baseURL st
 		return v, r, nil
 	}
 	name = normName(name)
+	// The pin travels with the secret: rewrite the stored item with the
+	// host that accepted the key.
+	sealed, err := sealSecret(r.Key, v.Host)
+	if err != nil {
+		return v, r, err
+	}
+	sl := m.keyringSlot(p.Name)
+	if r.Source == SourceFile {
+		sl = m.fileSlot(p.Name)
+	}
+	if err := sl.set(name, sealed); err != nil {
+		return v, r, fmt.Errorf("%s accepted the key, but it could not be pinned to it in the %s (%w): run '%s' again", v.Host, sl.backend, err, keysCmd("test", p.Name, name))
+	}
 	now := m.now()
 	err = m.updateMeta(func(f *metaFile) error {
 		k := f.get(p.Name, name)

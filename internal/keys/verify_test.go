@@ -95,33 +95,37 @@ func TestHostOf(t *testing.T) {
 }
 
 func TestCheckHost(t *testing.T) {
-	pinned := &KeyMeta{Provider: "groq", Name: "default", VerifiedHost: "api.groq.com"}
+	pinned := storedPin{Provider: "groq", Name: "default", Fingerprint: "…0001", Where: "in the keyring", Host: "api.groq.com"}
+	noHost := pinned
+	noHost.Host = ""
+	work := pinned
+	work.Name = "work"
 	tests := []struct {
 		name    string
-		meta    *KeyMeta
+		key     storedPin
 		baseURL string
 		wantErr string
 	}{
 		{"same host", pinned, "https://api.groq.com/openai/v1", ""},
 		{"same host, other path and case", pinned, "https://API.groq.com/v2", ""},
-		{"never verified", &KeyMeta{Provider: "groq", Name: "default"}, "https://evil.example/v1", ""},
-		{"no metadata", nil, "https://evil.example/v1", ""},
+		{"no host on record: never sent", noHost, "https://api.groq.com/openai/v1",
+			"the key for groq (…0001) is in the keyring, not verified for any host, so tier does not send it; only if you trust api.groq.com, run 'tier keys test groq' to verify it there and pin it"},
 		{"other host", pinned, "https://evil.example/v1",
-			`key "default" for groq was verified for api.groq.com, but the profile now points at evil.example; run 'tier keys test groq' to verify it there`},
+			`key "default" for groq (…0001) was verified for api.groq.com, but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq' to verify it there and pin it`},
 		{"other port", pinned, "https://api.groq.com:8443/v1",
-			`key "default" for groq was verified for api.groq.com, but the profile now points at api.groq.com:8443; run 'tier keys test groq' to verify it there`},
-		{"named key", &KeyMeta{Provider: "groq", Name: "work", VerifiedHost: "api.groq.com"}, "https://evil.example/v1",
-			`key "work" for groq was verified for api.groq.com, but the profile now points at evil.example; run 'tier keys test groq --name work' to verify it there`},
+			`key "default" for groq (…0001) was verified for api.groq.com, but the profile now points at api.groq.com:8443; only if you trust api.groq.com:8443, run 'tier keys test groq' to verify it there and pin it`},
+		{"named key", work, "https://evil.example/v1",
+			`key "work" for groq (…0001) was verified for api.groq.com, but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq --name work' to verify it there and pin it`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckHost(tt.meta, tt.baseURL)
+			err := checkHost(tt.key, tt.baseURL)
 			got := ""
 			if err != nil {
 				got = err.Error()
 			}
 			if got != tt.wantErr {
-				t.Errorf("CheckHost:\n got %q\nwant %q", got, tt.wantErr)
+				t.Errorf("checkHost:\n got %q\nwant %q", got, tt.wantErr)
 			}
 		})
 	}
