@@ -3,16 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
-	"github.com/tier-cli/tier/internal/lazyre"
 )
 
 type keysSetOptions struct {
@@ -137,7 +133,7 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 		fmt.Fprintf(env.Stdout, "Verified: %s; the key is pinned to %s.\n", v.Message, v.Host)
 	}
 	if g := opts.Grant; g != nil {
-		fmt.Fprintf(env.Stdout, "Credit: %s.\n", describeGrant(g))
+		fmt.Fprintf(env.Stdout, "Credit: %s.\n", g.Describe())
 	}
 	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
 	if v := a.envOverride(p, o.name); v != "" {
@@ -145,21 +141,6 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	}
 	return nil
 }
-
-func describeGrant(g *keys.Grant) string {
-	s := formatAmount(g.Amount) + " " + g.Unit
-	if !g.Granted.IsZero() {
-		s += " granted " + g.Granted.Local().Format("2006-01-02")
-	}
-	if g.Expires.IsZero() {
-		s += ", no expiry recorded"
-	} else {
-		s += ", expires " + g.Expires.Local().Format("2006-01-02")
-	}
-	return s
-}
-
-func formatAmount(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // parseRotateAfter reads --rotate-after: 90d, 12w, 36h or never.
 func parseRotateAfter(s string) (time.Duration, error) {
@@ -174,107 +155,11 @@ func parseRotateAfter(s string) (time.Duration, error) {
 }
 
 // grant builds the credit grant of --credit, --granted, --expires and
-// --valid-days; nil without --credit.
+// --valid-days (keys.NewGrant); nil without --credit.
 func (o *keysSetOptions) grant(p *catalog.Profile, now time.Time) (*keys.Grant, error) {
-	if o.credit == "" {
-		for flag, set := range map[string]bool{"--granted": o.granted != "", "--expires": o.expires != "", "--valid-days": o.validDays != 0} {
-			if set {
-				return nil, Exitf(ExitUsage, "%s needs --credit: say how much was granted, e.g. --credit 5USD", flag)
-			}
-		}
-		return nil, nil
-	}
-	amount, unit, err := parseCredit(o.credit, defaultCreditUnit(p))
+	g, err := keys.NewGrant(keys.GrantSpec{Credit: o.credit, Granted: o.granted, Expires: o.expires, ValidDays: o.validDays}, p, now)
 	if err != nil {
-		return nil, err
-	}
-	g := &keys.Grant{Amount: amount, Unit: unit, Granted: now.UTC().Truncate(time.Second)}
-	if o.granted != "" {
-		if g.Granted, err = parseDate("--granted", o.granted); err != nil {
-			return nil, err
-		}
-	}
-	switch {
-	case o.expires != "" && o.validDays != 0:
-		return nil, Exitf(ExitUsage, "give --expires or --valid-days, not both")
-	case o.validDays < 0:
-		return nil, Exitf(ExitUsage, "--valid-days must be a positive number of days")
-	case o.validDays > 0:
-		g.Expires = g.Granted.Local().AddDate(0, 0, o.validDays).UTC()
-	case o.expires != "":
-		if g.Expires, err = parseDate("--expires", o.expires); err != nil {
-			return nil, err
-		}
-	}
-	if !g.Expires.IsZero() && !g.Expires.After(g.Granted) {
-		return nil, Exitf(ExitUsage, "the credit would expire (%s) before it was granted (%s): check --expires and --granted",
-			g.Expires.Local().Format("2006-01-02"), g.Granted.Local().Format("2006-01-02"))
+		return nil, usageErr(err)
 	}
 	return g, nil
-}
-
-// defaultCreditUnit is the unit of p's published credit grant, else USD.
-func defaultCreditUnit(p *catalog.Profile) string {
-	for _, g := range p.Credits {
-		if g.Unit != "" {
-			return g.Unit
-		}
-	}
-	return "USD"
-}
-
-var creditPattern = lazyre.New(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
-
-// parseCredit reads an amount with an optional unit: 5USD, "5 usd", "$5",
-// "€2.50", 1000000tokens; a bare number takes defUnit.
-func parseCredit(s, defUnit string) (float64, string, error) {
-	bad := func() (float64, string, error) {
-		return 0, "", Exitf(ExitUsage, "--credit %q: write an amount and a unit, e.g. 5USD, $5 or 1000000tokens", s)
-	}
-	m := creditPattern().FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return bad()
-	}
-	amount, err := strconv.ParseFloat(m[2], 64)
-	if err != nil || amount <= 0 || math.IsInf(amount, 0) {
-		return bad()
-	}
-	symbol, unit := m[1], m[3]
-	if symbol != "" && unit != "" {
-		return bad()
-	}
-	switch symbol {
-	case "$":
-		return amount, "USD", nil
-	case "€":
-		return amount, "EUR", nil
-	case "£":
-		return amount, "GBP", nil
-	}
-	switch lu := strings.ToLower(unit); {
-	case lu == "":
-		unit = defUnit
-	case lu == "token" || lu == "tokens":
-		unit = "tokens"
-	case lu == "dollar" || lu == "dollars":
-		unit = "USD"
-	case len(lu) == 3:
-		if unit, err = catalog.CurrencyCode(lu); err != nil {
-			return 0, "", Exitf(ExitUsage, "--credit %q: %v", s, err)
-		}
-	default:
-		unit = lu
-	}
-	return amount, unit, nil
-}
-
-// parseDate reads YYYY-MM-DD (midnight, local time) or RFC 3339.
-func parseDate(flag, s string) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Truncate(time.Second), nil
-	}
-	return time.Time{}, Exitf(ExitUsage, "%s %q is not a date: write YYYY-MM-DD", flag, s)
 }
