@@ -201,15 +201,8 @@ func keysErr(err error, v *keys.VerifyResult) error {
 // envOverride is the environment variable that overrides p's stored
 // default key, "" if none is set.
 func (a *app) envOverride(p *catalog.Profile, name string) string {
-	if name != keys.DefaultName {
-		return ""
-	}
-	for _, v := range p.KeyEnv {
-		if strings.TrimSpace(a.env.Getenv(v)) != "" {
-			return v
-		}
-	}
-	return ""
+	v, _ := keys.EnvKey(p, name, a.env.Getenv)
+	return v
 }
 
 // keyName is the key name --name gives: an empty name is the default key,

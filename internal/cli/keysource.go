@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -228,13 +227,8 @@ func (a *app) keyInfo(provider, name string) (overview.KeyInfo, bool) {
 	if name == keys.DefaultName {
 		if c, err := a.catalog(); err == nil {
 			if p, err := c.Profile(provider); err == nil {
-				for _, v := range p.KeyEnv {
-					if s := strings.TrimSpace(a.env.Getenv(v)); s != "" {
-						if keys.Fingerprint(s) != k.Fingerprint {
-							return overview.KeyInfo{}, false
-						}
-						break
-					}
+				if _, s := keys.EnvKey(p, name, a.env.Getenv); s != "" && keys.Fingerprint(s) != k.Fingerprint {
+					return overview.KeyInfo{}, false
 				}
 			}
 		}

@@ -75,12 +75,7 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		prof := profiles[prov]
 		var envVar, envVal string
 		if prof != nil && !prof.NoKey {
-			for _, v := range prof.KeyEnv {
-				if s := strings.TrimSpace(getenv(v)); s != "" {
-					envVar, envVal = v, s
-					break
-				}
-			}
+			envVar, envVal = EnvKey(prof, DefaultName, getenv)
 		}
 		if envVar != "" {
 			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: EnvSource(envVar), Fingerprint: Fingerprint(envVal), Default: true})
