@@ -31,19 +31,11 @@ Exit status: 0 when no problem is an error, 3 otherwise.`,
 	return cmd
 }
 
-// keyInUse says which source supplies a provider's default key.
-type keyInUse struct {
-	Provider    string `json:"provider"`
-	Name        string `json:"name"`
-	Source      string `json:"source"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	// Note says why tier would not send it (e.g. pinned to another host).
-	Note string `json:"note,omitempty"`
-}
-
+// doctorJSON is 'tier keys doctor --json': the report, and which source
+// supplies each provider's default key (keys.Row.InUse).
 type doctorJSON struct {
 	keys.Report
-	InUse []keyInUse `json:"in_use"`
+	InUse []keys.JSONRow `json:"in_use"`
 }
 
 func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
@@ -60,11 +52,11 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	if rep.Problems == nil {
 		rep.Problems = []keys.Problem{}
 	}
-	inUse := []keyInUse{}
+	inUse := []keys.JSONRow{}
 	if rows, err := m.List(profiles, env.Getenv); err == nil {
 		for _, r := range rows {
 			if r.Default {
-				inUse = append(inUse, keyInUse{Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint, Note: r.Note})
+				inUse = append(inUse, r.InUse())
 			}
 		}
 	}

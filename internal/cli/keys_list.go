@@ -40,28 +40,6 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 	return cmd
 }
 
-// keyRowJSON is one element of 'tier keys list --json'.
-type keyRowJSON struct {
-	Provider     string      `json:"provider"`
-	Name         string      `json:"name"`
-	Source       string      `json:"source"`
-	Fingerprint  string      `json:"fingerprint,omitempty"`
-	Plaintext    bool        `json:"plaintext,omitempty"`
-	Created      time.Time   `json:"created,omitzero"`
-	LastRotated  time.Time   `json:"last_rotated,omitzero"`
-	LastVerified time.Time   `json:"last_verified,omitzero"`
-	VerifiedHost string      `json:"verified_host,omitempty"`
-	PinnedHost   string      `json:"pinned_host,omitempty"`
-	AgeDays      *int        `json:"age_days,omitempty"`
-	RotateDue    time.Time   `json:"rotate_due,omitzero"`
-	Overdue      bool        `json:"rotate_overdue,omitempty"`
-	Default      bool        `json:"default,omitempty"`
-	HasPrevious  bool        `json:"has_previous,omitempty"`
-	Grant        *keys.Grant `json:"grant,omitempty"`
-	Note         string      `json:"note,omitempty"`
-	KeyURL       string      `json:"key_url,omitempty"`
-}
-
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
 	profiles, err := a.keyProfiles()
@@ -76,23 +54,11 @@ func runKeysList(env *Env, o *keysListOptions) error {
 	if err != nil {
 		return keysErr(err, nil)
 	}
-	out := make([]keyRowJSON, 0, len(rows))
+	out := make([]keys.JSONRow, 0, len(rows))
 	have := map[string]bool{}
 	for _, r := range rows {
 		have[r.Provider] = true
-		j := keyRowJSON{
-			Provider: r.Provider, Name: r.Name, Source: string(r.Source), Fingerprint: r.Fingerprint,
-			Plaintext: r.Source == keys.SourceFile, Created: r.Created, LastRotated: r.LastRotated,
-			LastVerified: r.LastVerified, VerifiedHost: r.VerifiedHost, PinnedHost: r.PinnedHost, RotateDue: r.RotateDue, Overdue: r.Overdue,
-			Default: r.Default, HasPrevious: r.HasPrevious, Grant: r.Grant, Note: r.Note,
-		}
-		// Age 0 is unknown only when nothing says when the key was stored:
-		// a key stored this very second is 0 days old.
-		if r.Age > 0 || !r.Created.IsZero() || !r.LastRotated.IsZero() {
-			d := max(int(r.Age/(24*time.Hour)), 0)
-			j.AgeDays = &d
-		}
-		out = append(out, j)
+		out = append(out, r.JSON())
 	}
 	if o.all {
 		c, _ := a.catalog()
@@ -101,17 +67,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 			if have[name] || p.NoKey || p.Demo {
 				continue
 			}
-			j := keyRowJSON{Provider: name, Name: keys.DefaultName, Source: string(keys.SourceNone), KeyURL: p.KeyURL}
-			how := fmt.Sprintf("run 'tier keys set %s'", name)
-			if len(p.KeyEnv) > 0 {
-				how = fmt.Sprintf("set %s or %s", p.KeyEnv[0], how)
-			}
-			if p.KeyURL != "" {
-				j.Note = fmt.Sprintf("no key: get one at %s, then %s", p.KeyURL, how)
-			} else {
-				j.Note = "no key: " + how
-			}
-			out = append(out, j)
+			out = append(out, keys.NoKeyRow(p))
 		}
 	}
 	if o.json {
@@ -135,7 +91,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 	return nil
 }
 
-func keyListRow(r keyRowJSON, now time.Time, th ui.Theme) []string {
+func keyListRow(r keys.JSONRow, now time.Time, th ui.Theme) []string {
 	date := func(t time.Time) string {
 		if t.IsZero() {
 			return "-"

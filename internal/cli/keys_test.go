@@ -931,7 +931,7 @@ func TestKeysListAll(t *testing.T) {
 		t.Errorf("list --all shows the demo, which needs no key:\n%s", out)
 	}
 	out, _, _ = w.run("", "keys", "list", "--all", "--json")
-	var rows []keyRowJSON
+	var rows []keys.JSONRow
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
