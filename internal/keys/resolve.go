@@ -150,6 +150,14 @@ type Resolved struct {
 	Host string
 }
 
+// Fingerprint is the key's fingerprint ("…a1b2"), "" when there is no key.
+func (r Resolved) Fingerprint() string {
+	if r.Key == "" {
+		return ""
+	}
+	return Fingerprint(r.Key)
+}
+
 func (r Resolved) String() string {
 	if r.Key == "" {
 		return string(r.Source)
