@@ -96,16 +96,6 @@ func (a *app) key(p *catalog.Profile, name, baseURL string) (string, error) {
 	return r.Key, err
 }
 
-// keyOrigin says where the key for p/name comes from ("env:VAR", "keyring",
-// "file", "cmd"; "" when unknown): the Source of lookupKey.
-func (a *app) keyOrigin(p *catalog.Profile, name, baseURL string) string {
-	r, err := a.lookupKey(p, name, baseURL)
-	if err != nil {
-		return ""
-	}
-	return string(r.Source)
-}
-
 func keyErr(err error) error {
 	var ee *ExitError
 	switch {
