@@ -36,7 +36,7 @@ func NewGrant(spec GrantSpec, p *catalog.Profile, now time.Time) (*Grant, error)
 		}
 		return nil, nil
 	}
-	amount, unit, err := ParseCredit(spec.Credit, DefaultCreditUnit(p))
+	amount, unit, err := ParseCredit(spec.Credit, defaultCreditUnit(p))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func NewGrant(spec GrantSpec, p *catalog.Profile, now time.Time) (*Grant, error)
 // Describe says what g is: "5 USD granted 2026-11-01, expires 2026-12-01"
 // (dates in local time).
 func (g *Grant) Describe() string {
-	s := FormatAmount(g.Amount) + " " + g.Unit
+	s := formatAmount(g.Amount) + " " + g.Unit
 	if !g.Granted.IsZero() {
 		s += " granted " + g.Granted.Local().Format("2006-01-02")
 	}
@@ -80,11 +80,11 @@ func (g *Grant) Describe() string {
 	return s
 }
 
-// FormatAmount writes an amount with no more digits than it has: 5, 2.5.
-func FormatAmount(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// formatAmount writes an amount with no more digits than it has: 5, 2.5.
+func formatAmount(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// DefaultCreditUnit is the unit of p's published credit grant, else USD.
-func DefaultCreditUnit(p *catalog.Profile) string {
+// defaultCreditUnit is the unit of p's published credit grant, else USD.
+func defaultCreditUnit(p *catalog.Profile) string {
 	for _, g := range p.Credits {
 		if g.Unit != "" {
 			return g.Unit
