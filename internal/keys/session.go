@@ -56,7 +56,9 @@ func (m *Manager) NewSession(stderr io.Writer) *Session {
 // key_cmd: see Manager.Resolve) with the host pin checked (Manager.KeyFor).
 // The answer holds the secret, its Source and its Fingerprint, so a caller
 // never resolves a key twice. A stored key past its rotation period gets
-// its reminder on Stderr.
+// its reminder on Stderr. ctx bounds the key_cmd; callers that ask while a
+// lookup is under way get its answer, so pass a context that lives as
+// long as the run.
 func (s *Session) Lookup(ctx context.Context, p *catalog.Profile, name, baseURL string) (Resolved, error) {
 	name = normName(name)
 	id := p.Name + "\x00" + name + "\x00" + baseURL
