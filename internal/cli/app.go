@@ -96,12 +96,11 @@ func (a *app) client(p *catalog.Profile, keyName string) (*api.Client, error) {
 		cfg.Transport = (&api.Demo{Store: st, RPM: rpm, RPD: rpd, Now: a.now}).Transport()
 		return api.New(cfg), nil
 	}
-	key, err := a.key(p, keyName, base)
+	key, err := a.lookupKey(p, keyName, base)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Key = key
-	cfg.KeySource = a.keyOrigin(p, keyName, base)
+	cfg.Key, cfg.KeySource = key.Key, string(key.Source)
 	return api.New(cfg), nil
 }
 

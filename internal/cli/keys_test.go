@@ -839,35 +839,6 @@ func TestKeysUsageErrors(t *testing.T) {
 	}
 }
 
-func TestParseCredit(t *testing.T) {
-	cases := []struct {
-		in, defUnit string
-		amount      float64
-		unit        string
-		ok          bool
-	}{
-		{"5USD", "USD", 5, "USD", true},
-		{"5 usd", "USD", 5, "USD", true},
-		{"$5", "USD", 5, "USD", true},
-		{"€2.50", "USD", 2.5, "EUR", true},
-		{"5", "USD", 5, "USD", true},
-		{"5", "tokens", 5, "tokens", true}, // a bare number takes the provider's grant unit
-		{"1000000tokens", "USD", 1e6, "tokens", true},
-		{"10 neurons", "USD", 10, "neurons", true},
-		{"$5USD", "USD", 0, "", false},
-		{"0", "USD", 0, "", false},
-		{"-5USD", "USD", 0, "", false},
-		{"USD", "USD", 0, "", false},
-		{"5,00 USD", "USD", 0, "", false},
-	}
-	for _, c := range cases {
-		amount, unit, err := parseCredit(c.in, c.defUnit)
-		if (err == nil) != c.ok || amount != c.amount || unit != c.unit {
-			t.Errorf("parseCredit(%q) = %v %q %v; want %v %q ok=%v", c.in, amount, unit, err, c.amount, c.unit, c.ok)
-		}
-	}
-}
-
 // Nothing tier writes or prints holds any piece of a key longer than its
 // fingerprint: not the state or config directory, stdout or stderr, after
 // every command (the plaintext file, only written when asked for, is not
@@ -960,7 +931,7 @@ func TestKeysListAll(t *testing.T) {
 		t.Errorf("list --all shows the demo, which needs no key:\n%s", out)
 	}
 	out, _, _ = w.run("", "keys", "list", "--all", "--json")
-	var rows []keyRowJSON
+	var rows []keys.JSONRow
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}

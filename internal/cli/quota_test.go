@@ -1308,7 +1308,7 @@ func TestQuotaRequireOnAFreshState(t *testing.T) {
 func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
 	for _, in := range []string{"5USD", "5 usd", "$5", "€2.50", "£3", "1000000tokens", "7 token", "2dollars", "110CNY", "5", "0.5",
 		"5USD$", "$5USD", "five", "", "-1", "1e3", "5 US dollars"} {
-		amount, unit, cerr := parseCredit(in, "")
+		amount, unit, cerr := keys.ParseCredit(in, "")
 		reqs, rerr := overview.ParseRequirements("credit=" + in)
 		if (cerr == nil) != (rerr == nil) {
 			t.Errorf("%q: --credit says %v, --require credit= says %v", in, cerr, rerr)

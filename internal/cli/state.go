@@ -91,10 +91,8 @@ func (a *app) keyExists(p *catalog.Profile, name string, seen []quota.Snapshot) 
 		if p.NoKey || p.Demo || p.KeyCmd != "" {
 			return true
 		}
-		for _, v := range p.KeyEnv {
-			if strings.TrimSpace(a.env.Getenv(v)) != "" {
-				return true
-			}
+		if v, _ := keys.EnvKey(p, name, a.env.Getenv); v != "" {
+			return true
 		}
 	}
 	for _, s := range seen {

@@ -151,13 +151,10 @@ func (m *Manager) doctorKeys(r *Report, profiles map[string]*catalog.Profile) {
 			r.add(SeverityWarning, fmt.Sprintf("the %s holds a different key %s (%s) than tier recorded (%s)", sk.Backend, keyLabel(prov, name), Fingerprint(sk.Key), k.Fingerprint),
 				fmt.Sprintf("run '%s' to check and record it", keysCmd("test", prov, name)))
 		}
-		if prof != nil && name == DefaultName {
-			for _, v := range prof.KeyEnv {
-				if strings.TrimSpace(m.getenv(v)) != "" {
-					r.add(SeverityWarning, fmt.Sprintf("%s overrides the stored key %s (%s)", v, keyLabel(prov, name), pin.Fingerprint),
-						fmt.Sprintf("unset %s to use the stored key, or remove the stored one with '%s'", v, keysCmd("rm", prov, name)))
-					break
-				}
+		if prof != nil {
+			if v, _ := EnvKey(prof, name, m.getenv); v != "" {
+				r.add(SeverityWarning, fmt.Sprintf("%s overrides the stored key %s (%s)", v, keyLabel(prov, name), pin.Fingerprint),
+					fmt.Sprintf("unset %s to use the stored key, or remove the stored one with '%s'", v, keysCmd("rm", prov, name)))
 			}
 		}
 		// A key that was read, or whose record names a host: the host

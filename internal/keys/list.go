@@ -8,33 +8,34 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 )
 
-// Row is one line of `tier keys list`. Dates are zero when unknown.
+// Row is one line of `tier keys list`. Dates are zero when unknown. Its
+// JSON form is JSONRow (Row.JSON).
 type Row struct {
-	Provider string `json:"provider"`
-	Name     string `json:"name"`
+	Provider string
+	Name     string
 	// Source is "keyring", "file", "env:VAR" or "cmd".
-	Source       Source    `json:"source"`
-	Fingerprint  string    `json:"fingerprint,omitempty"`
-	Created      time.Time `json:"created,omitzero"`
-	LastRotated  time.Time `json:"last_rotated,omitzero"`
-	LastVerified time.Time `json:"last_verified,omitzero"`
-	VerifiedHost string    `json:"verified_host,omitempty"`
+	Source       Source
+	Fingerprint  string
+	Created      time.Time
+	LastRotated  time.Time
+	LastVerified time.Time
+	VerifiedHost string
 	// PinnedHost is the only host the key is sent to ("" none: it is not
 	// sent at all), from its keyring item; for a key stored unverified it
 	// is the host it was stored for.
-	PinnedHost string `json:"pinned_host,omitempty"`
+	PinnedHost string
 	// Age is how long the current secret has been in place (0: unknown).
-	Age       time.Duration `json:"age,omitempty"`
-	RotateDue time.Time     `json:"rotate_due,omitzero"`
-	Overdue   bool          `json:"overdue,omitempty"`
+	Age       time.Duration
+	RotateDue time.Time
+	Overdue   bool
 	// Default marks the key a plain `tier -p PROVIDER` uses: the
 	// environment variable when set, else the stored "default" key, else
 	// key_cmd.
-	Default     bool   `json:"default,omitempty"`
-	HasPrevious bool   `json:"has_previous,omitempty"`
-	Grant       *Grant `json:"grant,omitempty"`
+	Default     bool
+	HasPrevious bool
+	Grant       *Grant
 	// Note says e.g. that an environment variable overrides this key.
-	Note string `json:"note,omitempty"`
+	Note string
 }
 
 // List returns a row for every stored key and every provider of profiles
@@ -75,12 +76,7 @@ func (m *Manager) List(profiles map[string]*catalog.Profile, getenv func(string)
 		prof := profiles[prov]
 		var envVar, envVal string
 		if prof != nil && !prof.NoKey {
-			for _, v := range prof.KeyEnv {
-				if s := strings.TrimSpace(getenv(v)); s != "" {
-					envVar, envVal = v, s
-					break
-				}
-			}
+			envVar, envVal = EnvKey(prof, DefaultName, getenv)
 		}
 		if envVar != "" {
 			rows = append(rows, Row{Provider: prov, Name: DefaultName, Source: EnvSource(envVar), Fingerprint: Fingerprint(envVal), Default: true})

@@ -150,6 +150,14 @@ type Resolved struct {
 	Host string
 }
 
+// Fingerprint is the key's fingerprint ("…a1b2"), "" when there is no key.
+func (r Resolved) Fingerprint() string {
+	if r.Key == "" {
+		return ""
+	}
+	return Fingerprint(r.Key)
+}
+
 func (r Resolved) String() string {
 	if r.Key == "" {
 		return string(r.Source)
@@ -159,6 +167,23 @@ func (r Resolved) String() string {
 
 // GoString keeps %#v from printing the key.
 func (r Resolved) GoString() string { return "keys.Resolved{" + r.String() + "}" }
+
+// EnvKey is the one rule of which environment variable supplies a key:
+// for the default key of p only (name "" or DefaultName), the first of
+// p.KeyEnv that is set to something other than blanks, and its trimmed
+// value; "" and "" when none is (or for a named key). It wins over every
+// stored key and key_cmd.
+func EnvKey(p *catalog.Profile, name string, getenv func(string) string) (envVar, secret string) {
+	if normName(name) != DefaultName {
+		return "", ""
+	}
+	for _, v := range p.KeyEnv {
+		if s := strings.TrimSpace(getenv(v)); s != "" {
+			return v, s
+		}
+	}
+	return "", ""
+}
 
 // Resolve finds the key named name ("" = "default") of profile p: the
 // profile's environment variables (default key only), the keyring, the
@@ -173,12 +198,8 @@ func (m *Manager) Resolve(ctx context.Context, p *catalog.Profile, name string) 
 	if err := checkNames(p.Name, name); err != nil {
 		return Resolved{}, err
 	}
-	if name == DefaultName {
-		for _, v := range p.KeyEnv {
-			if s := strings.TrimSpace(m.getenv(v)); s != "" {
-				return Resolved{Key: s, Source: EnvSource(v)}, nil
-			}
-		}
+	if v, s := EnvKey(p, name, m.getenv); v != "" {
+		return Resolved{Key: s, Source: EnvSource(v)}, nil
 	}
 	meta, err := m.Meta(p.Name, name)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -74,7 +75,7 @@ func List(ctx context.Context, profiles []*catalog.Profile, opt Options) []Resul
 		opt.Now = time.Now
 	}
 	if opt.Key == "" {
-		opt.Key = "default"
+		opt.Key = keys.DefaultName
 	}
 	out := make([]Result, len(profiles))
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -160,7 +161,7 @@ func Check(rows []Row, reqs []Requirement, allowUnknown bool, now time.Time) []U
 
 func checkGroup(provider, key string, rows []Row, req Requirement, allowUnknown bool, now time.Time) []Unmet {
 	who := provider
-	if key != "" && key != "default" {
+	if key != "" && key != keys.DefaultName {
 		who += " (key " + key + ")"
 	}
 	unmet := func(format string, a ...any) Unmet {

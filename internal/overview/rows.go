@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -70,7 +71,7 @@ func (src Source) Rows(f Filter) ([]Row, error) {
 		}
 		key := f.Key
 		if key == "" {
-			key = "default"
+			key = keys.DefaultName
 		}
 		model := f.Model
 		if model == "" {

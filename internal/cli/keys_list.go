@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/ui"
+)
+
+type keysListOptions struct {
+	json, all bool
+}
+
+func newKeysListCmd(env *Env) *cobra.Command {
+	o := &keysListOptions{}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List every key: where it comes from, its fingerprint, age and rotation",
+		Long: `List every provider with a key: stored ones (keyring, or the plaintext file, marked as such)
+and those whose key comes from an environment variable or key_cmd. For each key: its name, the
+source it comes from, its fingerprint (last 4 characters), when it was created, last rotated and
+last verified, its age, whether a rotation is due, and which key a plain 'tier chat -p PROVIDER' uses
+("default"), or what overrides it, or why tier would not send it. --all adds the catalog's
+providers that have no key yet, with where to get one. It runs no key_cmd; it reads the keyring
+for the host each key is pinned to, and for default keys tier has no record of.`,
+		Example: `  tier keys list
+  tier keys list --all
+  tier keys list --json | jq -r '.[] | select(.rotate_overdue) | .provider'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runKeysList(env, o) },
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array")
+	cmd.Flags().BoolVar(&o.all, "all", false, "also list the providers that have no key yet")
+	return cmd
+}
+
+func runKeysList(env *Env, o *keysListOptions) error {
+	a := newApp(env)
+	profiles, err := a.keyProfiles()
+	if err != nil {
+		return err
+	}
+	m, err := a.keyManager()
+	if err != nil {
+		return err
+	}
+	rows, err := m.List(profiles, env.Getenv)
+	if err != nil {
+		return keysErr(err, nil)
+	}
+	out := make([]keys.JSONRow, 0, len(rows))
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.Provider] = true
+		out = append(out, r.JSON())
+	}
+	if o.all {
+		c, _ := a.catalog()
+		for _, name := range c.Names() {
+			p := c.Providers[name]
+			if have[name] || p.NoKey || p.Demo {
+				continue
+			}
+			out = append(out, keys.NoKeyRow(p))
+		}
+	}
+	if o.json {
+		writeJSONOut(env, out)
+		return nil
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(env.Stderr, "tier: no keys yet: run 'tier keys set PROVIDER' ('tier keys list --all' shows where to get keys)")
+		return nil
+	}
+	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
+	headers := []string{"provider", "name", "source", "key", "created", "rotated", "verified", "age", "rotation", "in use"}
+	now := a.now()
+	var table [][]string
+	for _, r := range out {
+		table = append(table, keyListRow(r, now, th))
+	}
+	if err := ui.Table(env.Stdout, headers, table, ui.IsTerminal(env.Stdout), th); err != nil {
+		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("cannot write the table: %w", err)}
+	}
+	return nil
+}
+
+func keyListRow(r keys.JSONRow, now time.Time, th ui.Theme) []string {
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.Local().Format("2006-01-02")
+	}
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	source := r.Source
+	if r.Plaintext {
+		source = th.Warning.Render("file (plaintext)")
+	}
+	age := "-"
+	if r.AgeDays != nil {
+		age = strconv.Itoa(*r.AgeDays) + "d"
+	}
+	rotation := "-"
+	switch {
+	case r.Overdue:
+		rotation = th.Warning.Render("rotate due")
+	case !r.RotateDue.IsZero():
+		rotation = "in " + strconv.Itoa(int(math.Ceil(r.RotateDue.Sub(now).Hours()/24))) + "d"
+	}
+	use := r.Note
+	switch {
+	case r.Default && use != "":
+		use = "default, " + use
+	case r.Default:
+		use = "default"
+	case use == "" && r.Name != keys.DefaultName:
+		use = "with --key " + r.Name
+	}
+	return []string{th.Provider.Render(r.Provider), r.Name, source, dash(r.Fingerprint), date(r.Created),
+		date(r.LastRotated), date(r.LastVerified), age, rotation, dash(use)}
+}
