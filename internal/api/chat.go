@@ -43,18 +43,18 @@ type CallOptions struct {
 	Out io.Writer
 	// KeepContent keeps the whole reply in Reply.Content (for --json).
 	KeepContent bool
-	Retries     int // retries after the first attempt
-	// Retried, when set, is given the parsed outcome of each response
-	// that is about to be retried (a 429, a 5xx), before the wait: what
-	// it said about quota is as true as the last response's.
-	Retried func(quota.Result)
-	MaxWait time.Duration // total time tier may spend waiting between attempts
+	Retries     int           // retries after the first attempt
+	MaxWait     time.Duration // total time tier may spend waiting between attempts
 	// Wait sleeps d before a retry (a countdown on a terminal); nil sleeps.
 	Wait func(ctx context.Context, d time.Duration, why string) error
 	// StallTimeout abandons an attempt, as a network failure, when nothing
 	// at all arrives from the provider for this long (keep-alives count);
 	// 0 waits for ever.
 	StallTimeout time.Duration
+	// Retried, when set, is given the parsed outcome of each response
+	// that is about to be retried (a 429, a 5xx), before the wait: what
+	// it said about quota is as true as the last response's.
+	Retried func(quota.Result)
 }
 
 // Reply is what a call produced, also when it failed.
