@@ -194,3 +194,41 @@ func TestDemoCounts(t *testing.T) {
 		t.Errorf("demo's requests/minute window = %+v, want %d left", w, rpm-2)
 	}
 }
+
+func TestRefreshProbe(t *testing.T) {
+	cases := []struct {
+		name   string
+		key    string
+		probe  bool
+		msgs   []string
+		ledger int64
+		asked  bool
+		err    bool
+	}{
+		{name: "a probe spends one request and records it", key: goodKey, probe: true, asked: true, ledger: 1,
+			msgs: []string{"probed m1 (spent 1 request, 1 output token)"}},
+		{name: "without --probe nothing is spent", key: goodKey, asked: true,
+			msgs: []string{"nothing to refresh: it has no balance endpoint and reports its limits only on chat calls: --probe spends one request to learn them"}},
+		{name: "a named provider without a key fails unasked", probe: true, err: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fake := fakeprovider.New(fakeprovider.Groq)
+			e, _ := world(t, fake, c.key)
+			rs := e.Refresh(context.Background(), RefreshRequest{Providers: []string{"groq"}, Probe: c.probe, Model: fakeprovider.Model, Timeout: 5 * time.Second})
+			if len(rs) != 1 {
+				t.Fatalf("%d results, want 1", len(rs))
+			}
+			r := rs[0]
+			if r.Provider != "groq" || r.Asked != c.asked || (r.Err != nil) != c.err || r.Unsaved != "" {
+				t.Errorf("result %+v: want asked %v, an error %v", r, c.asked, c.err)
+			}
+			if len(r.Messages) != len(c.msgs) || (len(c.msgs) > 0 && r.Messages[0] != c.msgs[0]) {
+				t.Errorf("messages %q, want %q", r.Messages, c.msgs)
+			}
+			if n, _, _ := e.Store.UsageSince("groq", keys.DefaultName, fakeprovider.Model, t0.Add(-time.Hour), t0); n != c.ledger {
+				t.Errorf("ledger holds %d requests, want %d", n, c.ledger)
+			}
+		})
+	}
+}
