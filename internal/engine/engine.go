@@ -78,7 +78,8 @@ type Request struct {
 
 // Result is what a call did.
 type Result struct {
-	// Reply is what arrived (possibly partial); never nil.
+	// Reply is what arrived (possibly partial); never nil once a call
+	// was made.
 	Reply *api.Reply
 	// Err is the call's failure: an *api.Error, api.OutputError, or the
 	// context's error.
