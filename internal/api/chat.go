@@ -16,7 +16,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -52,6 +51,10 @@ type CallOptions struct {
 	// at all arrives from the provider for this long (keep-alives count);
 	// 0 waits for ever.
 	StallTimeout time.Duration
+	// Retried, when set, is given the parsed outcome of each response
+	// that is about to be retried (a 429, a 5xx), before the wait: what
+	// it said about quota is as true as the last response's.
+	Retried func(quota.Result)
 }
 
 // Reply is what a call produced, also when it failed.
@@ -158,6 +161,9 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			wait = opt.MaxWait - waited // the provider's time fits: cut tier's jitter
 		}
 		waited += wait
+		if opt.Retried != nil && ae.Status != 0 && reply.Quota != nil {
+			opt.Retried(*reply.Quota)
+		}
 		why := fmt.Sprintf("%s: %s", c.cfg.Provider, describe(ae, hint, opt.StallTimeout))
 		if opt.Wait != nil {
 			if werr := opt.Wait(ctx, wait, why); werr != nil {
@@ -521,12 +527,17 @@ func (c *Client) message(qr *quota.Result) string {
 }
 
 // redact replaces the key, should a provider or a proxy echo it in a
-// message, by its fingerprint.
+// message, by its fingerprint (Config.KeyFingerprint; "…" when none was
+// given).
 func (c *Client) redact(s string) string {
 	if c.cfg.Key == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, c.cfg.Key, keys.Fingerprint(c.cfg.Key))
+	fp := c.cfg.KeyFingerprint
+	if fp == "" || strings.Contains(fp, c.cfg.Key) {
+		fp = "…"
+	}
+	return strings.ReplaceAll(s, c.cfg.Key, fp)
 }
 
 func orDefault(s, d string) string {

@@ -29,6 +29,9 @@ type Config struct {
 	KeyName  string
 	BaseURL  string // resolved, without trailing slash
 	Key      string // the secret; never logged or put in errors
+	// KeyFingerprint stands for Key should a provider echo it in an error
+	// (keys.Fingerprint; the caller gives it, so api needs no key rules).
+	KeyFingerprint string
 	// KeySource says where Key came from ("env:GROQ_API_KEY", "keyring",
 	// "file", "cmd"), so that a refusal points at the right place.
 	KeySource string

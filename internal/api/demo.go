@@ -9,8 +9,6 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/tier-cli/tier/internal/store"
 )
 
 // DemoHost is the demo provider's host name. It is never resolved or
@@ -22,21 +20,26 @@ const DemoModel = "demo-echo-1"
 
 // Demo is the built-in offline provider: an OpenAI-compatible simulator that
 // sends SambaNova-style rate-limit headers and keeps its per-minute and
-// per-day request counters in the state store, so consecutive runs count
-// down and eventually get a 429, exactly as a free tier would.
+// per-day request counters in a DemoCounter (the state store), so
+// consecutive runs count down and eventually get a 429, exactly as a free
+// tier would.
 type Demo struct {
-	Store *store.Store
-	RPM   int64
-	RPD   int64
-	Now   func() time.Time
+	Counter DemoCounter
+	RPM     int64
+	RPD     int64
+	Now     func() time.Time
 }
 
-type demoCounters struct {
-	Minute      int64  `json:"minute"` // unix minute of MinuteCount
-	MinuteCount int64  `json:"minute_count"`
-	Day         string `json:"day"` // UTC date of DayCount
-	DayCount    int64  `json:"day_count"`
+// DemoCounter keeps the demo's request counts across runs (store.Store
+// implements it). CountDemoRequest counts one request at now against rpm a
+// minute and rpd a UTC day, and returns the counts after it and whether it
+// was allowed; a refused request is not counted.
+type DemoCounter interface {
+	CountDemoRequest(now time.Time, rpm, rpd int64) (minute, day int64, allowed bool, err error)
 }
+
+// demoCounts is what the demo's counter said about one request.
+type demoCounts struct{ MinuteCount, DayCount int64 }
 
 // Transport returns a RoundTripper that serves the simulator in process.
 func (d *Demo) Transport() http.RoundTripper { return handlerTransport{h: d} }
@@ -85,24 +88,10 @@ func (d *Demo) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	now := d.now()
 	minute := now.Unix() / 60
-	day := now.Format("2006-01-02")
-	var c demoCounters
-	allowed := false
-	err := store.Update(d.Store, "demo", func(s *demoCounters) error {
-		if s.Minute != minute {
-			s.Minute, s.MinuteCount = minute, 0
-		}
-		if s.Day != day {
-			s.Day, s.DayCount = day, 0
-		}
-		if s.MinuteCount < d.RPM && s.DayCount < d.RPD {
-			s.MinuteCount++
-			s.DayCount++
-			allowed = true
-		}
-		c = *s
-		return nil
-	})
+	var c demoCounts
+	var allowed bool
+	var err error
+	c.MinuteCount, c.DayCount, allowed, err = d.Counter.CountDemoRequest(now, d.RPM, d.RPD)
 	if err != nil {
 		demoError(w, http.StatusInternalServerError, "server_error", "demo state: "+err.Error())
 		return

@@ -1,12 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -69,52 +70,45 @@ func (a *app) profile(flag string) (*catalog.Profile, error) {
 	return p, nil
 }
 
-// client builds an API client for profile p with the key named keyName.
-func (a *app) client(p *catalog.Profile, keyName string) (*api.Client, error) {
-	c, err := a.catalog()
+// engine is the call engine over the app's catalog, store and keys. The
+// catalog and the store must have loaded.
+func (a *app) engine() (*engine.Engine, error) {
+	cat, err := a.catalog()
 	if err != nil {
 		return nil, err
 	}
-	base, err := p.ResolveBaseURL(a.env.Getenv)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	cfg := api.Config{
-		Provider:  p.Name,
-		KeyName:   keyName,
-		BaseURL:   base,
-		Dialect:   c.Dialect(p.Dialect),
-		Now:       a.now,
-		UserAgent: "tier/" + shortVersion(),
-	}
-	if p.Demo {
-		st, err := a.store()
-		if err != nil {
-			return nil, err
-		}
-		rpm, rpd := demoLimits(p)
-		cfg.Transport = (&api.Demo{Store: st, RPM: rpm, RPD: rpd, Now: a.now}).Transport()
-		return api.New(cfg), nil
-	}
-	key, err := a.lookupKey(p, keyName, base)
+	st, err := a.store()
 	if err != nil {
 		return nil, err
 	}
-	cfg.Key, cfg.KeySource = key.Key, string(key.Source)
-	return api.New(cfg), nil
+	return a.newEngine(cat, st), nil
 }
 
-func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
-	rpm, rpd = 10, 50
-	for _, l := range p.Limits {
-		if l.RPM != nil {
-			rpm = *l.RPM
-		}
-		if l.RPD != nil {
-			rpd = *l.RPD
-		}
+func (a *app) newEngine(cat *catalog.Catalog, st *store.Store) *engine.Engine {
+	return &engine.Engine{Catalog: cat, Store: st, Keys: appKeys{a}, Now: a.now, Getenv: a.env.Getenv,
+		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce}
+}
+
+// appKeys is the engine's key source: the run's cached resolution, with its
+// rotation reminders and exit codes (keysource.go).
+type appKeys struct{ a *app }
+
+func (k appKeys) Key(_ context.Context, p *catalog.Profile, name, baseURL string) (string, string, error) {
+	key, err := k.a.lookupKey(p, name, baseURL)
+	if err != nil {
+		return "", "", err
 	}
-	return rpm, rpd
+	return key.Key, string(key.Source), nil
+}
+
+// engineErr gives an error from the engine's set-up of a call its exit
+// code: a profile that cannot be called as it stands is bad usage.
+func engineErr(err error) error {
+	var ce *engine.ConfigError
+	if errors.As(err, &ce) {
+		return usageErr(ce.Err)
+	}
+	return err
 }
 
 func usageErr(err error) error {

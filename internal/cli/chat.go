@@ -14,9 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/overview"
+	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/quota"
-	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -158,7 +157,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if in.StdinNote != "" && !o.quiet {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", in.StdinNote)
 	}
-	client, err := a.client(p, o.key)
+	eng, err := a.engine()
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
@@ -187,20 +186,25 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if testWait != nil {
 		opts.Wait = testWait
 	}
-	reply, callErr := client.Chat(ctx, req, opts)
+	res, err := eng.Call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
+	if err != nil {
+		return fail(engineErr(err), p.Name, model)
+	}
+	reply, callErr := res.Reply, res.Err
 	if out != nil {
 		if err := out.finish(); err != nil && callErr == nil {
 			callErr = &api.OutputError{Err: err}
 		}
 	}
-
-	snap, learned := a.record(p.Name, o.key, model, reply)
-	if snap != nil && learned {
-		full := a.overviewSource().Complete(*snap)
-		snap = &full
+	if res.Unsaved != "" {
+		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
+	}
+	snap := res.Snapshot
+	if full := res.Left; full != nil {
+		snap = full
 		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(full, a.now(), ui.ThemeFor(env.Stderr)))
-			if w := ui.ExpiryWarning(full, a.now()); w != "" && callErr == nil {
+			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), ui.ThemeFor(env.Stderr)))
+			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
 				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
 			}
 		}
@@ -235,49 +239,6 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 	}
 	return err
-}
-
-// record saves the response's snapshot and the call's usage in the state
-// store, and returns the snapshot (nil when no response arrived). A call the
-// provider answered counts, also when it was cut short (interrupted, stdout
-// closed, the stream cut): without the provider's usage, its tokens are
-// estimated from the prompt and from what arrived. learned is
-// false when the response said nothing about quota because the request
-// itself was refused (unknown model, bad key): then nothing is saved and no
-// quota line is shown.
-func (a *app) record(provider, key, model string, reply *api.Reply) (snap *quota.Snapshot, learned bool) {
-	st, err := a.store()
-	if err != nil || reply == nil {
-		return nil, false
-	}
-	var unsaved unsavedState
-	defer unsaved.warn(a.env.Stderr)
-	if reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK) {
-		u := store.Usage{Provider: provider, Key: key, Model: model, At: a.now(), Requests: 1}
-		if reply.Usage != nil {
-			u.PromptTokens = int64(reply.Usage.PromptTokens)
-			u.CompletionTokens = int64(reply.Usage.CompletionTokens)
-		} else {
-			u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
-			u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
-		}
-		unsaved.note("usage", st.RecordUsage(u))
-	}
-	if reply.Quota == nil {
-		return nil, false
-	}
-	s := reply.Quota.Snapshot
-	s.Provider, s.Key, s.Model = provider, key, model
-	if q := reply.Quota; (q.Class == quota.ClassInvalid || q.Class == quota.ClassAuth) &&
-		len(s.Windows) == 0 && s.Credit == nil {
-		return &s, false // an unknown model or a refused key leaves no row in tier quota
-	}
-	unsaved.note("first-use time", overview.MarkSeen(st, provider, key, a.now()))
-	merged, err := st.SaveSnapshotMerged(s)
-	if unsaved.note("quota", err) {
-		s = merged
-	}
-	return &s, true
 }
 
 // chatError maps a call's error to an exit code.

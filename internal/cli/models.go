@@ -102,14 +102,12 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		return err
 	}
 
+	eng := a.newEngine(c, st)
 	results := models.List(ctx, profiles, models.Options{
 		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,
 		Fetch: func(ctx context.Context, p *catalog.Profile) ([]openai.Model, *quota.Result, error) {
-			cl, err := a.client(p, o.key)
-			if err != nil {
-				return nil, nil, err
-			}
-			return cl.Models(ctx)
+			ms, q, err := eng.Models(ctx, p, o.key)
+			return ms, q, engineErr(err)
 		},
 	})
 	if ctx.Err() != nil {

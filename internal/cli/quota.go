@@ -10,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
@@ -422,76 +421,41 @@ func (f refreshFailure) auth() bool {
 	return CodeOf(f.err) == ExitAuth || (errors.As(f.err, &ae) && ae.Class == quota.ClassAuth)
 }
 
-// refreshQuota asks every selected provider what can be learned without
-// spending quota (and, with --probe, with one minimal request), concurrently,
-// each within o.timeout. Failures are reported one line each, and returned;
-// the error says whether any failed. Without names, it asks every provider
-// that has a key (the demo only when named).
+// refreshQuota has the engine ask every selected provider what can be
+// learned without spending quota (and, with --probe, with one minimal
+// request), and reports failures one line each, and returns them; the
+// error says whether any failed.
 func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions) ([]refreshFailure, error) {
-	cat, _ := a.catalog()
-	targets := names
-	explicit := len(names) > 0
-	if !explicit {
-		targets = cat.Names()
+	eng, err := a.engine()
+	if err != nil {
+		return nil, err
 	}
-	type outcome struct {
-		name  string
-		asked bool
-		msgs  []string
-		err   error
-	}
-	results := make([]outcome, len(targets))
-	// Key reminders and recording warnings may be written from several
-	// goroutines at once.
+	// Key reminders may be written from several goroutines at once.
 	env := a.env
 	locked := *env
 	locked.Stderr = &lockedWriter{w: env.Stderr}
 	a.env = &locked
-	defer func() { a.env = env }()
-	var wg sync.WaitGroup
-	for i, name := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res := &results[i]
-			res.name = name
-			p, _ := cat.Profile(name)
-			if p.Demo && !explicit {
-				return
-			}
-			key := o.key
-			if key == "" {
-				key = "default"
-			}
-			client, err := a.client(p, key)
-			if err != nil {
-				if explicit {
-					res.err = err
-				}
-				return // without a key there is nothing to refresh
-			}
-			res.asked = true
-			cctx, cancel := context.WithTimeout(ctx, o.timeout)
-			defer cancel()
-			res.msgs, res.err = a.refreshOne(cctx, cat, p, client, key, o)
-			if res.err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-				res.err = fmt.Errorf("no answer within %s (--timeout)", o.timeout)
-			}
-		}()
-	}
-	wg.Wait()
+	results := eng.Refresh(ctx, engine.RefreshRequest{Providers: names, Key: o.key, Probe: o.probe, Model: o.model, Timeout: o.timeout})
+	a.env = env
+	explicit := len(names) > 0
 	var failed []string
 	var failures []refreshFailure
 	asked := false
 	for _, r := range results {
-		asked = asked || r.asked
-		for _, m := range r.msgs {
-			fmt.Fprintf(a.env.Stderr, "tier: %s: %s\n", r.name, m)
+		if r.Unsaved != "" {
+			fmt.Fprintf(a.env.Stderr, "tier: warning: %s\n", oneLine(r.Unsaved))
 		}
-		if r.err != nil {
-			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.name, withoutProvider(r.name, r.err.Error()))
-			failed = append(failed, r.name)
-			failures = append(failures, refreshFailure{r.name, r.err})
+	}
+	for _, r := range results {
+		asked = asked || r.Asked
+		for _, m := range r.Messages {
+			fmt.Fprintf(a.env.Stderr, "tier: %s: %s\n", r.Provider, oneLine(m))
+		}
+		if r.Err != nil {
+			err := engineErr(r.Err)
+			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.Provider, withoutProvider(r.Provider, err.Error()))
+			failed = append(failed, r.Provider)
+			failures = append(failures, refreshFailure{r.Provider, err})
 		}
 	}
 	if !asked && !explicit {
@@ -501,77 +465,6 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 		return failures, &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
 	}
 	return nil, nil
-}
-
-// refreshOne asks one provider: its balance endpoint, GET /models when its
-// dialect has rate-limit headers, and, with --probe, one minimal chat
-// request when neither told anything about its windows. It returns what it
-// did, one message each, and what failed.
-func (a *app) refreshOne(ctx context.Context, cat *catalog.Catalog, p *catalog.Profile, client *api.Client, key string, o *quotaOptions) ([]string, error) {
-	st, _ := a.store()
-	var msgs []string
-	var errs []error
-	learned := false // a window was reported
-	if b := p.Balance; b != nil {
-		snap, err := client.Balance(ctx, b.Kind, a.balanceURL(p))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("balance: %w", err))
-		} else if err := st.SaveSnapshot(snap); err != nil {
-			errs = append(errs, err)
-		} else {
-			msgs = append(msgs, "balance refreshed")
-			learned = learned || len(snap.Windows) > 0
-		}
-	}
-	d := cat.Dialect(p.Dialect)
-	reportsHeaders := d != nil && len(d.Windows) > 0
-	if reportsHeaders && !p.Demo {
-		_, qr, err := client.Models(ctx)
-		var ae *api.Error
-		switch {
-		case errors.As(err, &ae) && ae.Class == quota.ClassInvalid:
-			// No GET /models here (404): nothing to learn from it.
-		case err != nil:
-			errs = append(errs, fmt.Errorf("GET /models: %w", err))
-		case qr != nil && len(qr.Snapshot.Windows) > 0:
-			snap := qr.Snapshot
-			snap.Provider, snap.Key, snap.Model = p.Name, key, ""
-			if err := st.SaveSnapshot(snap); err != nil {
-				errs = append(errs, err)
-			} else {
-				msgs = append(msgs, "limits refreshed from GET /models")
-				learned = true
-			}
-		}
-	}
-	switch {
-	case o.probe && reportsHeaders && !learned && len(errs) == 0:
-		model := o.model
-		if model == "" {
-			model = p.DefaultModel
-		}
-		reply, err := client.Chat(ctx, api.ChatRequest{Model: model, MaxTokens: 1,
-			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "ping"}}},
-			api.CallOptions{Retries: 0})
-		a.record(p.Name, key, model, reply)
-		var ae *api.Error
-		switch {
-		case err == nil:
-			msgs = append(msgs, fmt.Sprintf("probed %s (spent 1 request, 1 output token)", model))
-		case errors.As(err, &ae) && (ae.Class == quota.ClassRateLimited || ae.Class == quota.ClassQuotaExhausted):
-			// What the probe was for: the answer says what ran out.
-			msgs = append(msgs, fmt.Sprintf("probed %s: %s", model, withoutProvider(p.Name, ae.Message)))
-		default:
-			errs = append(errs, fmt.Errorf("probe: %w", err))
-		}
-	case len(msgs) == 0 && len(errs) == 0:
-		why := "it has no balance endpoint and reports its limits only on chat calls: --probe spends one request to learn them"
-		if !reportsHeaders {
-			why = "it has no balance endpoint and sends no rate-limit headers"
-		}
-		msgs = append(msgs, "nothing to refresh: "+why)
-	}
-	return msgs, errors.Join(errs...)
 }
 
 // withoutProvider is msg on one line, without the "provider: " the api

@@ -227,22 +227,3 @@ func clonePtr[T any](p *T) *T {
 	v := *p
 	return &v
 }
-
-// SaveSnapshotAndUsage records the usage of one call and the snapshot its
-// response gave. These are two files and two separate locked updates, which
-// is enough: no rule spans the two files and each update is atomic on its
-// own. The ledger goes first, so a reader (or a crash) in between sees the
-// call in the ledger next to the previous snapshot: the call counted against
-// the previous figures, as if the response had carried no headers; never an
-// under-count. An error in one does not stop the other.
-func (s *Store) SaveSnapshotAndUsage(snap quota.Snapshot, u Usage) error {
-	uerr := s.RecordUsage(u)
-	serr := s.SaveSnapshot(snap)
-	switch {
-	case uerr != nil && serr != nil:
-		return fmt.Errorf("%w; %w", uerr, serr) // one line, unlike errors.Join
-	case uerr != nil:
-		return uerr
-	}
-	return serr
-}

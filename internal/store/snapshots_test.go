@@ -317,26 +317,6 @@ func TestSaveSnapshotRejectsIncompleteSnapshots(t *testing.T) {
 	}
 }
 
-func TestSaveSnapshotAndUsage(t *testing.T) {
-	s := Open(t.TempDir())
-	sn := snap(t0, win(quota.Requests, quota.PeriodMinute, 30, 29, t0.Add(time.Minute), quota.SourceHeader))
-	u := Usage{Provider: sn.Provider, Key: sn.Key, Model: sn.Model, At: t0, Requests: 1, PromptTokens: 12, CompletionTokens: 30}
-	if err := s.SaveSnapshotAndUsage(sn, u); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := s.Snapshot(sn.Provider, sn.Key, sn.Model); !ok || err != nil {
-		t.Errorf("snapshot not saved: ok=%v err=%v", ok, err)
-	}
-	if r, tok, err := s.UsageSince(u.Provider, u.Key, u.Model, t0, t0); r != 1 || tok != 42 || err != nil {
-		t.Errorf("usage = %d requests, %d tokens, %v; want 1, 42", r, tok, err)
-	}
-	// Both failing gives one line naming both problems.
-	err := s.SaveSnapshotAndUsage(quota.Snapshot{}, Usage{Requests: 1})
-	if err == nil || strings.Contains(err.Error(), "\n") || strings.Count(err.Error(), "without a provider") != 2 {
-		t.Errorf("SaveSnapshotAndUsage with two bad inputs: %q, want both errors on one line", err)
-	}
-}
-
 func TestSnapshotsCodec(t *testing.T) {
 	before1970 := time.Date(1969, 7, 20, 20, 17, 40, 123456789, time.UTC)
 	all := []quota.Snapshot{

@@ -81,7 +81,7 @@ func TestUnreadableStateFile(t *testing.T) {
 				return writeLegacy[snapshotsState](t, s, snapshotsFile, []byte(`{"snapshots": {"groq": 1}}`))
 			},
 			read: func(s *Store) error { _, _, err := s.Snapshot("groq", "default", "m"); return err },
-			save: func(s *Store) error { return s.SaveSnapshotAndUsage(snap(t0), u) },
+			save: func(s *Store) error { return saveBoth(s, snap(t0), u) },
 		},
 		{
 			name: "a truncated ledger",
@@ -95,7 +95,7 @@ func TestUnreadableStateFile(t *testing.T) {
 			name:  "a ledger that is something else",
 			write: func(t *testing.T, s *Store) string { return writeRaw[ledgerState](t, s, ledgerFile, []byte("hello\n")) },
 			read:  func(s *Store) error { _, _, err := s.UsageSince("groq", "default", "", t0, t0); return err },
-			save:  func(s *Store) error { return s.SaveSnapshotAndUsage(snap(t0), u) },
+			save:  func(s *Store) error { return saveBoth(s, snap(t0), u) },
 		},
 		{
 			name: "a models cache that is not JSON",
@@ -223,7 +223,7 @@ func TestPermissions(t *testing.T) {
 		t.Skip("Unix permissions")
 	}
 	s := Open(filepath.Join(t.TempDir(), "state"))
-	if err := s.SaveSnapshotAndUsage(snap(t0), use("groq", "default", "m", t0, 1)); err != nil {
+	if err := saveBoth(s, snap(t0), use("groq", "default", "m", t0, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveModels("groq", []CachedModel{{ID: "m"}}, t0); err != nil {
@@ -337,4 +337,9 @@ func TestMoveAsideCommand(t *testing.T) {
 			t.Errorf("MoveAsideCommand(%q) = %q, want %q", path, got, want)
 		}
 	}
+}
+
+// saveBoth records a call's usage and then its snapshot, as a call does.
+func saveBoth(s *Store, snap quota.Snapshot, u Usage) error {
+	return errors.Join(s.RecordUsage(u), s.SaveSnapshot(snap))
 }
