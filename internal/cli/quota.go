@@ -32,6 +32,7 @@ type quotaOptions struct {
 	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
+	format       string // --format: "" or prometheus (export.go)
 }
 
 func newQuotaCmd(env *Env) *cobra.Command {
@@ -98,6 +99,7 @@ failed.`,
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
 	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows the provider never reports pass")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
+	quotaFormatFlag(cmd, &o.format)
 	return cmd
 }
 
@@ -112,6 +114,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		if reqs, err = overview.ParseRequirements(o.require); err != nil {
 			return usageErr(err)
 		}
+	}
+	if err := checkQuotaFormat(o); err != nil {
+		return err
 	}
 	if (o.refresh || o.probe) && o.timeout <= 0 {
 		return Exitf(ExitUsage, "--timeout must be more than 0, e.g. --timeout 10s")
@@ -147,6 +152,8 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			snaps = append(snaps, s)
 		}
 		writeJSONOut(env, snaps)
+	} else if o.format != "" {
+		writeQuotaFormat(env, o.format, rows, src.Now)
 	} else {
 		printQuotaTable(env, rows, src.Now, o)
 	}
