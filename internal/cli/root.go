@@ -35,6 +35,7 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	jq     *jqState // --jq, when given (jqflag.go)
 }
 
 // Main runs tier with args and returns the process exit code.
