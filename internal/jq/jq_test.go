@@ -13,7 +13,7 @@ func TestWrite(t *testing.T) {
 		indent bool
 		want   string
 	}{
-		{".[].provider", false, "groq\ndemo\n"},          // strings raw
+		{".[].provider", false, "groq\ndemo\n"},         // strings raw
 		{".[0].remaining", false, "9007199254740993\n"}, // integers exact
 		{".[1].remaining", false, "1.5\n"},
 		{".[0].tags", false, `["a","<b>"]` + "\n"},
