@@ -30,7 +30,7 @@ func newStatusCmd(env *Env) *cobra.Command {
 		Long: `Print one short line of what is left, for a tmux status bar, a shell prompt or an editor's
 status line, e.g.
 
-  groq 9/30rpm 880/1000rpd · deepseek $4.20 exp 12d
+  deepseek $4.20 exp 12d · groq 9/30rpm 880/1000rpd
 
 It reads local state only, as a plain 'tier quota' does: never the network, and fast enough to
 run at every prompt. Each provider used (or each one named) shows its request windows, any other

@@ -246,3 +246,24 @@ func TestHelperTier(t *testing.T) {
 	}
 	os.Exit(Main(args))
 }
+
+// TestReadmeHasTheSnippets: the README's "See it everywhere" shows each
+// snippet exactly as --install prints it (and TestStatusSnippets runs).
+func TestReadmeHasTheSnippets(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	_, section, ok := strings.Cut(readme, "## See it everywhere\n")
+	if !ok {
+		t.Fatal(`the README has no "See it everywhere" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, tool := range status.Tools() {
+		s, _ := status.Snippet(tool)
+		if !strings.Contains(section, "\n"+s+"```\n") || !strings.Contains(section, "tier status --install "+tool) {
+			t.Errorf("the README's See it everywhere lacks the %s snippet as --install prints it:\n%s", tool, s)
+		}
+	}
+}
