@@ -32,7 +32,8 @@ type quotaOptions struct {
 	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
-	format       string // --format: "" or prometheus (export.go)
+	format       string       // --format: "" or prometheus (export.go)
+	watch        watchOptions // --watch, --interval, --count (watch.go)
 }
 
 func newQuotaCmd(env *Env) *cobra.Command {
@@ -87,6 +88,9 @@ failed.`,
   GROQ_API_KEY=... tier quota groq --refresh --probe --require rpd=20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.requireSet = cmd.Flags().Changed("require")
+			if err := checkQuotaWatch(cmd, o); err != nil {
+				return err
+			}
 			return runQuota(cmd.Context(), env, o, args)
 		},
 	}
@@ -100,6 +104,7 @@ failed.`,
 	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows the provider never reports pass")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
 	quotaFormatFlag(cmd, &o.format)
+	quotaWatchFlags(cmd, &o.watch)
 	return cmd
 }
 
@@ -131,6 +136,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	}
 	if err := a.checkKeyNamed(args, o.key); err != nil {
 		return err
+	}
+	if o.watch.on {
+		return watchQuota(ctx, env, o, args)
 	}
 	var refreshErr error
 	var failures []refreshFailure
