@@ -33,6 +33,15 @@ func BenchmarkStatusBinary(b *testing.B) {
 	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/tier-cli/tier/cmd/tier").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
+	// The floor: the same binary's start-up alone (tier --version, the
+	// start-up target of bench/), so the line's own cost reads apart.
+	b.Run("baseline=--version", func(b *testing.B) {
+		for b.Loop() {
+			if out, err := exec.Command(bin, "--version").CombinedOutput(); err != nil {
+				b.Fatalf("tier --version: %v\n%s", err, out)
+			}
+		}
+	})
 	for _, n := range []int{16, 240} {
 		b.Run(fmt.Sprintf("ledger-series=%d", n), func(b *testing.B) {
 			env := quotaBenchState(b, filepath.Join(dir, fmt.Sprint("state-", n)), time.Now(), n)
