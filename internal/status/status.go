@@ -142,8 +142,14 @@ func provider(rows []overview.Row, now time.Time) (Provider, bool) {
 	if len(p.Windows) == 0 && p.Credit == nil {
 		return p, false
 	}
-	if len(p.Shown) == 0 && p.Credit == nil {
-		p.Shown = p.Windows[:1] // tokens only: show the tightest
+	if len(p.Shown) == 0 && p.Credit == nil { // no request window: the tightest
+		t := p.Windows[0]
+		for _, w := range p.Windows[1:] {
+			if w.PercentLeft >= 0 && (t.PercentLeft < 0 || w.PercentLeft < t.PercentLeft) {
+				t = w
+			}
+		}
+		p.Shown = []Window{t}
 	}
 	parts := []string{p.Name}
 	for _, w := range p.Shown {

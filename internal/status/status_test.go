@@ -139,3 +139,13 @@ func TestSnippetsKnown(t *testing.T) {
 		}
 	}
 }
+
+func TestTokensOnlyShowsTheTightest(t *testing.T) {
+	rows := []overview.Row{{Snapshot: quota.Snapshot{Provider: "fireworks", Key: "default", Model: "m", Windows: []quota.Window{
+		{Metric: quota.Tokens, Period: quota.PeriodMinute, Limit: i64(1000), Remaining: i64(900), Source: quota.SourceHeader},
+		{Metric: "generated_tokens", Period: quota.PeriodMinute, Limit: i64(1000), Remaining: i64(300), Source: quota.SourceHeader},
+	}}}}
+	if got := Build(rows, now).Text; got != "fireworks 300/1000generated_tokens/minute" {
+		t.Errorf("%q", got)
+	}
+}
