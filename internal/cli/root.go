@@ -35,6 +35,7 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	jq     *jqState // --jq, when given (jqflag.go)
 }
 
 // Main runs tier with args and returns the process exit code.
@@ -239,7 +240,9 @@ func NewRootCmd(env *Env) *cobra.Command {
 		Long: `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
 After every reply it shows what is left: requests and tokens per minute and day with their
 reset countdowns, and credit with its expiry. tier quota shows the same for every provider
-without spending a request; tier keys keeps API keys in the OS keyring.`,
+without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
+it as one short line for a status bar or a prompt, tier quota --format prometheus for
+dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
