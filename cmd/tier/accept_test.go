@@ -3,7 +3,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -34,5 +36,36 @@ func TestAnthropicRateLimitNamesTheBucketBeyondMaxWait(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "input tokens per minute") {
 		t.Errorf("the message does not say the input-token bucket ran out\n%s", r)
+	}
+}
+
+// A key stored unverified (its host unreachable) is pinned to the host it
+// was stored for; when base_url moves, tier must not claim the key was
+// verified there. (The plaintext file holds a key other than testKey, which
+// the harness looks for in every file.)
+func TestUnverifiedPinIsNotCalledVerified(t *testing.T) {
+	t.Skip("defect: a key stored unverified is said to be 'verified for' the host it was only stored for (chat, keys list, doctor); fix after the clikeys refactor (its wording is asserted in internal/cli/keys_test.go)")
+	w := newWorldAt(t, "http://127.0.0.1:1/v1", "groq")
+	w.setenv("TIER_NO_KEYRING=1", "FAKE_KEY=")
+	set := w.run(run{args: []string{"keys", "set", "fake", "--insecure-storage"}, stdin: stdinData, input: "test-key-unverified-0003\n"})
+	if set.code != 0 || !strings.Contains(set.stderr, "stored unverified") {
+		t.Fatalf("keys set with the host unreachable:\n%s", set)
+	}
+	fake := fakeprovider.New(fakeprovider.Groq)
+	fake.Key = testKey
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	w.writeConfig(fmt.Sprintf("providers:\n  fake:\n    base_url: %q\n    key_env: FAKE_KEY\n    default_model: m1\n    dialect: groq\n", srv.URL+"/v1"))
+	for _, args := range [][]string{{"chat", "-p", "fake", "--no-stdin", "hi"}, {"keys", "list"}, {"keys", "doctor"}} {
+		r := w.tier(args...)
+		if strings.Contains(r.stdout+r.stderr, "verified for 127.0.0.1:1") {
+			t.Errorf("an unverified key is said to be verified for the host it was only stored for:\n%s", r)
+		}
+		if !strings.Contains(r.stdout+r.stderr, "pinned to 127.0.0.1:1") {
+			t.Errorf("the host the key is pinned to is not named:\n%s", r)
+		}
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Errorf("%d requests reached the new host", n)
 	}
 }
