@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +70,28 @@ func TestUnverifiedPinIsNotCalledVerified(t *testing.T) {
 	}
 	if n := len(fake.Requests()); n != 0 {
 		t.Errorf("%d requests reached the new host", n)
+	}
+}
+
+// The README's table of exit codes lists every code 'tier help exit-codes'
+// documents (141, for a stdout closed early, was missing).
+func TestREADMEListsEveryExitCode(t *testing.T) {
+	w := newWorldAt(t, "http://127.0.0.1:1/v1", "groq")
+	r := w.tier("help", "exit-codes")
+	if r.code != 0 {
+		t.Fatalf("tier help exit-codes:\n%s", r)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := regexp.MustCompile(`(?m)^  (\d+) `).FindAllStringSubmatch(r.stdout, -1)
+	if len(codes) < 8 {
+		t.Fatalf("found %d codes in tier help exit-codes:\n%s", len(codes), r)
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(readme), "\n| "+c[1]+" | ") {
+			t.Errorf("README.md's exit code table has no row for %s", c[1])
+		}
 	}
 }
