@@ -95,3 +95,27 @@ func TestREADMEListsEveryExitCode(t *testing.T) {
 		}
 	}
 }
+
+// The demo provider with a state directory tier cannot write: its counters
+// cannot be kept, but that is no "server error (500)" to retry three times
+// and exit 6 with; the README's first command must still answer (the
+// counters unsaved, one warning), or fail at once saying why.
+func TestDemoUnwritableStateIsNoServerError(t *testing.T) {
+	t.Skip("defect: demo with an unwritable state dir is reported as 'server error (500)', retried 3 times, exit 6; fix after the engine refactor")
+	w := newWorldAt(t, "http://127.0.0.1:1/v1", "groq")
+	if err := os.MkdirAll(w.state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"snapshots", "ledger", "seen", "keys", "demo"} {
+		if err := os.Mkdir(filepath.Join(w.state, name+".lock"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := w.tier("chat", "-p", "demo", "--no-stdin", "hello")
+	if strings.Contains(r.stderr, "server error") || strings.Contains(r.stderr, "retrying") {
+		t.Errorf("an unwritable state directory is presented as the demo's server error, and retried\n%s", r)
+	}
+	if r.code != 0 && r.code != 2 {
+		t.Errorf("exit %d, want 0 (answered, counters unsaved) or 2 (state directory unusable)\n%s", r.code, r)
+	}
+}
