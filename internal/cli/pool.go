@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/pool"
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// poolRun is a chat over a pool: the targets to try in order, those
+// skipped and why, and the one that answered.
+type poolRun struct {
+	name     string
+	targets  []pool.Target
+	skipped  []pool.Skip
+	answered *pool.Target
+}
+
+// poolJSON is the "pool" member of chat's --json: which target answered
+// and why the others were skipped.
+type poolJSON struct {
+	Name     string      `json:"name"`
+	Answered string      `json:"answered,omitempty"`
+	Skipped  []pool.Skip `json:"skipped"`
+}
+
+// poolName is the pool a chat or a batch is over: --pool, or -p naming a
+// pool rather than a provider; "" for none.
+func (a *app) poolName(flagPool, flagProvider string) (string, error) {
+	if flagPool != "" {
+		return flagPool, nil
+	}
+	c, err := a.catalog()
+	if err != nil {
+		return "", err
+	}
+	if _, isProvider := c.Providers[flagProvider]; !isProvider {
+		if _, ok := c.Pools[flagProvider]; ok {
+			return flagProvider, nil
+		}
+	}
+	return "", nil
+}
+
+// poolTargets resolves pool name ("*" keys from the stored keys' records).
+func (a *app) poolTargets(name string) ([]pool.Target, error) {
+	c, err := a.catalog()
+	if err != nil {
+		return nil, err
+	}
+	ts, err := pool.Resolve(c, name, a.storedKeyNames)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("%w (pools: %s)", err, strings.Join(sortedPoolNames(c), ", ")))
+	}
+	return ts, nil
+}
+
+func sortedPoolNames(c *catalog.Catalog) []string {
+	var out []string
+	for n := range c.Pools {
+		out = append(out, n)
+	}
+	return pool.SortKeys(out)
+}
+
+func (a *app) storedKeyNames(provider string) []string {
+	m, err := a.keyManager()
+	if err != nil {
+		return nil
+	}
+	all, err := m.AllMeta()
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for n := range all[provider] {
+		names = append(names, n)
+	}
+	return pool.SortKeys(names)
+}
+
+// newPoolRun orders the pool's targets by what is left now.
+func (a *app) newPoolRun(name string, eng *engine.Engine) (*poolRun, error) {
+	ts, err := a.poolTargets(name)
+	if err != nil {
+		return nil, err
+	}
+	src := eng.Overview()
+	use, skipped := pool.Order(ts, func(t pool.Target) (quota.Snapshot, bool) {
+		s, ok, err := eng.Store.Snapshot(t.Profile.Name, t.Key, t.Model)
+		if err != nil || !ok {
+			s = quota.Snapshot{Provider: t.Profile.Name, Key: t.Key, Model: t.Model}
+		}
+		return src.Complete(s), true
+	}, a.now())
+	return &poolRun{name: name, targets: use, skipped: skipped}, nil
+}
+
+// call tries the targets in order, moving on when one's quota is used up
+// or it stays rate limited; nothing that reached a reply is sent again.
+func (pr *poolRun) call(ctx context.Context, eng *engine.Engine, req engine.Request) (engine.Result, error) {
+	if len(pr.targets) == 0 {
+		return engine.Result{}, Exitf(ExitExhausted, "pool %q: no target has headroom now: %s", pr.name, pr.skippedText())
+	}
+	var res engine.Result
+	var err error
+	for i, t := range pr.targets {
+		req.Target = engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model}
+		req.Chat.Model = t.Model
+		res, err = eng.Call(ctx, req)
+		pr.answered = &pr.targets[i]
+		var ae *api.Error
+		last := i == len(pr.targets)-1
+		switch {
+		case err != nil && !last:
+			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(engineErr(err).Error())})
+			continue
+		case err == nil && errors.As(res.Err, &ae) && pool.FallThrough(ae.Class) && !(res.Reply != nil && res.Reply.Wrote) && !last:
+			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(ae.Message)})
+			continue
+		}
+		break
+	}
+	return res, err
+}
+
+func (pr *poolRun) skippedText() string {
+	var parts []string
+	for _, s := range pr.skipped {
+		parts = append(parts, s.Target+" ("+s.Reason+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// json is the pool member of --json.
+func (pr *poolRun) json() *poolJSON {
+	j := &poolJSON{Name: pr.name, Skipped: pr.skipped}
+	if j.Skipped == nil {
+		j.Skipped = []pool.Skip{}
+	}
+	if pr.answered != nil {
+		j.Answered = pr.answered.Name()
+	}
+	return j
+}
+
+// note is the line on stderr saying which target answered and why others
+// were skipped.
+func (pr *poolRun) note(w io.Writer) {
+	if pr.answered == nil {
+		return
+	}
+	msg := fmt.Sprintf("tier: pool %s: %s answered", pr.name, pr.answered.Name())
+	if len(pr.skipped) > 0 {
+		msg += "; skipped " + pr.skippedText()
+	}
+	fmt.Fprintln(w, msg)
+}
+
+// poolFirst is the pool's first target: the profile, model and key a chat
+// over it checks and reads its prompt for.
+func (a *app) poolFirst(name string) (*catalog.Profile, string, string, error) {
+	ts, err := a.poolTargets(name)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if len(ts) == 0 {
+		return nil, "", "", Exitf(ExitUsage, "pool %q has no targets", name)
+	}
+	return ts[0].Profile, ts[0].Model, ts[0].Key, nil
+}
