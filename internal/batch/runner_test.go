@@ -138,3 +138,20 @@ func TestReserve(t *testing.T) {
 		t.Fatalf("exhausted %v, %d rows: want 3 rows, 2 requests of the day kept", sum.Exhausted, len(sink.rows))
 	}
 }
+
+func TestRunAccountScopeSharesOneQuota(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.None)
+	fp.Limits = fakeprovider.Limits{RPM: 10}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second, NoLimitHeaders: true}
+	e, cat := world(t, fake{"fa", fp, "    quota_scope: account\n" + limitsYAML(10)})
+	a, b := target(t, cat, "fa", "a"), target(t, cat, "fa", "b")
+	a.Quota, b.Quota = "fa/*/m1", "fa/*/m1"
+	sink := &memSink{}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink, Minute: time.Second, Targets: []Target{a, b}}, rowsOf(15))
+	if err != nil || len(sink.rows) != 15 {
+		t.Fatalf("%v, %d rows", err, len(sink.rows))
+	}
+	if fp.Rejected() != 0 || sum.RateLimited != 0 {
+		t.Errorf("%d 429s: two keys of one account were taken for twice the quota", fp.Rejected())
+	}
+}

@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/batch"
-	"github.com/tier-cli/tier/internal/engine"
 )
 
 type batchOptions struct {
 	provider, model, key, output string
+	pool                         string
 	prompts, dryRun, quiet       bool
 	reserve                      []string
 	maxWait                      time.Duration
@@ -52,6 +53,7 @@ says so: calls are at-least-once, output rows exactly-once). Nothing else is eve
 	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
 	f.StringVarP(&o.model, "model", "m", "", "model id for every row (default: each row's body.model, then the provider's default)")
 	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	f.StringVar(&o.pool, "pool", "", "spread the rows over a pool's targets by their headroom (-p POOL does the same)")
 	f.StringVarP(&o.output, "output", "o", "", "output JSONL file (required); its journal is OUTPUT.journal")
 	f.BoolVar(&o.prompts, "prompts", false, "the input is one prompt a line (custom_id line-N)")
 	f.StringSliceVar(&o.reserve, "reserve", nil, "headroom to keep, e.g. rpd=20,tpm=1000 (rpm, rph, rpd, tpm, tph, tpd)")
@@ -79,20 +81,18 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return usageErr(fmt.Errorf("%s: %w", input, err))
 	}
 	a := newApp(env)
-	p, err := a.profile(o.provider)
+	targets, err := a.batchTargets(o, rows)
 	if err != nil {
 		return err
 	}
-	if err := a.checkState(chatState(p)...); err != nil {
+	if err := a.checkState(chatState(targets[0].Profile)...); err != nil {
 		return err
 	}
-	model := o.model
-	if model == "" && len(rows) > 0 && rows[0].Body.Model == "" {
-		model = p.DefaultModel
+	var names []string
+	for _, t := range targets {
+		names = append(names, t.Name)
 	}
-	name := p.Name + "/" + o.key + "/" + orDash(model)
-	targets := []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: name, Limits: batch.CatalogLimits(p, model)}}
-	hash := batch.InputHash(data, fmt.Sprint(o.prompts, "|", name))
+	hash := batch.InputHash(data, fmt.Sprint(o.prompts, "|", strings.Join(names, ",")))
 	if o.dryRun {
 		batch.WritePlan(env.Stdout, rows, batch.Priced(targets), 0, 0)
 		return nil

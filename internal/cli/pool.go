@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/pool"
@@ -175,4 +176,35 @@ func (a *app) poolFirst(name string) (*catalog.Profile, string, string, error) {
 		return nil, "", "", Exitf(ExitUsage, "pool %q has no targets", name)
 	}
 	return ts[0].Profile, ts[0].Model, ts[0].Key, nil
+}
+
+// batchTargets are the targets of -p/--pool: a pool's, or one provider's.
+func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, error) {
+	poolName, err := a.poolName(o.pool, o.provider)
+	if err != nil {
+		return nil, err
+	}
+	if poolName != "" {
+		ts, err := a.poolTargets(poolName)
+		if err != nil || len(ts) == 0 {
+			return nil, usageErr(fmt.Errorf("pool %q has no targets %v", poolName, err))
+		}
+		var out []batch.Target
+		for _, t := range ts {
+			out = append(out, batch.Target{Target: engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model},
+				Name: t.Name(), Quota: t.Quota(), Limits: batch.CatalogLimits(t.Profile, t.Model)})
+		}
+		return out, nil
+	}
+	p, err := a.profile(o.provider)
+	if err != nil {
+		return nil, err
+	}
+	model := o.model
+	if model == "" && len(rows) > 0 && rows[0].Body.Model == "" {
+		model = p.DefaultModel
+	}
+	t := pool.Target{Profile: p, Key: o.key, Model: model}
+	return []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: p.Name + "/" + o.key + "/" + orDash(model),
+		Quota: t.Quota(), Limits: batch.CatalogLimits(p, model)}}, nil
 }
