@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/catalog"
@@ -207,4 +209,35 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 	t := pool.Target{Profile: p, Key: o.key, Model: model}
 	return []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: p.Name + "/" + o.key + "/" + orDash(model),
 		Quota: t.Quota(), Limits: batch.CatalogLimits(p, model)}}, nil
+}
+
+// newPoolsTopic is `tier help pools`.
+func newPoolsTopic(*Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "pools",
+		Short: "Pools: several keys, providers and models as one target, with fallback",
+		Long: `A pool names an ordered list of targets, each provider/key/model, in providers.yaml:
+
+  pools:
+    free:
+      - groq/*/llama-3.1-8b-instant          # every stored key of groq, the default first
+      - cerebras/default/llama3.1-8b
+      - openrouter/default/openai/gpt-oss-120b:free
+
+tier chat -p free (or --pool free) sends to the first target with headroom in every window tier
+knows of: a target whose window is used up is skipped until its reset, one that got a 429 is
+skipped until its hint has passed, and a call that fails because the quota is used up (402, a
+429 naming a used-up window, or still rate limited after the retries) falls through to the next
+target. Nothing that reached a reply is sent again. The line on stderr and the "pool" member of
+--json (answered, skipped: [{target, reason, until}]) say which target answered and why the
+others were skipped.
+
+tier batch -p free spreads the rows over the pool's targets by their headroom: each row goes to
+the target that can take it soonest, so a pool reaches close to the sum of its targets' limits.
+
+Some providers count their limits per account or project, not per key (quota_scope: account in
+the catalog: Gemini per Google Cloud project, OpenRouter's free models per account). Two keys of
+such a provider are one quota: a window used up for one is used up for both, and tier batch
+paces them together.`,
+	}
 }

@@ -345,7 +345,7 @@ func currentVersion() versionInfo {
 
 func init() { commands = append(commands, newVersionCmd) }
 
-func init() { commands = append(commands, newBatchCmd) } // batch.go
+func init() { commands = append(commands, newBatchCmd, newPoolsTopic) } // batch.go, pool.go
 
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
