@@ -267,8 +267,11 @@ func (p *pacer) concurrency(now time.Time) int {
 		}
 		rate = min(rate, r)
 	}
+	if p.latency == 0 {
+		return 1 // nothing seen yet: the first call reads the quota
+	}
 	c := p.maxConc
-	if !math.IsInf(rate, 1) && p.latency > 0 {
+	if !math.IsInf(rate, 1) {
 		c = int(math.Ceil(1.5*rate*p.latency.Seconds())) + 2
 	}
 	return max(1, min(c, int(p.aimd), p.maxConc))

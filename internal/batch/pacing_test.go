@@ -55,3 +55,22 @@ func TestPacingFromCatalog(t *testing.T) {
 		t.Errorf("%.1f%% of the allowed rate, want at least 70%%", 100*share)
 	}
 }
+
+func TestPacingTokens(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Tokens: fakeprovider.FromMaxTokens})
+	fp.Limits = fakeprovider.Limits{RPM: 1000, RPD: 1_000_000, TPM: 200}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	sink := &memSink{}
+	rows := rowsOf(20)
+	for i := range rows {
+		rows[i].Body.MaxTokens = 20 // 2 prompt words + 20 reply tokens a row: 9 rows a minute
+	}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink, Minute: time.Second, Targets: []Target{target(t, cat, "fa", "default")}}, rows)
+	if err != nil || len(sink.rows) != 20 || sum.Failed != 0 {
+		t.Fatalf("%v, %d rows, %d failed", err, len(sink.rows), sum.Failed)
+	}
+	if fp.Rejected() > 1 {
+		t.Errorf("%d 429s over the tokens per minute, want at most 1 (the first reading)", fp.Rejected())
+	}
+}

@@ -85,12 +85,13 @@ func (m *meter) admit(e *Enforce, l Limits, tokens int64, now time.Time) (view, 
 		m.rejected++
 		return view{minute: m.minute, day: m.day, untilMinute: um, untilDay: ud}, wait
 	}
+	// Like OpenAI's, the headers count this request's tokens (its prompt
+	// and the reply it allows) at once.
 	m.minute.Requests++
 	m.day.Requests++
-	v := view{minute: m.minute, day: m.day, untilMinute: um, untilDay: ud}
 	m.minute.Tokens += tokens
 	m.day.Tokens += tokens
-	return v, 0
+	return view{minute: m.minute, day: m.day, untilMinute: um, untilDay: ud}, 0
 }
 
 // Rejected is how many requests an enforcing server has refused with a 429.
