@@ -141,3 +141,18 @@ func TestBatchRefusesAnotherInput(t *testing.T) {
 		t.Errorf("another input on the same output:\n%s\nwant exit 2", r)
 	}
 }
+
+func TestBatchStopsWhenTheDayRunsOut(t *testing.T) {
+	w, input, output := batchWorld(t, 6)
+	w.fake.SetLimits(fakeprovider.Limits{RPM: 1000, RPD: 3, TPM: 10_000_000})
+	w.fake.Enforce = &fakeprovider.Enforce{}
+	r := w.tier("batch", "-p", "fake", "--prompts", input, "-o", output)
+	if r.code != 5 || !strings.Contains(r.stderr, "requests per day") || !strings.Contains(r.stderr, "run the same command after") {
+		t.Fatalf("want exit 5 naming the day window and when to resume:\n%s", r)
+	}
+	t.Log(r.stderr)
+	b, _ := os.ReadFile(output)
+	if n := bytes.Count(b, []byte("\n")); n != 3 {
+		t.Errorf("%d rows written, want the 3 the day allowed", n)
+	}
+}

@@ -244,7 +244,7 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 		if pick == nil || t.Before(next) {
 			pick, next = l, t
 			r.sum.Binding = ""
-			if t.After(now) && l.p.binding != "" {
+			if t.After(now) && l.p.binding != "" && l.p.binding != "concurrency" {
 				r.sum.Binding = l.t.Name + ": " + l.p.binding
 			}
 		}

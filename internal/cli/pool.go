@@ -137,7 +137,11 @@ func (pr *poolRun) call(ctx context.Context, eng *engine.Engine, req engine.Requ
 func (pr *poolRun) skippedText() string {
 	var parts []string
 	for _, s := range pr.skipped {
-		parts = append(parts, s.Target+" ("+s.Reason+")")
+		why := s.Reason
+		if s.Until != nil {
+			why += " at " + s.Until.Local().Format("Jan 2 15:04 MST")
+		}
+		parts = append(parts, s.Target+" ("+why+")")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -4,7 +4,10 @@
 // the rate-limit headers of one provider dialect, answers
 // /v1/chat/completions streaming or not, and plays a script of behaviours:
 // 429s with Retry-After or hints, 402, 401, 5xx, dropped connections,
-// garbage headers, streams cut or stalled mid-way, huge replies.
+// garbage headers, streams cut or stalled mid-way, huge replies. With
+// Enforce set it keeps its limits as a provider does (RPM, RPD, TPM, TPD
+// in windows of a configurable "minute", real 429s with Retry-After,
+// optionally no headers at all), for the batch pacing tests and benchmarks.
 //
 // It never logs or echoes the Authorization header: it only compares it.
 package fakeprovider
