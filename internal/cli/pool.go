@@ -210,6 +210,9 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 	if model == "" && len(rows) > 0 && rows[0].Body.Model == "" {
 		model = p.DefaultModel
 	}
+	if model == "" && len(rows) > 0 {
+		return nil, Exitf(ExitUsage, "%s has no default model and the first row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
+	}
 	t := pool.Target{Profile: p, Key: o.key, Model: model}
 	return []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: p.Name + "/" + o.key + "/" + orDash(model),
 		Quota: t.Quota(), Limits: batch.CatalogLimits(p, model)}}, nil
