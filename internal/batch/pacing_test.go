@@ -62,12 +62,12 @@ func TestPacingTokens(t *testing.T) {
 	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second}
 	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
 	sink := &memSink{}
-	rows := rowsOf(20)
+	rows := rowsOf(12)
 	for i := range rows {
 		rows[i].Body.MaxTokens = 20 // 2 prompt words + 20 reply tokens a row: 9 rows a minute
 	}
 	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink, Minute: time.Second, Targets: []Target{target(t, cat, "fa", "default")}}, rows)
-	if err != nil || len(sink.rows) != 20 || sum.Failed != 0 {
+	if err != nil || len(sink.rows) != 12 || sum.Failed != 0 {
 		t.Fatalf("%v, %d rows, %d failed", err, len(sink.rows), sum.Failed)
 	}
 	if fp.Rejected() > 1 {
