@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -93,4 +94,25 @@ func TestChatPoolAuthDoesNotFallThrough(t *testing.T) {
 	if r.code != 3 || len(fp2.Requests()) != 0 {
 		t.Fatalf("a refused key: exit %d, %d requests to the next target; want 3 and none\n%s", r.code, len(fp2.Requests()), r)
 	}
+}
+
+func TestChatPoolNoHeadroom(t *testing.T) {
+	day := fakeprovider.Step{Status: http.StatusTooManyRequests, Body: fakeprovider.BodyGroqTPD}
+	w, _ := poolWorld(t, day)
+	w.writeConfig(strings.Replace(mustRead(t, w.cfg+"/providers.yaml"), "free: [fake/default/m1, fake2/default/m1]", "free: [fake/default/m1]", 1))
+	w.tier("chat", "-p", "free", "hello") // uses up the day
+	r := w.tier("chat", "-p", "free", "--json", "hello")
+	var out poolOut
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 5 || len(out.Pool.Skipped) != 1 {
+		t.Fatalf("no target with headroom: %v %+v\n%s\nwant exit 5 and the skipped target in one object", err, out, r)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -116,14 +116,19 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
+	var pr *poolRun // over a pool (pool.go)
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
 		if !o.json {
 			return err
 		}
 		code := CodeOf(err)
-		writeJSONOut(env, chatJSON{Provider: prov, Model: model, Key: o.key,
-			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+		j := chatJSON{Provider: prov, Model: model, Key: o.key,
+			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}}
+		if pr != nil {
+			j.Pool = pr.json()
+		}
+		writeJSONOut(env, j)
 		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 		return &ExitError{Code: code, Err: err, Silent: true}
 	}
@@ -199,7 +204,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if testWait != nil {
 		opts.Wait = testWait
 	}
-	call, pr := eng.Call, (*poolRun)(nil)
+	call := eng.Call
 	if poolName != "" {
 		if pr, err = a.newPoolRun(poolName, eng); err != nil {
 			return fail(err, p.Name, model)
