@@ -159,3 +159,18 @@ func TestRunAccountScopeSharesOneQuota(t *testing.T) {
 		t.Errorf("%d 429s: two keys of one account were taken for twice the quota", fp.Rejected())
 	}
 }
+
+func TestRunPoolFallsThroughOnCredit(t *testing.T) {
+	broke := fakeprovider.New(fakeprovider.None, fakeprovider.Step{Status: http.StatusPaymentRequired, Body: fakeprovider.BodyDeepSeek402})
+	fine := fakeprovider.New(fakeprovider.None)
+	e, cat := world(t, fake{"fa", broke, ""}, fake{"fb", fine, ""})
+	sink := &memSink{}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink,
+		Targets: []Target{target(t, cat, "fa", "default"), target(t, cat, "fb", "default")}}, rowsOf(6))
+	if err != nil || sum.Exhausted || len(sink.rows) != 6 || sum.Failed != 0 || sum.Answered["fb/default/m1"] != 6 {
+		t.Fatalf("err %v exhausted %v rows %d failed %d answered %v: want every row answered by fb", err, sum.Exhausted, len(sink.rows), sum.Failed, sum.Answered)
+	}
+	if n := len(broke.Requests()); n != 1 {
+		t.Errorf("%d requests to the target out of credit, want 1", n)
+	}
+}
