@@ -545,7 +545,8 @@ func builtinCatalog() *Catalog {
 					Status: "preview",
 				},
 				},
-				Notes: "Free quotas apply per project and per model, not per key, and change often; tier remembers the quota a 429 names (QuotaFailure) and estimates from it later. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
+				Notes:      "Free quotas apply per project and per model, not per key, and change often; tier remembers the quota a 429 names (QuotaFailure) and estimates from it later. Requests-per-day quotas reset at midnight Pacific time. No balance; billing is through Google Cloud.",
+				QuotaScope: "account",
 			},
 			"groq": &Profile{
 				Name:         "groq",
@@ -775,7 +776,8 @@ func builtinCatalog() *Catalog {
 					Free: true,
 				},
 				},
-				Notes: "Free-model limits are per account, not per key. 402 means credits or a key limit.",
+				Notes:      "Free-model limits are per account, not per key. 402 means credits or a key limit.",
+				QuotaScope: "account",
 			},
 			"sambanova": &Profile{
 				Name:         "sambanova",

@@ -85,6 +85,20 @@ func overlay(c *Catalog, over *yaml.Node, userPath string) (*Catalog, error) {
 	}
 	tree.Content = append(tree.Content, scalar("providers"), providers)
 	v.only["providers"] = touched
+	if n := lookup(over, "pools"); n != nil && !isNull(deref(n)) {
+		// A pool the user's file names replaces a built-in one whole.
+		var pools map[string][]string
+		if err := n.Decode(&pools); err != nil {
+			return nil, mergeError(userPath, err)
+		}
+		if c.Pools == nil {
+			c.Pools = map[string][]string{}
+		}
+		for name, targets := range pools {
+			c.Pools[name] = targets
+		}
+		tree.Content = append(tree.Content, scalar("pools"), n)
+	}
 
 	setNames(c, userPath)
 	if err := v.catalog(c); err != nil {

@@ -13,6 +13,10 @@ type Catalog struct {
 	Default   string                    `yaml:"default,omitempty" json:"default,omitempty"`
 	Dialects  map[string]*quota.Dialect `yaml:"dialects,omitempty" json:"dialects,omitempty"`
 	Providers map[string]*Profile       `yaml:"providers" json:"providers"`
+	// Pools name ordered lists of targets, "provider/key/model" ("*" as
+	// the key: every key of the provider), for tier chat -p POOL and tier
+	// batch; internal/pool resolves them.
+	Pools map[string][]string `yaml:"pools,omitempty" json:"pools,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }
@@ -47,9 +51,24 @@ type Profile struct {
 	Credits         []Grant  `yaml:"credits,omitempty" json:"credits,omitempty"`
 	Models          []Model  `yaml:"models,omitempty" json:"models,omitempty"`
 	Notes           string   `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// QuotaScope says whom the provider's limits count: "key" (each key
+	// its own; the default) or "account" (every key of one account or
+	// project together: Gemini, OpenRouter's free models), so that two
+	// keys of one account are not taken for twice the quota.
+	QuotaScope string `yaml:"quota_scope,omitempty" json:"quota_scope,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }
+
+// Quota scopes (Profile.QuotaScope).
+const (
+	ScopeKey     = "key"
+	ScopeAccount = "account"
+)
+
+// AccountScope reports whether the provider counts its limits per account
+// rather than per key.
+func (p *Profile) AccountScope() bool { return p.QuotaScope == ScopeAccount }
 
 // Fact carries provenance; every limit, price and grant has one.
 type Fact struct {

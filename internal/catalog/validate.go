@@ -93,6 +93,9 @@ func (v *validator) catalog(c *Catalog) error {
 			return err
 		}
 	}
+	if err := v.pools(c); err != nil {
+		return err
+	}
 	if c.Default != "" {
 		if _, ok := c.Providers[c.Default]; !ok {
 			return v.errAt("", fmt.Sprintf("default names unknown provider %q%s", c.Default, suggest(c.Default, sortedKeys(c.Providers))), "default")
@@ -161,6 +164,9 @@ func (v *validator) profile(c *Catalog, name string, p *Profile) error {
 	}
 	if err := checkBaseURL(p.BaseURL); err != "" {
 		return at(err, "base_url")
+	}
+	if p.QuotaScope != "" && p.QuotaScope != ScopeKey && p.QuotaScope != ScopeAccount {
+		return at(fmt.Sprintf("quota_scope %q is not %s or %s", p.QuotaScope, ScopeKey, ScopeAccount), "quota_scope")
 	}
 	if _, ok := c.Dialects[p.Dialect]; !ok {
 		return at(fmt.Sprintf("unknown dialect %q%s; known dialects: %s", p.Dialect, suggest(p.Dialect, sortedKeys(c.Dialects)), strings.Join(sortedKeys(c.Dialects), ", ")), "dialect")
@@ -343,4 +349,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+var rePoolName = lazyre.New(`^[a-z0-9][a-z0-9_-]*$`)
+
+// pools checks every pool: a name that is no provider's, and targets
+// "provider/key/model" naming a provider of the catalog.
+func (v *validator) pools(c *Catalog) error {
+	for _, name := range sortedKeys(c.Pools) {
+		at := func(msg string, path ...any) error {
+			return v.errAt("", fmt.Sprintf("pool %q: %s", name, msg), append([]any{"pools", name}, path...)...)
+		}
+		if !rePoolName().MatchString(name) {
+			return at("a pool name must be lower-case letters, digits, '-' and '_'")
+		}
+		if _, ok := c.Providers[name]; ok {
+			return at("a provider has this name: name the pool otherwise")
+		}
+		if len(c.Pools[name]) == 0 {
+			return at("no targets: list them as provider/key/model, e.g. groq/default/llama-3.1-8b-instant")
+		}
+		for i, t := range c.Pools[name] {
+			parts := strings.Split(t, "/")
+			if len(parts) < 3 || parts[0] == "" || parts[1] == "" || strings.Join(parts[2:], "") == "" {
+				return at(fmt.Sprintf("target %q is not provider/key/model (the key may be * for every key)", t), i)
+			}
+			if _, ok := c.Providers[parts[0]]; !ok {
+				return at(fmt.Sprintf("target %q: unknown provider %q%s", t, parts[0], suggest(parts[0], sortedKeys(c.Providers))), i)
+			}
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -23,6 +24,7 @@ func init() { commands = append(commands, newChatCmd) }
 
 type chatOptions struct {
 	provider, model, system, key string
+	pool                         string // pool.go
 	maxTokens                    int
 	temperature                  float32
 	temperatureSet               bool
@@ -69,6 +71,7 @@ abandoned as a network failure (exit code 6).`,
 	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
 	f.StringVarP(&o.system, "system", "s", "", "system prompt")
 	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	f.StringVar(&o.pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
 	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
 	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
 	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
@@ -93,6 +96,7 @@ type chatJSON struct {
 	LatencyMS    int64           `json:"latency_ms"`
 	Quota        *quota.Snapshot `json:"quota,omitempty"`
 	Error        *jsonError      `json:"error,omitempty"`
+	Pool         *poolJSON       `json:"pool,omitempty"` // pool.go
 }
 
 type jsonError struct {
@@ -112,18 +116,32 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
+	var pr *poolRun // over a pool (pool.go)
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
 		if !o.json {
 			return err
 		}
 		code := CodeOf(err)
-		writeJSONOut(env, chatJSON{Provider: prov, Model: model, Key: o.key,
-			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+		j := chatJSON{Provider: prov, Model: model, Key: o.key,
+			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}}
+		if pr != nil {
+			j.Pool = pr.json()
+		}
+		writeJSONOut(env, j)
 		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
 		return &ExitError{Code: code, Err: err, Silent: true}
 	}
-	p, err := a.profile(o.provider)
+	poolName, err := a.poolName(o.pool, o.provider)
+	if err != nil {
+		return fail(err, o.provider, o.model)
+	}
+	var p *catalog.Profile
+	if poolName != "" {
+		p, o.model, o.key, err = a.poolFirst(poolName)
+	} else {
+		p, err = a.profile(o.provider)
+	}
 	if err != nil {
 		return fail(err, o.provider, o.model)
 	}
@@ -186,7 +204,20 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if testWait != nil {
 		opts.Wait = testWait
 	}
-	res, err := eng.Call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
+	call := eng.Call
+	if poolName != "" {
+		if pr, err = a.newPoolRun(poolName, eng); err != nil {
+			return fail(err, p.Name, model)
+		}
+		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.call(ctx, eng, r) }
+	}
+	res, err := call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
+	if pr != nil && pr.answered != nil {
+		p, o.key, model = pr.answered.Profile, pr.answered.Key, pr.answered.Model
+		if !o.quiet {
+			pr.note(env.Stderr)
+		}
+	}
 	if err != nil {
 		return fail(engineErr(err), p.Name, model)
 	}
@@ -214,6 +245,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if o.json {
 		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
 			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap}
+		if pr != nil {
+			j.Pool = pr.json()
+		}
 		if err != nil {
 			code := CodeOf(err)
 			j.Error = &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}

@@ -345,6 +345,8 @@ func currentVersion() versionInfo {
 
 func init() { commands = append(commands, newVersionCmd) }
 
+func init() { commands = append(commands, newBatchCmd, newPoolsTopic) } // batch.go, pool.go
+
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
 func newVersionCmd(env *Env) *cobra.Command {

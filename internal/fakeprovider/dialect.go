@@ -42,12 +42,25 @@ const (
 	DayReset    = 13 * time.Hour
 )
 
-// setHeaders writes d's rate-limit headers for a server that has served
-// used (this request's request included, its tokens not yet) at now.
-func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now time.Time) {
+// view is what the headers of one response report: what was used in the
+// current minute and day (this request included, its tokens not yet) and
+// how long until each resets.
+type view struct {
+	minute, day           Usage
+	untilMinute, untilDay time.Duration
+}
+
+// fixedView is the view of a server that does not enforce its limits:
+// everything served so far, resets at fixed distances.
+func fixedView(used Usage) view {
+	return view{minute: used, day: used, untilMinute: MinuteReset, untilDay: DayReset}
+}
+
+// setHeaders writes d's rate-limit headers for view v at now.
+func (d Dialect) setHeaders(h http.Header, l Limits, v view, status int, now time.Time) {
 	left := func(limit, n int64) string { return strconv.FormatInt(max(0, limit-n), 10) }
 	num := func(n int64) string { return strconv.FormatInt(n, 10) }
-	untilMinute, untilDay := MinuteReset, DayReset
+	untilMinute, untilDay := v.untilMinute, v.untilDay
 	minuteEnd, dayEnd := now.Add(untilMinute), now.Add(untilDay)
 	goDur := func(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
 	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
@@ -55,34 +68,34 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 	switch d {
 	case OpenAI:
 		h.Set("x-ratelimit-limit-requests", num(l.RPM))
-		h.Set("x-ratelimit-remaining-requests", left(l.RPM, used.Requests))
+		h.Set("x-ratelimit-remaining-requests", left(l.RPM, v.minute.Requests))
 		h.Set("x-ratelimit-reset-requests", goDur(untilMinute))
 		h.Set("x-ratelimit-limit-tokens", num(l.TPM))
-		h.Set("x-ratelimit-remaining-tokens", left(l.TPM, used.Tokens))
+		h.Set("x-ratelimit-remaining-tokens", left(l.TPM, v.minute.Tokens))
 		h.Set("x-ratelimit-reset-tokens", goDur(untilMinute))
 	case Groq:
 		h.Set("x-ratelimit-limit-requests", num(l.RPD))
-		h.Set("x-ratelimit-remaining-requests", left(l.RPD, used.Requests))
+		h.Set("x-ratelimit-remaining-requests", left(l.RPD, v.day.Requests))
 		h.Set("x-ratelimit-reset-requests", goDur(untilDay))
 		h.Set("x-ratelimit-limit-tokens", num(l.TPM))
-		h.Set("x-ratelimit-remaining-tokens", left(l.TPM, used.Tokens))
+		h.Set("x-ratelimit-remaining-tokens", left(l.TPM, v.minute.Tokens))
 		h.Set("x-ratelimit-reset-tokens", goDur(untilMinute))
 	case Cerebras:
 		h.Set("x-ratelimit-limit-requests-minute", num(l.RPM))
-		h.Set("x-ratelimit-remaining-requests-minute", left(l.RPM, used.Requests))
+		h.Set("x-ratelimit-remaining-requests-minute", left(l.RPM, v.minute.Requests))
 		h.Set("x-ratelimit-reset-requests-minute", secs(untilMinute))
 		h.Set("x-ratelimit-limit-requests-day", num(l.RPD))
-		h.Set("x-ratelimit-remaining-requests-day", left(l.RPD, used.Requests))
+		h.Set("x-ratelimit-remaining-requests-day", left(l.RPD, v.day.Requests))
 		h.Set("x-ratelimit-reset-requests-day", secs(untilDay))
 		h.Set("x-ratelimit-limit-tokens-minute", num(l.TPM))
-		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, used.Tokens))
+		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, v.minute.Tokens))
 		h.Set("x-ratelimit-reset-tokens-minute", secs(untilMinute))
 	case SambaNova:
 		h.Set("x-ratelimit-limit-requests", num(l.RPM))
-		h.Set("x-ratelimit-remaining-requests", left(l.RPM, used.Requests))
+		h.Set("x-ratelimit-remaining-requests", left(l.RPM, v.minute.Requests))
 		h.Set("x-ratelimit-reset-requests", num(minuteEnd.Unix()))
 		h.Set("x-ratelimit-limit-requests-day", num(l.RPD))
-		h.Set("x-ratelimit-remaining-requests-day", left(l.RPD, used.Requests))
+		h.Set("x-ratelimit-remaining-requests-day", left(l.RPD, v.day.Requests))
 		h.Set("x-ratelimit-reset-requests-day", num(dayEnd.Unix()))
 	case OpenRouter:
 		if status == http.StatusTooManyRequests {
@@ -92,31 +105,31 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 		}
 	case Anthropic:
 		h.Set("anthropic-ratelimit-requests-limit", num(l.RPM))
-		h.Set("anthropic-ratelimit-requests-remaining", left(l.RPM, used.Requests))
+		h.Set("anthropic-ratelimit-requests-remaining", left(l.RPM, v.minute.Requests))
 		h.Set("anthropic-ratelimit-requests-reset", minuteEnd.UTC().Format(time.RFC3339))
 		h.Set("anthropic-ratelimit-tokens-limit", num(l.TPM))
-		h.Set("anthropic-ratelimit-tokens-remaining", left(l.TPM, used.Tokens))
+		h.Set("anthropic-ratelimit-tokens-remaining", left(l.TPM, v.minute.Tokens))
 		h.Set("anthropic-ratelimit-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
 		h.Set("anthropic-ratelimit-input-tokens-limit", num(l.TPM))
-		h.Set("anthropic-ratelimit-input-tokens-remaining", left(l.TPM, used.Tokens))
+		h.Set("anthropic-ratelimit-input-tokens-remaining", left(l.TPM, v.minute.Tokens))
 		h.Set("anthropic-ratelimit-input-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
 		h.Set("anthropic-ratelimit-output-tokens-limit", num(l.TPM/5))
 		h.Set("anthropic-ratelimit-output-tokens-remaining", left(l.TPM/5, 0))
 		h.Set("anthropic-ratelimit-output-tokens-reset", minuteEnd.UTC().Format(time.RFC3339))
 	case Mistral:
 		h.Set("x-ratelimit-limit-req-minute", num(l.RPM))
-		h.Set("x-ratelimit-remaining-req-minute", left(l.RPM, used.Requests))
+		h.Set("x-ratelimit-remaining-req-minute", left(l.RPM, v.minute.Requests))
 		h.Set("x-ratelimit-limit-tokens-minute", num(l.TPM))
-		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, used.Tokens))
+		h.Set("x-ratelimit-remaining-tokens-minute", left(l.TPM, v.minute.Tokens))
 		// A monthly token budget, the month taken as 30 days of TPD.
 		h.Set("x-ratelimit-limit-tokens-month", num(30*l.TPD))
-		h.Set("x-ratelimit-remaining-tokens-month", left(30*l.TPD, used.Tokens))
+		h.Set("x-ratelimit-remaining-tokens-month", left(30*l.TPD, v.day.Tokens))
 	case Together:
 		h.Set("x-ratelimit-limit", num(l.RPM))
-		h.Set("x-ratelimit-remaining", left(l.RPM, used.Requests))
+		h.Set("x-ratelimit-remaining", left(l.RPM, v.minute.Requests))
 		h.Set("x-ratelimit-reset", secs(untilMinute))
 		h.Set("x-tokenlimit-limit", num(l.TPM))
-		h.Set("x-tokenlimit-remaining", left(l.TPM, used.Tokens))
+		h.Set("x-tokenlimit-remaining", left(l.TPM, v.minute.Tokens))
 	case Fireworks:
 		h.Set("X-Ratelimit-Limit-Tokens-Prompt", num(l.TPM))
 		h.Set("X-Ratelimit-Limit-Tokens-Generated", num(l.TPM/10))
@@ -126,7 +139,7 @@ func (d Dialect) setHeaders(h http.Header, l Limits, used Usage, status int, now
 // HeaderNames lists the rate-limit headers dialect d may send.
 func (d Dialect) HeaderNames() []string {
 	h := http.Header{}
-	d.setHeaders(h, DefaultLimits, Usage{}, http.StatusTooManyRequests, time.Now())
+	d.setHeaders(h, DefaultLimits, fixedView(Usage{}), http.StatusTooManyRequests, time.Now())
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)

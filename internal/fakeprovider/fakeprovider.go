@@ -4,7 +4,10 @@
 // the rate-limit headers of one provider dialect, answers
 // /v1/chat/completions streaming or not, and plays a script of behaviours:
 // 429s with Retry-After or hints, 402, 401, 5xx, dropped connections,
-// garbage headers, streams cut or stalled mid-way, huge replies.
+// garbage headers, streams cut or stalled mid-way, huge replies. With
+// Enforce set it keeps its limits as a provider does (RPM, RPD, TPM, TPD
+// in windows of a configurable "minute", real 429s with Retry-After,
+// optionally no headers at all), for the batch pacing tests and benchmarks.
 //
 // It never logs or echoes the Authorization header: it only compares it.
 package fakeprovider
@@ -105,8 +108,12 @@ type Server struct {
 	// Limits are the figures the rate-limit headers report (SetLimits
 	// changes them once the server runs).
 	Limits Limits
+	// Enforce, when set, keeps Limits as a provider would: windows of a
+	// configurable length, real 429s when over (limits.go).
+	Enforce *Enforce
 
 	mu       sync.Mutex
+	meter    meter
 	requests []Request
 	used     Usage
 }
@@ -186,8 +193,22 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if len(s.Script) > 0 {
 		st = s.Script[min(n, len(s.Script)-1)]
 	}
+	limits := s.Limits
+	var v view
+	if s.Enforce != nil && authorized {
+		var wait time.Duration
+		v, wait = s.meter.admit(s.Enforce, limits, int64(promptTokens(req.Messages)+replyTokens(st, req.MaxTokens)), time.Now())
+		if wait > 0 {
+			s.mu.Unlock()
+			s.rateLimited(w, v, wait, limits)
+			return
+		}
+		st.NoLimitHeaders = st.NoLimitHeaders || s.Enforce.NoLimitHeaders
+	}
 	s.used.Requests++
-	used, limits := s.used, s.Limits
+	if s.Enforce == nil {
+		v = fixedView(s.used)
+	}
 	s.mu.Unlock()
 
 	if st.Delay > 0 {
@@ -205,7 +226,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	if !st.NoLimitHeaders {
-		s.Dialect.setHeaders(h, limits, used, st.Status, time.Now())
+		s.Dialect.setHeaders(h, limits, v, st.Status, time.Now())
 	}
 	for k, vs := range st.Header {
 		if len(vs) == 0 || (len(vs) == 1 && vs[0] == "") {
@@ -232,10 +253,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		words = splitWords(orDefault(st.Reply, DefaultReply))
 		tokens = len(words)
 	}
-	prompt := 0
-	for _, m := range req.Messages {
-		prompt += len(strings.Fields(m.Content))
-	}
+	prompt := promptTokens(req.Messages)
 	s.mu.Lock()
 	s.used.Tokens += int64(prompt + tokens)
 	s.mu.Unlock()
@@ -373,6 +391,28 @@ func (s *Server) interrupt(r *http.Request, st Step, sent int) bool {
 		return true
 	}
 	return false
+}
+
+// promptTokens is how many tokens the server counts for messages: a word
+// each.
+func promptTokens(messages []Message) int {
+	n := 0
+	for _, m := range messages {
+		n += len(strings.Fields(m.Content))
+	}
+	return n
+}
+
+// replyTokens is how many tokens step st replies with to a request of
+// maxTokens.
+func replyTokens(st Step, maxTokens int) int {
+	switch {
+	case st.Tokens == FromMaxTokens:
+		return max(maxTokens, 1)
+	case st.Tokens != 0:
+		return st.Tokens
+	}
+	return len(splitWords(orDefault(st.Reply, DefaultReply)))
 }
 
 func usageJSON(prompt, completion int) string {

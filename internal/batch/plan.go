@@ -1,0 +1,181 @@
+package batch
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Price is a model's price per million tokens, in Currency.
+type Price struct {
+	Input, Output float64
+	Currency      string
+}
+
+// PlanTarget is a target with what the plan knows of it.
+type PlanTarget struct {
+	Target
+	// Price is nil when the catalog has none.
+	Price *Price
+}
+
+// WritePlan writes what --dry-run prints: the targets, the rows, their
+// estimated tokens, the time the known limits need, and the cost.
+func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute time.Duration) {
+	if minute <= 0 {
+		minute = time.Minute
+	}
+	var prompt, reply int64
+	for _, r := range rows {
+		prompt += int64((r.Body.promptBytes() + 3) / 4)
+		mt := r.Body.maxTokens()
+		if mt == 0 {
+			mt = 256
+		}
+		reply += int64(mt)
+	}
+	fmt.Fprintf(w, "rows: %d to send", len(rows))
+	if done > 0 {
+		fmt.Fprintf(w, " (%d already in the output)", done)
+	}
+	fmt.Fprintf(w, "\ntokens: ~%d prompt, at most ~%d reply (max_tokens, 256 where unset)\n", prompt, reply)
+	fmt.Fprintln(w, "targets:")
+	// Rows go to the targets in proportion to their request rate.
+	rates := make([]float64, len(targets))
+	var total float64
+	for i, t := range targets {
+		rates[i] = requestRate(t.Limits, minute)
+		total += rates[i]
+	}
+	var longest time.Duration
+	known := total > 0
+	for i, t := range targets {
+		line := "  " + t.Name + ": "
+		share := float64(len(rows)) / float64(len(targets))
+		if total > 0 {
+			share = float64(len(rows)) * rates[i] / total
+		}
+		if d, ok := needs(t.Limits, int64(math.Ceil(share)), minute); ok {
+			line += fmt.Sprintf("~%d rows, ~%s at its published limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)))
+			longest = max(longest, d)
+		} else {
+			known = false
+			line += "no published request limit (paced by what it reports)"
+		}
+		if t.Price != nil {
+			cost := (float64(prompt)*t.Price.Input + float64(reply)*t.Price.Output) / 1e6 * share / float64(max(len(rows), 1))
+			line += fmt.Sprintf("; at most ~%.4f %s", cost, orUSD(t.Price.Currency))
+		}
+		fmt.Fprintln(w, line)
+	}
+	if !known {
+		fmt.Fprintf(w, "time: not known for every target (at least ~%s)\n", quota.Countdown(longest.Round(time.Second)))
+		return
+	}
+	fmt.Fprintf(w, "time: ~%s at the published limits (tokens, or limits reached elsewhere, may make it longer)\n", quota.Countdown(longest.Round(time.Second)))
+}
+
+// requestRate is the request rate the minute-to-hour limits allow, per
+// second (0: none published).
+func requestRate(limits []Limit, minute time.Duration) float64 {
+	rate := math.Inf(1)
+	for _, l := range limits {
+		if d := periodLength(l.Period, minute); l.Metric == quota.Requests && d <= periodLength(quota.PeriodHour, minute) {
+			rate = min(rate, float64(l.Limit)/d.Seconds())
+		}
+	}
+	if math.IsInf(rate, 1) {
+		return 0
+	}
+	return rate
+}
+
+// needs is how long n rows take at the published request limits: spread
+// over the short windows, waiting out whole long ones; false when none is
+// published.
+func needs(limits []Limit, n int64, minute time.Duration) (time.Duration, bool) {
+	var d time.Duration
+	ok := false
+	for _, l := range limits {
+		if l.Metric != quota.Requests || l.Limit <= 0 || n == 0 {
+			continue
+		}
+		ok = true
+		length := periodLength(l.Period, minute)
+		if length <= periodLength(quota.PeriodHour, minute) {
+			d = max(d, time.Duration(float64(n)*float64(length)/float64(l.Limit)))
+		} else {
+			d = max(d, time.Duration((n-1)/l.Limit)*length)
+		}
+	}
+	return d, ok
+}
+
+func orUSD(c string) string {
+	if c == "" {
+		return "USD"
+	}
+	return c
+}
+
+// FormatProgress is one progress report: a bar on a terminal (to be
+// written after "\r"), a plain line otherwise.
+func FormatProgress(p Progress, tty bool) string {
+	rate := 0.0
+	if p.Elapsed > 0 {
+		rate = float64(p.Done) / p.Elapsed.Seconds()
+	}
+	var b strings.Builder
+	if tty {
+		const width = 24
+		fill := 0
+		if p.Total > 0 {
+			fill = p.Done * width / p.Total
+		}
+		b.WriteString("[" + strings.Repeat("█", fill) + strings.Repeat("·", width-fill) + "] ")
+	}
+	fmt.Fprintf(&b, "%d/%d rows", p.Done, p.Total)
+	if p.Failed > 0 {
+		fmt.Fprintf(&b, " (%d failed)", p.Failed)
+	}
+	fmt.Fprintf(&b, " · %.1f/s · %d in flight · %d×429", rate, p.InFlight, p.RateLimited)
+	if p.Binding != "" {
+		b.WriteString(" · held by " + p.Binding)
+	}
+	if p.ETA > 0 && p.Done < p.Total {
+		b.WriteString(" · ETA " + quota.Countdown(p.ETA.Round(time.Second)))
+	}
+	return b.String()
+}
+
+// Priced is targets with the catalog's prices of their models.
+func Priced(targets []Target) []PlanTarget {
+	var out []PlanTarget
+	for _, t := range targets {
+		pt := PlanTarget{Target: t}
+		if m := t.Profile.Model(t.Model); m != nil && m.Price != nil {
+			pt.Price = &Price{Input: m.Price.Input, Output: m.Price.Output, Currency: m.Price.Currency}
+		}
+		out = append(out, pt)
+	}
+	return out
+}
+
+// ParseReserve reads --reserve's WINDOW=N entries.
+func ParseReserve(list []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, s := range list {
+		k, v, ok := strings.Cut(s, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || n < 0 || !ValidReserve(k) {
+			return nil, fmt.Errorf("--reserve %q: want WINDOW=N, WINDOW one of rpm, rph, rpd, tpm, tph, tpd", s)
+		}
+		out[k] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,47 @@
+package batch
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+func TestWritePlan(t *testing.T) {
+	var b strings.Builder
+	targets := []PlanTarget{
+		{Target: Target{Name: "a/default/m", Limits: []Limit{{quota.Requests, quota.PeriodMinute, 30}, {quota.Requests, quota.PeriodDay, 1000}}},
+			Price: &Price{Input: 1, Output: 2}},
+		{Target: Target{Name: "b/default/m", Limits: []Limit{{quota.Requests, quota.PeriodMinute, 30}}}},
+	}
+	WritePlan(&b, rowsOf(120), targets, 3, time.Minute)
+	out := b.String()
+	for _, want := range []string{"rows: 120 to send (3 already in the output)", "a/default/m: ~60 rows, ~2m00s", "b/default/m: ~60 rows", "USD", "time: ~2m00s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFormatProgress(t *testing.T) {
+	p := Progress{Total: 10, Done: 5, Failed: 1, InFlight: 2, RateLimited: 3, Elapsed: 5 * time.Second, Binding: "a/k/m: requests per minute", ETA: 5 * time.Second}
+	plain := FormatProgress(p, false)
+	if plain != "5/10 rows (1 failed) · 1.0/s · 2 in flight · 3×429 · held by a/k/m: requests per minute · ETA 5s" {
+		t.Errorf("plain: %q", plain)
+	}
+	if bar := FormatProgress(p, true); !strings.HasPrefix(bar, "[████████████") {
+		t.Errorf("bar: %q", bar)
+	}
+}
+
+func TestReserveNames(t *testing.T) {
+	if _, err := ParseReserve([]string{"rpd=20", "tpm=1000"}); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"rpd", "xpd=1", "rpd=-1", "rpw=3"} {
+		if _, err := ParseReserve([]string{bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,403 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Caller makes one call; *engine.Engine is one.
+type Caller interface {
+	Call(ctx context.Context, req engine.Request) (engine.Result, error)
+}
+
+// Target is one place rows may go: a provider, key and model.
+type Target struct {
+	engine.Target
+	// Name is "provider/key/model", as the output and progress show it.
+	Name string
+	// Quota names the quota the target draws on: targets of one quota
+	// (two keys of one account, where the provider counts per account)
+	// share one pacer. "" is Name.
+	Quota string
+	// Limits are the published limits, for the windows the provider does
+	// not report.
+	Limits []Limit
+}
+
+// Sink receives what the runner does: a row about to be sent, and each
+// row's result. *Output is one.
+type Sink interface {
+	Sent(Row) error
+	Write(OutputRow) error
+}
+
+// Config is a run's set-up.
+type Config struct {
+	Caller  Caller
+	Targets []Target
+	Sink    Sink
+	// Now is the clock; After waits (nil: the time package's).
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
+	// Minute is how long a minute of the published limits lasts (tests
+	// shorten it); 0 is a minute.
+	Minute time.Duration
+	// Reserve keeps headroom in windows: "rpd" → 20.
+	Reserve map[string]int64
+	// MaxConcurrency bounds the calls in flight per quota (default 32).
+	MaxConcurrency int
+	// MaxWait is the longest a quota may make rows wait before it counts
+	// as run out (a day window, a credit); default 90s.
+	MaxWait time.Duration
+	// Retries is how often a row is sent again after a 5xx or a network
+	// failure before any response (default 3).
+	Retries int
+	// StallTimeout is the engine's TIER_STALL_TIMEOUT.
+	StallTimeout time.Duration
+	// Progress, when set, is told how the run goes: after each row and
+	// at least every ProgressEvery (default 1s).
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is how a run goes.
+type Progress struct {
+	Total, Done, Failed, InFlight int
+	// RateLimited counts the 429s met.
+	RateLimited int
+	Elapsed     time.Duration
+	// Binding names the window that holds the next row back
+	// ("groq/default/m1: requests per minute"), "" when none does.
+	Binding string
+	// ETA is the time left at the rate so far (0: not known yet).
+	ETA time.Duration
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Progress
+	// Answered counts the rows each target answered, by Target.Name.
+	Answered map[string]int
+	// Exhausted says every target ran out of a day window or credit:
+	// the rows left were not sent. ResumeAt is when the first of them
+	// resets (zero: not known), Why what ran out.
+	Exhausted bool
+	ResumeAt  time.Time
+	Why       string
+	// Interrupted says the context ended the run; the rows in flight
+	// were abandoned (a resume sends them again).
+	Interrupted bool
+}
+
+type job struct {
+	row      Row
+	attempts int
+	strikes  int // 429s met
+}
+
+type lane struct {
+	t    Target
+	p    *pacer
+	dead error // the call cannot be made (no key, bad base URL)
+}
+
+type outcome struct {
+	j      *job
+	l      *lane
+	res    engine.Result
+	err    error
+	tokens int64
+	sentAt time.Time
+}
+
+// Run sends rows (those not yet in the output) and writes each one's
+// result to the sink, pacing every target's quota. The error is a sink
+// failure, or the call set-up's (no key) when no target can be called.
+func Run(ctx context.Context, cfg Config, rows []Row) (Summary, error) {
+	cfg.defaults()
+	r := &runner{cfg: cfg, sum: Summary{Answered: map[string]int{}}, start: cfg.Now()}
+	r.sum.Total = len(rows)
+	pacers := map[string]*pacer{}
+	for _, t := range cfg.Targets {
+		q := t.Quota
+		if q == "" {
+			q = t.Name
+		}
+		p := pacers[q]
+		if p == nil {
+			p = newPacer(q, t.Limits, cfg.Reserve, cfg.Minute, cfg.MaxConcurrency)
+			pacers[q] = p
+		}
+		r.lanes = append(r.lanes, &lane{t: t, p: p})
+	}
+	for _, row := range rows {
+		r.queue = append(r.queue, &job{row: row})
+	}
+	return r.run(ctx)
+}
+
+func (c *Config) defaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.After == nil {
+		c.After = time.After
+	}
+	if c.Minute <= 0 {
+		c.Minute = time.Minute
+	}
+	if c.MaxConcurrency <= 0 {
+		c.MaxConcurrency = 32
+	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = 90 * time.Second
+	}
+	if c.Retries == 0 {
+		c.Retries = 3
+	}
+	if c.ProgressEvery <= 0 {
+		c.ProgressEvery = time.Second
+	}
+}
+
+type runner struct {
+	cfg      Config
+	lanes    []*lane
+	queue    []*job
+	inflight int
+	results  chan outcome
+	sum      Summary
+	start    time.Time
+	stopping bool
+	fatal    error
+}
+
+func (r *runner) run(ctx context.Context) (Summary, error) {
+	r.results = make(chan outcome, len(r.lanes)*r.cfg.MaxConcurrency+1)
+	tick := time.NewTicker(r.cfg.ProgressEvery)
+	defer tick.Stop()
+	done := ctx.Done()
+	for {
+		if ctx.Err() != nil && !r.sum.Interrupted {
+			r.sum.Interrupted, done = true, nil
+		}
+		halt := r.stopping || r.sum.Interrupted || r.fatal != nil
+		if r.inflight == 0 && (len(r.queue) == 0 || halt) {
+			break
+		}
+		now := r.cfg.Now()
+		var pick *lane
+		var next time.Time
+		if !halt && len(r.queue) > 0 {
+			pick, next = r.choose(now, r.queue[0])
+		}
+		if pick != nil && !next.After(now) {
+			if err := r.dispatch(ctx, pick, now); err != nil {
+				r.fatal = err
+			}
+			continue
+		}
+		var timer <-chan time.Time
+		if pick != nil {
+			timer = r.cfg.After(next.Sub(now))
+		}
+		select {
+		case o := <-r.results:
+			r.handle(ctx, o)
+			r.report()
+		case <-timer:
+		case <-tick.C:
+			r.report()
+		case <-done:
+		}
+	}
+	r.report()
+	return r.sum, r.fatal
+}
+
+// choose picks the target that can take row j soonest, marking targets
+// whose wait is longer than MaxWait as run out; when every one has, the
+// run stops.
+func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
+	var pick *lane
+	var next time.Time
+	alive := 0
+	for _, l := range r.lanes {
+		if l.dead != nil {
+			continue
+		}
+		alive++
+		if l.p.exhaustedUntil.After(now) {
+			continue
+		}
+		t := l.p.readyAt(now, l.p.estimate(j.row.Body))
+		if t.Sub(now) > r.cfg.MaxWait && l.p.binding != "concurrency" {
+			l.p.exhaustedUntil, l.p.exhaustedWhy = t, l.t.Name+": "+l.p.binding+" used up"
+			continue
+		}
+		if pick == nil || t.Before(next) {
+			pick, next = l, t
+			r.sum.Binding = ""
+			if t.After(now) && l.p.binding != "" && l.p.binding != "concurrency" {
+				r.sum.Binding = l.t.Name + ": " + l.p.binding
+			}
+		}
+	}
+	if pick == nil {
+		if alive == 0 {
+			for _, l := range r.lanes {
+				if r.fatal == nil {
+					r.fatal = l.dead
+				}
+			}
+			return nil, time.Time{}
+		}
+		r.stopping, r.sum.Exhausted = true, true
+		for _, l := range r.lanes {
+			if l.dead != nil {
+				continue
+			}
+			if r.sum.ResumeAt.IsZero() || l.p.exhaustedUntil.Before(r.sum.ResumeAt) {
+				r.sum.ResumeAt, r.sum.Why = l.p.exhaustedUntil, l.p.exhaustedWhy
+			}
+		}
+		if r.sum.ResumeAt.Equal(forever) {
+			r.sum.ResumeAt = time.Time{}
+		}
+	}
+	return pick, next
+}
+
+// forever is the exhaustion of a quota whose reset nobody gave (credit).
+var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
+	j := r.queue[0]
+	r.queue = r.queue[1:]
+	if j.attempts == 0 && j.strikes == 0 {
+		if err := r.cfg.Sink.Sent(j.row); err != nil {
+			return err
+		}
+	}
+	j.attempts++
+	tokens := l.p.estimate(j.row.Body)
+	l.p.sent(now, tokens)
+	r.inflight++
+	model := l.t.Model
+	if model == "" {
+		model = j.row.Body.Model
+	}
+	req := engine.Request{
+		Target: engine.Target{Profile: l.t.Profile, Key: l.t.Key, Model: model},
+		Chat: api.ChatRequest{Model: model, Messages: j.row.Body.Messages, MaxTokens: j.row.Body.maxTokens(),
+			Temperature: j.row.Body.Temperature},
+		Options: api.CallOptions{KeepContent: true, StallTimeout: r.cfg.StallTimeout},
+	}
+	go func() {
+		res, err := r.cfg.Caller.Call(ctx, req)
+		r.results <- outcome{j: j, l: l, res: res, err: err, tokens: tokens, sentAt: now}
+	}()
+	return nil
+}
+
+func (r *runner) handle(ctx context.Context, o outcome) {
+	r.inflight--
+	now := r.cfg.Now()
+	latency := now.Sub(o.sentAt) // the call's whole time, recording included
+	o.l.p.returned(o.tokens, latency, o.res.Snapshot, o.sentAt)
+	if o.err != nil { // no call was made: the target cannot be called
+		o.l.dead = o.err
+		r.requeue(o.j)
+		return
+	}
+	callErr := o.res.Err
+	if callErr == nil {
+		reply := o.res.Reply
+		if reply.Usage != nil {
+			o.l.p.used(o.tokens, int64(reply.Usage.PromptTokens+reply.Usage.CompletionTokens))
+		}
+		o.l.p.succeeded()
+		r.write(success(o.j.row.Line, o.j.row, reply, now.Unix()), false)
+		r.sum.Answered[o.l.t.Name]++
+		return
+	}
+	if ctx.Err() != nil && errors.Is(callErr, ctx.Err()) {
+		return // abandoned in flight: a resume sends it again
+	}
+	var ae *api.Error
+	if !errors.As(callErr, &ae) {
+		r.write(failure(o.j.row.Line, o.j.row, 0, "internal", callErr.Error()), true)
+		return
+	}
+	wrote := o.res.Reply != nil && o.res.Reply.Wrote
+	switch ae.Class {
+	case quota.ClassRateLimited:
+		r.sum.RateLimited++
+		o.j.strikes++
+		o.j.attempts--
+		o.l.p.rateLimited(now, ae.RetryIn, o.j.strikes)
+		if o.j.strikes > 20 {
+			r.write(failure(o.j.row.Line, o.j.row, ae.Status, "rate_limited", ae.Message+" (20 times)"), true)
+			return
+		}
+		r.requeue(o.j)
+		return
+	case quota.ClassQuotaExhausted:
+		until := forever
+		if w := ae.Exhausted; w != nil && w.ResetAt != nil {
+			until = *w.ResetAt
+		}
+		if until.Sub(now) <= r.cfg.MaxWait {
+			o.l.p.pausedUntil = maxTime(o.l.p.pausedUntil, until.Add(margin))
+		} else {
+			o.l.p.exhaustedUntil, o.l.p.exhaustedWhy = until, o.l.t.Name+": "+ae.Message
+		}
+		o.j.attempts--
+		r.requeue(o.j)
+		return
+	case quota.ClassServer, quota.ClassNetwork:
+		if !ae.NoRetry && !wrote && o.j.attempts <= r.cfg.Retries {
+			o.l.p.pausedUntil = maxTime(o.l.p.pausedUntil, now.Add(time.Duration(o.j.attempts)*500*time.Millisecond))
+			r.requeue(o.j)
+			return
+		}
+	}
+	code := string(ae.Class)
+	msg := ae.Message
+	if ae.NoRetry && ae.Status/100 == 2 {
+		code = "response_cut"
+		msg += " (a 2xx arrived, so the provider may have billed it: not sent again)"
+	}
+	r.write(failure(o.j.row.Line, o.j.row, ae.Status, code, msg), true)
+}
+
+func (r *runner) requeue(j *job) { r.queue = append([]*job{j}, r.queue...) }
+
+func (r *runner) write(row OutputRow, failed bool) {
+	if err := r.cfg.Sink.Write(row); err != nil && r.fatal == nil {
+		r.fatal = fmt.Errorf("cannot write the output: %w", err)
+		return
+	}
+	r.sum.Done++
+	if failed {
+		r.sum.Failed++
+	}
+}
+
+func (r *runner) report() {
+	r.sum.InFlight = r.inflight
+	r.sum.Elapsed = r.cfg.Now().Sub(r.start)
+	if r.sum.Done > 0 && r.sum.Elapsed > 0 {
+		rate := float64(r.sum.Done) / r.sum.Elapsed.Seconds()
+		r.sum.ETA = time.Duration(float64(r.sum.Total-r.sum.Done) / rate * float64(time.Second))
+	}
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(r.sum.Progress)
+	}
+}

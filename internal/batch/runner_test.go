@@ -1,0 +1,176 @@
+package batch
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tier-cli/tier/internal/fakeprovider"
+)
+
+func run1(t *testing.T, fp *fakeprovider.Server, n int, cfg Config) (*memSink, Summary) {
+	t.Helper()
+	if fp.Limits == fakeprovider.DefaultLimits {
+		// Headers that leave room: the test is about something else.
+		fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
+	}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	sink := &memSink{}
+	cfg.Caller, cfg.Sink, cfg.Targets = e, sink, []Target{target(t, cat, "fa", "default")}
+	sum, err := Run(context.Background(), cfg, rowsOf(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sink, sum
+}
+
+func TestRunErrorsInTheRow(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok"},
+		fakeprovider.Step{Status: http.StatusBadRequest, Body: `{"error":{"message":"bad model","type":"invalid_request_error"}}`},
+		fakeprovider.Step{Reply: "ok"})
+	sink, sum := run1(t, fp, 3, Config{MaxConcurrency: 1})
+	if len(sink.rows) != 3 || sum.Failed != 1 {
+		t.Fatalf("rows %d failed %d, want 3 and 1", len(sink.rows), sum.Failed)
+	}
+	var failed *OutputRow
+	for i, r := range sink.rows {
+		if r.Error != nil {
+			failed = &sink.rows[i]
+		} else if r.Response == nil || r.Response.StatusCode != 200 {
+			t.Errorf("row %s: %+v, want a 200 response", r.CustomID, r)
+		}
+	}
+	if failed == nil || failed.Response == nil || failed.Response.StatusCode != 400 || !strings.Contains(failed.Error.Message, "bad model") {
+		t.Errorf("failed row = %+v, want status 400 and the provider's message", failed)
+	}
+}
+
+func TestRunRateLimitedPausesAndResends(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok"},
+		fakeprovider.Step{Status: http.StatusTooManyRequests, Body: fakeprovider.BodyCerebrasRPM, Header: http.Header{"Retry-After": {"1"}}},
+		fakeprovider.Step{Reply: "ok"})
+	start := time.Now()
+	sink, sum := run1(t, fp, 3, Config{MaxConcurrency: 1})
+	if len(sink.rows) != 3 || sum.Failed != 0 || sum.RateLimited != 1 {
+		t.Fatalf("rows %d failed %d 429s %d, want 3, 0, 1", len(sink.rows), sum.Failed, sum.RateLimited)
+	}
+	if len(fp.Requests()) != 4 {
+		t.Errorf("%d requests, want 4 (the 429's row sent again)", len(fp.Requests()))
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("took %s: the quota was not paused for the Retry-After", d)
+	}
+}
+
+func TestRunCutReplyIsNotResent(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "one two three", CutBody: 40}, fakeprovider.Step{Reply: "ok"})
+	sink, sum := run1(t, fp, 1, Config{})
+	if len(fp.Requests()) != 1 || sum.Failed != 1 {
+		t.Fatalf("%d requests, %d failed: a cut 2xx must be written as failed, not sent again", len(fp.Requests()), sum.Failed)
+	}
+	if e := sink.rows[0].Error; e == nil || !strings.Contains(e.Message, "not sent again") {
+		t.Errorf("error = %+v, want it to say it was not sent again", e)
+	}
+}
+
+func TestRunStopsWhenTheDayRunsOut(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 100, RPD: 3, TPM: 1_000_000}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second}
+	sink, sum := run1(t, fp, 6, Config{Minute: time.Second, MaxWait: 5 * time.Second})
+	if !sum.Exhausted || len(sink.rows) != 3 || sum.ResumeAt.IsZero() {
+		t.Fatalf("exhausted %v, %d rows, resume at %v: want the run stopped after 3 rows with a resume time", sum.Exhausted, len(sink.rows), sum.ResumeAt)
+	}
+	if !strings.Contains(sum.Why, "requests per day") {
+		t.Errorf("why = %q, want the day window named", sum.Why)
+	}
+}
+
+func TestRunStopsOnCredit(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.None, fakeprovider.Step{Reply: "ok"}, fakeprovider.Step{Status: http.StatusPaymentRequired, Body: fakeprovider.BodyDeepSeek402})
+	sink, sum := run1(t, fp, 4, Config{MaxConcurrency: 1})
+	if !sum.Exhausted || len(sink.rows) != 1 {
+		t.Fatalf("exhausted %v, %d rows: want a stop after the first row", sum.Exhausted, len(sink.rows))
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok", Delay: 300 * time.Millisecond})
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	sink := &memSink{}
+	sum, err := Run(ctx, Config{Caller: e, Sink: sink, Targets: []Target{target(t, cat, "fa", "default")}}, rowsOf(5))
+	if err != nil || !sum.Interrupted || len(sink.rows) != 0 || len(sink.sent) == 0 {
+		t.Fatalf("err %v interrupted %v rows %d sent %d: want an interrupted run, nothing written, some sent", err, sum.Interrupted, len(sink.rows), len(sink.sent))
+	}
+}
+
+func TestRunSpreadsOverTargets(t *testing.T) {
+	var fakes []fake
+	for _, n := range []string{"fa", "fb"} {
+		fp := fakeprovider.New(fakeprovider.Cerebras)
+		fp.Limits = fakeprovider.Limits{RPM: 10, RPD: 100000, TPM: 1_000_000}
+		fp.Enforce = &fakeprovider.Enforce{Minute: time.Second}
+		fakes = append(fakes, fake{n, fp, "    dialect: cerebras\n" + limitsYAML(10)})
+	}
+	e, cat := world(t, fakes...)
+	sink := &memSink{}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink, Minute: time.Second,
+		Targets: []Target{target(t, cat, "fa", "default"), target(t, cat, "fb", "default")}}, rowsOf(30))
+	if err != nil || len(sink.rows) != 30 {
+		t.Fatalf("err %v, %d rows", err, len(sink.rows))
+	}
+	if sum.Answered["fa/default/m1"] < 10 || sum.Answered["fb/default/m1"] < 10 {
+		t.Errorf("answered %v: want both targets used", sum.Answered)
+	}
+	for _, f := range fakes {
+		if f.srv.Rejected() != 0 {
+			t.Errorf("%s: %d 429s", f.name, f.srv.Rejected())
+		}
+	}
+}
+
+func TestReserve(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 100, RPD: 5, TPM: 1_000_000}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second}
+	sink, sum := run1(t, fp, 5, Config{Minute: time.Second, MaxWait: time.Second, Reserve: map[string]int64{"rpd": 2}, MaxConcurrency: 1})
+	if !sum.Exhausted || len(sink.rows) != 3 {
+		t.Fatalf("exhausted %v, %d rows: want 3 rows, 2 requests of the day kept", sum.Exhausted, len(sink.rows))
+	}
+}
+
+func TestRunAccountScopeSharesOneQuota(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.None)
+	fp.Limits = fakeprovider.Limits{RPM: 10}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second, NoLimitHeaders: true}
+	e, cat := world(t, fake{"fa", fp, "    quota_scope: account\n" + limitsYAML(10)})
+	a, b := target(t, cat, "fa", "a"), target(t, cat, "fa", "b")
+	a.Quota, b.Quota = "fa/*/m1", "fa/*/m1"
+	sink := &memSink{}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink, Minute: time.Second, Targets: []Target{a, b}}, rowsOf(15))
+	if err != nil || len(sink.rows) != 15 {
+		t.Fatalf("%v, %d rows", err, len(sink.rows))
+	}
+	if fp.Rejected() != 0 || sum.RateLimited != 0 {
+		t.Errorf("%d 429s: two keys of one account were taken for twice the quota", fp.Rejected())
+	}
+}
+
+func TestRunPoolFallsThroughOnCredit(t *testing.T) {
+	broke := fakeprovider.New(fakeprovider.None, fakeprovider.Step{Status: http.StatusPaymentRequired, Body: fakeprovider.BodyDeepSeek402})
+	fine := fakeprovider.New(fakeprovider.None)
+	e, cat := world(t, fake{"fa", broke, ""}, fake{"fb", fine, ""})
+	sink := &memSink{}
+	sum, err := Run(context.Background(), Config{Caller: e, Sink: sink,
+		Targets: []Target{target(t, cat, "fa", "default"), target(t, cat, "fb", "default")}}, rowsOf(6))
+	if err != nil || sum.Exhausted || len(sink.rows) != 6 || sum.Failed != 0 || sum.Answered["fb/default/m1"] != 6 {
+		t.Fatalf("err %v exhausted %v rows %d failed %d answered %v: want every row answered by fb", err, sum.Exhausted, len(sink.rows), sum.Failed, sum.Answered)
+	}
+	if n := len(broke.Requests()); n != 1 {
+		t.Errorf("%d requests to the target out of credit, want 1", n)
+	}
+}
