@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -61,7 +60,7 @@ func (a *app) profile(flag string) (*catalog.Profile, error) {
 		name, from = c.Default, " (the catalog's default)"
 	}
 	if name == "" {
-		return nil, Exitf(ExitUsage, "no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')")
+		return nil, usagef("no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')")
 	}
 	p, err := c.Profile(name)
 	if err != nil {
@@ -99,24 +98,6 @@ func (k appKeys) Key(_ context.Context, p *catalog.Profile, name, baseURL string
 		return "", "", err
 	}
 	return key.Key, string(key.Source), nil
-}
-
-// engineErr gives an error from the engine's set-up of a call its exit
-// code: a profile that cannot be called as it stands is bad usage.
-func engineErr(err error) error {
-	var ce *engine.ConfigError
-	if errors.As(err, &ce) {
-		return usageErr(ce.Err)
-	}
-	return err
-}
-
-func usageErr(err error) error {
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return err
-	}
-	return &ExitError{Code: ExitUsage, Err: err}
 }
 
 func shortVersion() string {

@@ -117,11 +117,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		if !o.json {
 			return err
 		}
-		code := CodeOf(err)
-		writeJSONOut(env, chatJSON{Provider: prov, Model: model, Key: o.key,
-			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
-		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
-		return &ExitError{Code: code, Err: err, Silent: true}
+		writeJSONOut(env, chatJSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)})
+		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
+		return silent(err)
 	}
 	p, err := a.profile(o.provider)
 	if err != nil {
@@ -132,16 +130,16 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		model = p.DefaultModel
 	}
 	if model == "" {
-		return fail(Exitf(ExitUsage, "%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
+		return fail(usagef("%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
 	}
 	if o.retries < 0 || o.maxWait < 0 {
-		return fail(Exitf(ExitUsage, "--retries and --max-wait must not be negative"), p.Name, model)
+		return fail(usagef("--retries and --max-wait must not be negative"), p.Name, model)
 	}
 	if o.maxTokens < 0 {
-		return fail(Exitf(ExitUsage, "--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
+		return fail(usagef("--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
 	}
 	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
-		return fail(Exitf(ExitUsage, "--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
+		return fail(usagef("--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
 	}
 	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
@@ -188,7 +186,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 	res, err := eng.Call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
 	if err != nil {
-		return fail(engineErr(err), p.Name, model)
+		return fail(err, p.Name, model)
 	}
 	reply, callErr := res.Reply, res.Err
 	if out != nil {
@@ -215,89 +213,50 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
 			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap}
 		if err != nil {
-			code := CodeOf(err)
-			j.Error = &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}
-			var ae *api.Error
-			if errors.As(callErr, &ae) {
-				j.Error.HTTPStatus = ae.Status
-			}
+			j.Error = newJSONError(err)
 		}
 		werr := writeJSONOut(env, j)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
-			return &ExitError{Code: CodeOf(err), Err: err, Silent: true}
+			fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
+			return silent(err)
 		}
 		if werr != nil {
 			// Same exit as a reply cut short on stdout: 141 when the reader
-			// went away (tier chat --json ... | head), else 1.
-			e := chatError(&api.OutputError{Err: werr})
-			var ee *ExitError
-			if errors.As(e, &ee) && ee.Code == ExitBrokenPipe {
-				return e
-			}
-			return &ExitError{Code: CodeOf(e), Err: e, Silent: true} // writeJSONOut said why
+			// went away (tier chat --json ... | head), else 1; writeJSONOut
+			// said why.
+			return silent(chatError(&api.OutputError{Err: werr}))
 		}
 	}
 	return err
 }
 
-// chatError maps a call's error to an exit code.
+// chatError is a call's error as the command reports it: a reply cut
+// short on stdout because the reader went away (tier chat ... | head)
+// exits silently as a process killed by SIGPIPE would; any other failure
+// to write it says what to check; a failure with no response to classify
+// it is a network failure.
 func chatError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) {
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	}
 	var oe *api.OutputError
-	if errors.As(err, &oe) {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &oe):
 		if errors.Is(err, syscall.EPIPE) {
-			// The reader went away (tier chat ... | head): exit as a
-			// process killed by SIGPIPE would, silently.
-			return &ExitError{Code: ExitBrokenPipe, Err: err, Silent: true}
+			return silent(err)
 		}
-		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("%w: check free space or where stdout goes", err)}
+		return fmt.Errorf("%w: check free space or where stdout goes", err)
 	}
-	var ae *api.Error
-	if !errors.As(err, &ae) {
-		return &ExitError{Code: ExitNetwork, Err: err}
-	}
-	return &ExitError{Code: exitForClass(ae.Class), Err: ae}
+	return networkErr(err)
 }
 
-func exitForClass(c quota.Class) int {
-	switch c {
-	case quota.ClassAuth:
-		return ExitAuth
-	case quota.ClassRateLimited:
-		return ExitRateLimited
-	case quota.ClassQuotaExhausted:
-		return ExitExhausted
-	case quota.ClassInvalid:
-		return ExitUsage
-	case quota.ClassServer, quota.ClassNetwork:
-		return ExitNetwork
-	}
-	return ExitInternal
-}
-
-func kindOf(err error, code int) string {
+// newJSONError is err as the "error" member of --json output.
+func newJSONError(err error) *jsonError {
+	j := &jsonError{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		if ae.StreamCut {
-			return "stream_cut"
-		}
-		return string(ae.Class)
+		j.HTTPStatus = ae.Status
 	}
-	switch code {
-	case ExitUsage:
-		return "usage"
-	case ExitAuth:
-		return "auth"
-	case ExitInterrupted:
-		return "interrupted"
-	}
-	return "internal"
+	return j
 }
 
 // writeJSONOut writes v to stdout; a failure is reported on stderr (not

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +58,7 @@ the keyring off. tier never falls back to plaintext on its own.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return Exitf(ExitUsage, "unknown command %q for 'tier keys' (see 'tier keys --help')", args[0])
+				return usagef("unknown command %q for 'tier keys' (see 'tier keys --help')", args[0])
 			}
 			return cmd.Help()
 		},
@@ -72,7 +71,7 @@ the keyring off. tier never falls back to plaintext on its own.`,
 // providerArg is the one PROVIDER argument of a keys command.
 func providerArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return Exitf(ExitUsage, "give one provider: '%s PROVIDER' (see 'tier keys list --all')", cmd.CommandPath())
+		return usagef("give one provider: '%s PROVIDER' (see 'tier keys list --all')", cmd.CommandPath())
 	}
 	return nil
 }
@@ -105,7 +104,7 @@ func (a *app) keysProfile(name string) (*catalog.Profile, error) {
 		return nil, usageErr(err)
 	}
 	if p.NoKey || p.Demo {
-		return nil, Exitf(ExitUsage, "%s needs no key: 'tier chat -p %s' works without one", p.Name, p.Name)
+		return nil, usagef("%s needs no key: 'tier chat -p %s' works without one", p.Name, p.Name)
 	}
 	return p, nil
 }
@@ -147,12 +146,12 @@ func (a *app) baseURL(p *catalog.Profile) (string, error) {
 // 'tier chat'.
 func readKeySecret(env *Env) (string, error) {
 	if env.Stdin == nil {
-		return "", Exitf(ExitUsage, "no stdin to read the key from: pipe it in")
+		return "", usagef("no stdin to read the key from: pipe it in")
 	}
 	if isTerminalReader(env.Stdin) {
 		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
 		if errors.Is(err, keys.ErrCancelled) {
-			return "", &ExitError{Code: ExitInterrupted, Err: err}
+			return "", err // exit 130
 		}
 		if err != nil {
 			return "", usageErr(err)
@@ -165,10 +164,10 @@ func readKeySecret(env *Env) (string, error) {
 	}
 	data, timedOut, err := readWithFirstByteTimeout(io.LimitReader(env.Stdin, 4*keys.MaxSecretLen+1), grace)
 	if timedOut {
-		return "", Exitf(ExitUsage, "no key arrived on stdin within %s: pipe it in (e.g. 'pass show groq | tier keys set groq'), run the command in a terminal to be prompted, or set TIER_STDIN_TIMEOUT=0", grace)
+		return "", usagef("no key arrived on stdin within %s: pipe it in (e.g. 'pass show groq | tier keys set groq'), run the command in a terminal to be prompted, or set TIER_STDIN_TIMEOUT=0", grace)
 	}
 	if err != nil {
-		return "", Exitf(ExitUsage, "cannot read the key from stdin: %s", oneLine(err.Error()))
+		return "", usagef("cannot read the key from stdin: %s", oneLine(err.Error()))
 	}
 	s, err := keys.ReadSecret(bytes.NewReader(data), false, nil)
 	if err != nil {
@@ -181,22 +180,6 @@ func readKeySecret(env *Env) (string, error) {
 // refused or missing, 6 for a provider that could not be reached, 2 for
 // the rest: bad input or configuration, a keyring that cannot be used or
 // does not answer included (the message says what to fix).
-func keysErr(err error, v *keys.VerifyResult) error {
-	var ee *ExitError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee):
-		return err
-	case errors.Is(err, context.Canceled):
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
-		return &ExitError{Code: ExitAuth, Err: err}
-	case v != nil && v.Status == keys.VerifyUnreachable:
-		return &ExitError{Code: ExitNetwork, Err: err}
-	}
-	return &ExitError{Code: ExitUsage, Err: err}
-}
 
 // envOverride is the environment variable that overrides p's stored
 // default key, "" if none is set.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -79,7 +78,7 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 		}
 	}
 	if !rep.OK() {
-		return &ExitError{Code: ExitAuth, Err: errors.New("the key setup has problems"), Silent: true}
+		return silent(authf("the key setup has problems"))
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		table = append(table, keyListRow(r, now, th))
 	}
 	if err := ui.Table(env.Stdout, headers, table, ui.IsTerminal(env.Stdout), th); err != nil {
-		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("cannot write the table: %w", err)}
+		return internalErr(fmt.Errorf("cannot write the table: %w", err))
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ into 'tier keys rotate'. Revoke the old key at the provider once the new one wor
 func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider string) error {
 	o.name = keyName(o.name)
 	if o.rollback && o.noVerify {
-		return Exitf(ExitUsage, "--rollback reads no new key, so --no-verify has no meaning with it")
+		return usagef("--rollback reads no new key, so --no-verify has no meaning with it")
 	}
 	a := newApp(env)
 	p, err := a.keysProfile(provider)

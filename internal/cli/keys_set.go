@@ -146,10 +146,10 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 func parseRotateAfter(s string) (time.Duration, error) {
 	d, err := keys.ParseDuration(s)
 	if err != nil {
-		return 0, Exitf(ExitUsage, "--rotate-after: %v", err)
+		return 0, usagef("--rotate-after: %v", err)
 	}
 	if d == 0 {
-		return 0, Exitf(ExitUsage, "--rotate-after must be longer than 0: write e.g. 90d, or never to turn the reminder off")
+		return 0, usagef("--rotate-after must be longer than 0: write e.g. 90d, or never to turn the reminder off")
 	}
 	return d, nil
 }

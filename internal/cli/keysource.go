@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -81,11 +80,11 @@ func (a *app) lookupKey(p *catalog.Profile, name, baseURL string) (keys.Resolved
 	}
 	_, s, err := a.keySession()
 	if err != nil {
-		return keys.Resolved{}, keyErr(err)
+		return keys.Resolved{}, authErr(err)
 	}
 	r, err := s.Lookup(context.Background(), p, name, baseURL)
 	if err != nil {
-		return keys.Resolved{}, keyErr(err)
+		return keys.Resolved{}, authErr(err)
 	}
 	return r, nil
 }
@@ -94,17 +93,6 @@ func (a *app) lookupKey(p *catalog.Profile, name, baseURL string) (keys.Resolved
 func (a *app) key(p *catalog.Profile, name, baseURL string) (string, error) {
 	r, err := a.lookupKey(p, name, baseURL)
 	return r.Key, err
-}
-
-func keyErr(err error) error {
-	var ee *ExitError
-	switch {
-	case errors.As(err, &ee):
-		return err
-	case errors.Is(err, context.Canceled):
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	}
-	return &ExitError{Code: ExitAuth, Err: err}
 }
 
 // keyInfo is the overview's view of a stored key's metadata: when it was

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/quota"
@@ -80,10 +78,10 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 
 func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) error {
 	if o.maxAge < 0 || o.timeout < 0 {
-		return Exitf(ExitUsage, "--max-age and --timeout must not be negative")
+		return usagef("--max-age and --timeout must not be negative")
 	}
 	if o.all && len(args) > 0 {
-		return Exitf(ExitUsage, "give provider names or --all, not both")
+		return usagef("give provider names or --all, not both")
 	}
 	a := newApp(env)
 	c, err := a.catalog()
@@ -106,21 +104,20 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	results := models.List(ctx, profiles, models.Options{
 		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,
 		Fetch: func(ctx context.Context, p *catalog.Profile) ([]openai.Model, *quota.Result, error) {
-			ms, q, err := eng.Models(ctx, p, o.key)
-			return ms, q, engineErr(err)
+			return eng.Models(ctx, p, o.key)
 		},
 	})
 	if ctx.Err() != nil {
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+		return ctx.Err()
 	}
 
 	now := a.now()
 	var entries []models.Entry
-	code := ExitOK
+	var failures []error
 	for i, r := range results {
 		name := profiles[i].Name
 		if r.Err != nil {
-			code = worseModelsExit(code, modelsExit(r.Err))
+			failures = append(failures, networkErr(r.Err))
 			msg := oneLine(r.Err.Error())
 			if !strings.Contains(msg, name) {
 				msg = name + ": " + msg
@@ -153,17 +150,17 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
 		headers, rows := modelsTable(entries, len(profiles) > 1, now, th)
 		if err := ui.Table(env.Stdout, headers, rows, ui.IsTerminal(env.Stdout), th); err != nil {
-			return &ExitError{Code: ExitInternal, Err: fmt.Errorf("cannot write the table: %w", err)}
+			return internalErr(fmt.Errorf("cannot write the table: %w", err))
 		}
-	} else if code == ExitOK {
+	} else if len(failures) == 0 {
 		what := "no models to show"
 		if o.free {
 			what = "no free models to show (without --free, all are shown)"
 		}
 		fmt.Fprintf(env.Stderr, "tier: %s\n", what)
 	}
-	if code != ExitOK {
-		return &ExitError{Code: code, Err: errors.New("some providers failed"), Silent: true}
+	if len(failures) > 0 {
+		return silent(worst(failures)) // each said on its line
 	}
 	return nil
 }
@@ -214,46 +211,6 @@ func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOption
 		out = append(out, p)
 	}
 	return out, skipped, nil
-}
-
-// modelsExit is the exit code of one provider's failure.
-func modelsExit(err error) int {
-	var ee *ExitError
-	var ce *catalog.Error
-	var te *models.TimeoutError
-	var ae *api.Error
-	switch {
-	case errors.As(err, &ee):
-		return ee.Code
-	case errors.As(err, &ce):
-		return ExitUsage
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	case errors.As(err, &te):
-		return ExitNetwork
-	case errors.As(err, &ae):
-		return exitForClass(ae.Class)
-	}
-	return ExitNetwork
-}
-
-// modelsExitSeverity orders failures for `tier models`: the first is the most
-// severe (it needs the user's action), the last the most transient.
-var modelsExitSeverity = []int{ExitInterrupted, ExitInternal, ExitUsage, ExitAuth, ExitExhausted, ExitRateLimited, ExitNetwork}
-
-func worseModelsExit(a, b int) int {
-	rank := func(c int) int {
-		for i, s := range modelsExitSeverity {
-			if s == c {
-				return i
-			}
-		}
-		return len(modelsExitSeverity)
-	}
-	if a == ExitOK || rank(b) < rank(a) {
-		return b
-	}
-	return a
 }
 
 // modelsTable renders entries as table rows; unknown cells are "-".

@@ -51,7 +51,7 @@ func envDuration(getenv func(string) string, name string, def time.Duration) (ti
 	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
 		return time.Duration(s * float64(time.Second)), nil
 	}
-	return 0, Exitf(ExitUsage, "%s=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", name, v)
+	return 0, usagef("%s=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", name, v)
 }
 
 // readPrompt joins the prompt arguments and stdin (stdin first, then a blank
@@ -62,7 +62,7 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	in := promptInput{Text: argText}
 	if noStdin || stdin == nil || isTerminalReader(stdin) {
 		if argText == "" {
-			return in, Exitf(ExitUsage, "no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
+			return in, usagef("no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
 		}
 		return in, nil
 	}
@@ -76,14 +76,14 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	}
 	data, timedOut, err := readFirstByteTimeout(ctx, stdin, grace)
 	if ctx.Err() != nil {
-		return in, Exitf(ExitInterrupted, "interrupted while waiting for stdin")
+		return in, interruptedf("interrupted while waiting for stdin")
 	}
 	if err != nil {
-		return in, Exitf(ExitUsage, "cannot read stdin: %v (use --no-stdin to ignore it)", err)
+		return in, usagef("cannot read stdin: %v (use --no-stdin to ignore it)", err)
 	}
 	if timedOut {
 		if argText == "" {
-			return in, Exitf(ExitUsage, "no prompt: nothing arrived on stdin within %s; pass the prompt as arguments, or set TIER_STDIN_TIMEOUT=0 to wait for stdin", grace)
+			return in, usagef("no prompt: nothing arrived on stdin within %s; pass the prompt as arguments, or set TIER_STDIN_TIMEOUT=0 to wait for stdin", grace)
 		}
 		in.StdinNote = fmt.Sprintf("stdin sent nothing within %s; going on without it (use --no-stdin to skip the wait)", grace)
 		return in, nil
@@ -92,7 +92,7 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	in.StdinBytes = len(data)
 	switch {
 	case stdinText == "" && argText == "":
-		return in, Exitf(ExitUsage, "no prompt: stdin was empty and no prompt arguments were given: pass the prompt as arguments (tier chat \"hello\") or pipe text in")
+		return in, usagef("no prompt: stdin was empty and no prompt arguments were given: pass the prompt as arguments (tier chat \"hello\") or pipe text in")
 	case stdinText == "":
 	case argText == "":
 		in.Text, in.FromStdin = stdinText, true

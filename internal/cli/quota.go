@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
@@ -113,7 +111,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		}
 	}
 	if (o.refresh || o.probe) && o.timeout <= 0 {
-		return Exitf(ExitUsage, "--timeout must be more than 0, e.g. --timeout 10s")
+		return usagef("--timeout must be more than 0, e.g. --timeout 10s")
 	}
 	for _, name := range args {
 		if _, err := cat.Profile(name); err != nil {
@@ -153,13 +151,11 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)
 		// A refresh that failed leaves the gate blind: what it would have
 		// learned may be what fails it. --allow-unknown does not excuse it.
-		code := ExitExhausted
+		auth := false
 		for _, f := range failures {
 			unmet = append(unmet, overview.Unmet{Provider: f.provider,
 				Message: f.provider + ": cannot be checked: its refresh failed (" + withoutProvider(f.provider, f.err.Error()) + ")"})
-			if f.auth() {
-				code = ExitAuth
-			}
+			auth = auth || exitCode(f.err) == ExitAuth
 		}
 		if len(args) == 0 && len(rows) == 0 {
 			what := "no provider has been used yet"
@@ -172,7 +168,11 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			fmt.Fprintf(env.Stderr, "tier: requirement not met: %s\n", u.Message)
 		}
 		if len(unmet) > 0 {
-			return &ExitError{Code: code, Err: fmt.Errorf("%d requirement(s) not met", len(unmet)), Silent: true}
+			err := fmt.Errorf("%d requirement(s) not met", len(unmet))
+			if auth { // for want of a key: exit 3, not 5
+				return silent(authErr(err))
+			}
+			return silent(exhaustedErr(err))
 		}
 		return nil
 	}
@@ -195,7 +195,7 @@ func (a *app) checkKeyNamed(names []string, key string) error {
 			return usageErr(err)
 		}
 		if !a.keyExists(p, key, seen) {
-			return Exitf(ExitAuth, "%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
+			return authf("%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
 		}
 	}
 	return nil
@@ -415,12 +415,6 @@ type refreshFailure struct {
 	err      error
 }
 
-// auth says the refresh failed for want of a key, or a key refused.
-func (f refreshFailure) auth() bool {
-	var ae *api.Error
-	return CodeOf(f.err) == ExitAuth || (errors.As(f.err, &ae) && ae.Class == quota.ClassAuth)
-}
-
 // refreshQuota has the engine ask every selected provider what can be
 // learned without spending quota (and, with --probe, with one minimal
 // request), and reports failures one line each, and returns them; the
@@ -452,7 +446,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 			fmt.Fprintf(a.env.Stderr, "tier: %s: %s\n", r.Provider, oneLine(m))
 		}
 		if r.Err != nil {
-			err := engineErr(r.Err)
+			err := r.Err
 			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.Provider, withoutProvider(r.Provider, err.Error()))
 			failed = append(failed, r.Provider)
 			failures = append(failures, refreshFailure{r.Provider, err})
@@ -462,7 +456,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 		fmt.Fprintln(a.env.Stderr, "tier: nothing to refresh: no provider has a key here (tier keys set PROVIDER)")
 	}
 	if len(failed) > 0 {
-		return failures, &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
+		return failures, silent(networkErr(fmt.Errorf("refresh failed for %s", strings.Join(failed, ", "))))
 	}
 	return nil, nil
 }

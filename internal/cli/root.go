@@ -65,10 +65,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return ExitOK
 	}
 	err = cobraUsageError(err)
-	code := CodeOf(err)
-	if ctx.Err() != nil && code == ExitInternal {
-		code = ExitInterrupted
+	if ctx.Err() != nil {
+		err = interrupted(err)
 	}
+	code := exitCode(err)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Silent {
 		return code // the command has said it (and printed its JSON)
@@ -79,9 +79,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		// provider, a malformed --require).
 		writeJSONOut(env, struct {
 			Error jsonError `json:"error"`
-		}{jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+		}{*newJSONError(err)})
 	}
-	fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
 	return code
 }
 
@@ -155,11 +155,11 @@ func cobraUsageError(err error) error {
 				hint = fmt.Sprintf(" (did you mean %q?)", f[0])
 			}
 		}
-		return Exitf(ExitUsage, "unknown command %s%s: see 'tier --help'", name, hint)
+		return usagef("unknown command %s%s: see 'tier --help'", name, hint)
 	}
 	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
 		if strings.HasPrefix(msg, p) {
-			return Exitf(ExitUsage, "%s: see the command's --help", oneLine(msg))
+			return usagef("%s: see the command's --help", oneLine(msg))
 		}
 	}
 	return err
@@ -214,7 +214,7 @@ func newHelpCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := c.Root().Find(args)
 			if err != nil || target == nil || len(rest) > 0 {
-				return Exitf(ExitUsage, "unknown help topic %q: see 'tier --help'", strings.Join(args, " "))
+				return usagef("unknown help topic %q: see 'tier --help'", strings.Join(args, " "))
 			}
 			target.InitDefaultHelpFlag()
 			target.InitDefaultVersionFlag()
@@ -249,7 +249,7 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", flagValueError(err), c.CommandPath())}
+		return usagef("%w (see '%s --help')", flagValueError(err), c.CommandPath())
 	})
 	root.SetHelpCommand(newHelpCmd())
 	for _, add := range commands {
@@ -281,7 +281,7 @@ func strictCompletion(root *cobra.Command) {
 			if len(args) == 0 {
 				return cmd.Help()
 			}
-			return Exitf(ExitUsage, "unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
+			return usagef("unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
 		}
 	}
 }

@@ -25,7 +25,7 @@ func (a *app) checkState(names ...string) error {
 		return err
 	}
 	if err := st.Check(names...); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return err // exit 2
 	}
 	return nil
 }
