@@ -19,8 +19,6 @@ import (
 	"github.com/tier-cli/tier/internal/ui"
 )
 
-func init() { commands = append(commands, newChatCmd) }
-
 type chatOptions struct {
 	provider, model, system, key string
 	maxTokens                    int
@@ -68,12 +66,12 @@ abandoned as a network failure (exit code 6).`,
 	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
 	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
 	f.StringVarP(&o.system, "system", "s", "", "system prompt")
-	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	keyFlag(f, &o.key)
 	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
 	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
 	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
 	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
-	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
+	jsonFlag(f, &o.json, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding

@@ -18,8 +18,6 @@ import (
 // cost more than the rest of the tree. The docs generator puts the same text
 // in tier(1) as its ENVIRONMENT and EXIT STATUS sections (ManSections).
 
-func init() { commands = append(commands, newEnvironmentTopic, newExitCodesTopic) }
-
 // ManSection is a section of tier(1) made from a help topic: its title
 // and its body as markdown in go-md2man's dialect, to go under a section
 // heading (.SH); its own subheadings are level 3 (.SS).

@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { commands = append(commands, newJSONTopic) }
-
 // jsonGroups documents the quota snapshot of 'tier chat --json' and
 // 'tier quota --json'. The contract only grows by adding members.
 func jsonGroups() []helpGroup {

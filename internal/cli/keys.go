@@ -13,8 +13,6 @@ import (
 	"github.com/tier-cli/tier/internal/keys"
 )
 
-func init() { commands = append(commands, newKeysCmd) }
-
 func newKeysCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",

@@ -26,7 +26,7 @@ Exit status: 0 when no problem is an error, 3 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysDoctor(cmd.Context(), env, asJSON) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	jsonFlag(cmd.Flags(), &asJSON, "print the report as JSON")
 	return cmd
 }
 

@@ -35,7 +35,7 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysList(env, o) },
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array")
+	jsonFlag(cmd.Flags(), &o.json, "print a JSON array")
 	cmd.Flags().BoolVar(&o.all, "all", false, "also list the providers that have no key yet")
 	return cmd
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,11 +15,6 @@ import (
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
-
-func init() {
-	commands = append(commands, newModelsCmd)
-	finishers = append(finishers, registerNameCompletions)
-}
 
 type modelsOptions struct {
 	all, free, json, refresh bool
@@ -68,11 +62,11 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "every provider that has a key, fetched at once")
 	f.BoolVar(&o.free, "free", false, "only free models: the provider's free suffix (OpenRouter's :free), free in the catalog, or with published free-tier limits")
-	f.BoolVar(&o.json, "json", false, "print a JSON array of the merged models")
+	jsonFlag(f, &o.json, "print a JSON array of the merged models")
 	f.BoolVar(&o.refresh, "refresh", false, "fetch the lists even when the cache is fresh")
 	durationVar(f, &o.maxAge, "max-age", 24*time.Hour, "use a cached list younger than this without fetching (0: always fetch)")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "longest wait for each provider's list (0: no limit)")
-	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	keyFlag(f, &o.key)
 	return cmd
 }
 
@@ -360,111 +354,4 @@ func cacheAge(d time.Duration) string {
 		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
 	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-}
-
-// ---- completion -------------------------------------------------------------
-
-// registerNameCompletions offers model names for every --model/-m flag and
-// provider names for every --provider/-p flag in the tree. Names come from
-// the catalog and the models cache only: completion never uses the network.
-func registerNameCompletions(root *cobra.Command, env *Env) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.Flag("model") != nil {
-			if _, ok := c.GetFlagCompletionFunc("model"); !ok {
-				_ = c.RegisterFlagCompletionFunc("model", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return completeModels(env, cmd, args, toComplete), cobra.ShellCompDirectiveNoFileComp
-				})
-			}
-		}
-		if c.Flag("provider") != nil {
-			if _, ok := c.GetFlagCompletionFunc("provider"); !ok {
-				_ = c.RegisterFlagCompletionFunc("provider", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return completeProviders(env, nil, toComplete), cobra.ShellCompDirectiveNoFileComp
-				})
-			}
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-}
-
-// completeModels lists the models of the provider named by the command's
-// --provider flag; on a command without one (tier quota PROVIDER... -m),
-// of the providers among its arguments; else of the default provider. Each
-// provider's cached list and catalog models, with a short description.
-func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete string) []string {
-	a := newApp(env)
-	var profiles []*catalog.Profile
-	if f := cmd.Flag("provider"); f != nil {
-		if p, err := a.profile(f.Value.String()); err == nil {
-			profiles = append(profiles, p)
-		}
-	} else if c, err := a.catalog(); err == nil {
-		for _, arg := range args {
-			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
-				profiles = append(profiles, p)
-			}
-		}
-		if len(profiles) == 0 {
-			if p, err := a.profile(""); err == nil {
-				profiles = append(profiles, p)
-			}
-		}
-	}
-	st, _ := a.store()
-	var out []string
-	seen := map[string]bool{}
-	for _, p := range profiles {
-		for _, e := range models.Known(st, p) {
-			if !strings.HasPrefix(e.ID, toComplete) || seen[e.ID] {
-				continue
-			}
-			seen[e.ID] = true
-			var desc []string
-			if len(profiles) > 1 {
-				desc = append(desc, p.Name)
-			}
-			if e.Default {
-				desc = append(desc, "default")
-			}
-			if e.Free && e.FreeReason == catalog.FreeTierReason {
-				desc = append(desc, "free tier")
-			} else if e.Free {
-				desc = append(desc, "free")
-			}
-			if e.Status != "" {
-				desc = append(desc, e.Status)
-			}
-			if len(desc) > 0 {
-				out = append(out, e.ID+"\t"+strings.Join(desc, ", "))
-			} else {
-				out = append(out, e.ID)
-			}
-		}
-	}
-	return out
-}
-
-// completeProviders lists the catalog's provider names not already in
-// given, with their display names.
-func completeProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).catalog()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, name := range c.Names() {
-		if !strings.HasPrefix(name, toComplete) || slices.Contains(given, name) {
-			continue
-		}
-		if d := c.Providers[name].DisplayName; d != "" {
-			out = append(out, name+"\t"+d)
-		} else {
-			out = append(out, name)
-		}
-	}
-	return out
 }

@@ -18,8 +18,6 @@ import (
 	"github.com/tier-cli/tier/internal/ui"
 )
 
-func init() { commands = append(commands, newQuotaCmd) }
-
 type quotaOptions struct {
 	key, model   string
 	json         bool
@@ -89,7 +87,7 @@ failed.`,
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "only this key name (default: every key)")
 	f.StringVarP(&o.model, "model", "m", "", "only this model")
-	f.BoolVar(&o.json, "json", false, "print a JSON array of snapshots")
+	jsonFlag(f, &o.json, "print a JSON array of snapshots")
 	f.BoolVar(&o.refresh, "refresh", false, "ask balance endpoints and /models first (no quota spent)")
 	f.BoolVar(&o.probe, "probe", false, "also spend one minimal request where limits come only with chat replies")
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")

@@ -252,12 +252,18 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 		return usagef("%w (see '%s --help')", flagValueError(err), c.CommandPath())
 	})
 	root.SetHelpCommand(newHelpCmd())
-	for _, add := range commands {
-		root.AddCommand(add(env))
-	}
-	for _, fin := range finishers {
-		fin(root, env)
-	}
+	// Every command, in the order of their files (help lists them sorted).
+	root.AddCommand(
+		newChatCmd(env),
+		newEnvironmentTopic(env),
+		newExitCodesTopic(env),
+		newJSONTopic(env),
+		newKeysCmd(env),
+		newModelsCmd(env),
+		newQuotaCmd(env),
+		newVersionCmd(env),
+	)
+	registerNameCompletions(root, env)
 	strictCompletion(root)
 	return root
 }
@@ -285,13 +291,6 @@ func strictCompletion(root *cobra.Command) {
 		}
 	}
 }
-
-// commands is filled by each command file's init, so that files stay independent.
-var commands []func(*Env) *cobra.Command
-
-// finishers run over the whole tree once it is built (e.g. to register flag
-// completions on every command that has a --model flag).
-var finishers []func(root *cobra.Command, env *Env)
 
 // versionInfo is what `tier version --json` prints.
 type versionInfo struct {
@@ -340,8 +339,6 @@ func currentVersion() versionInfo {
 	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
 }
 
-func init() { commands = append(commands, newVersionCmd) }
-
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
 func newVersionCmd(env *Env) *cobra.Command {
@@ -362,6 +359,6 @@ func newVersionCmd(env *Env) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object: version, commit, date, go")
+	jsonFlag(cmd.Flags(), &asJSON, "print a JSON object: version, commit, date, go")
 	return cmd
 }
