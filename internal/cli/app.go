@@ -19,7 +19,7 @@ type app struct {
 	keys  keyState
 }
 
-func newApp(env *Env) *app { return &app{env: env, now: clock()} }
+func newApp(env *Env) *app { return &app{env: env, now: env.clock()} }
 
 func (a *app) catalog() (*catalog.Catalog, error) {
 	if a.cat != nil {

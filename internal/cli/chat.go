@@ -146,7 +146,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if err := a.checkState(chatState(p)...); err != nil {
 		return fail(err, p.Name, model) // before stdin is read or a request spent
 	}
-	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin, env.Getenv)
+	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
@@ -179,8 +179,8 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 			return ui.Countdown(ctx, env.Stderr, d, why)
 		}
 	}
-	if testWait != nil {
-		opts.Wait = testWait
+	if env.Wait != nil {
+		opts.Wait = env.Wait
 	}
 	res, err := eng.Call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
 	if err != nil {
@@ -199,7 +199,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if full := res.Left; full != nil {
 		snap = full
 		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), ui.ThemeFor(env.Stderr)))
+			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), env.theme(env.Stderr)))
 			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
 				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
 			}

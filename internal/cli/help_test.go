@@ -69,6 +69,7 @@ func exitConstants(t *testing.T) map[string]int {
 }
 
 func TestExitCodesTopicDocumentsEveryExitConstant(t *testing.T) {
+	t.Parallel()
 	documented := map[int]bool{}
 	for _, e := range exitCodes {
 		if documented[e.Code] {
@@ -147,6 +148,7 @@ func envReads(t *testing.T) map[string][]string {
 }
 
 func TestEnvironmentTopicListsEveryVariableTierReads(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := runTopic(t, nil, "help", "environment")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -193,6 +195,7 @@ func TestEnvironmentTopicListsEveryVariableTierReads(t *testing.T) {
 }
 
 func TestEnvironmentTopicReadsTheUsersCatalog(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		userFile   string
@@ -239,6 +242,7 @@ providers:
 }
 
 func TestHelpListsTheTopics(t *testing.T) {
+	t.Parallel()
 	out, _, code := runTopic(t, nil, "help")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
@@ -252,6 +256,7 @@ func TestHelpListsTheTopics(t *testing.T) {
 }
 
 func TestManSectionsAreMarkdownOfTheTopics(t *testing.T) {
+	t.Parallel()
 	secs := ManSections()
 	titles := map[string]string{}
 	for _, s := range secs {
@@ -275,6 +280,7 @@ func TestManSectionsAreMarkdownOfTheTopics(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in    string
 		width int

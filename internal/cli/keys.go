@@ -146,7 +146,7 @@ func readKeySecret(env *Env) (string, error) {
 	if env.Stdin == nil {
 		return "", usagef("no stdin to read the key from: pipe it in")
 	}
-	if isTerminalReader(env.Stdin) {
+	if env.isTerminal(env.Stdin) {
 		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
 		if errors.Is(err, keys.ErrCancelled) {
 			return "", err // exit 130

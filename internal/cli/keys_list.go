@@ -78,14 +78,14 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		fmt.Fprintln(env.Stderr, "tier: no keys yet: run 'tier keys set PROVIDER' ('tier keys list --all' shows where to get keys)")
 		return nil
 	}
-	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
+	th := env.theme(env.Stdout)
 	headers := []string{"provider", "name", "source", "key", "created", "rotated", "verified", "age", "rotation", "in use"}
 	now := a.now()
 	var table [][]string
 	for _, r := range out {
 		table = append(table, keyListRow(r, now, th))
 	}
-	if err := ui.Table(env.Stdout, headers, table, ui.IsTerminal(env.Stdout), th); err != nil {
+	if err := env.table(headers, table, th, nil); err != nil {
 		return internalErr(fmt.Errorf("cannot write the table: %w", err))
 	}
 	return nil

@@ -3,18 +3,10 @@ package cli
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/overview"
-)
-
-// Test hooks: tests put an in-memory keyring and a clock of their own in
-// place of the OS keyring and time.Now. Production code never sets them.
-var (
-	testKeyBackend keys.Backend
-	testKeyNow     func() time.Time
 )
 
 // keyState is an app's key machinery, built on first use: the keys
@@ -59,11 +51,8 @@ func (a *app) newKeyManager() (*keys.Manager, error) {
 	}
 	m.CmdStderr = a.env.Stderr
 	m.Now = a.now
-	if testKeyBackend != nil {
-		m.Backend = testKeyBackend
-	}
-	if testKeyNow != nil {
-		m.Now = testKeyNow
+	if a.env.Keyring != nil {
+		m.Backend = a.env.Keyring
 	}
 	return m, nil
 }

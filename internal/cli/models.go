@@ -141,9 +141,9 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	if o.json {
 		writeJSONOut(env, entries)
 	} else if len(entries) > 0 {
-		th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
+		th := env.theme(env.Stdout)
 		headers, rows := modelsTable(entries, len(profiles) > 1, now, th)
-		if err := ui.Table(env.Stdout, headers, rows, ui.IsTerminal(env.Stdout), th); err != nil {
+		if err := env.table(headers, rows, th, nil); err != nil {
 			return internalErr(fmt.Errorf("cannot write the table: %w", err))
 		}
 	} else if len(failures) == 0 {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +59,7 @@ func envDuration(getenv func(string) string, name string, def time.Duration) (ti
 func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (promptInput, error) {
 	argText := strings.TrimSpace(strings.Join(args, " "))
 	in := promptInput{Text: argText}
-	if noStdin || stdin == nil || isTerminalReader(stdin) {
+	if noStdin || stdin == nil {
 		if argText == "" {
 			return in, usagef("no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
 		}
@@ -100,18 +99,6 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 		in.Text, in.FromStdin = stdinText+"\n\n"+argText, true
 	}
 	return in, nil
-}
-
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	return isTerminalFd(f.Fd())
 }
 
 // readWithFirstByteTimeout reads r to EOF, giving up (timedOut) when the

@@ -220,7 +220,7 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptio
 		}
 		return
 	}
-	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
+	th := env.theme(env.Stdout)
 	// Columns: the windows any row has, in display order.
 	type window struct{ metric, period string }
 	col := map[window]int{}
@@ -311,7 +311,8 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptio
 		row = append(row, seen)
 		table = append(table, row)
 	}
-	ui.Table(env.Stdout, headers, table, th.Color(), th)
+	styled := th.Color()
+	env.table(headers, table, th, &styled)
 	var notes []string
 	if legend.missing {
 		notes = append(notes, "- not reported")

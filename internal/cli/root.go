@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,14 +28,6 @@ var (
 	date    = ""
 )
 
-// Env is what a command run sees of the outside world; tests replace it.
-type Env struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
-}
-
 // Main runs tier with args and returns the process exit code.
 func Main(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
@@ -47,8 +38,7 @@ func Main(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	return Run(ctx, env, args)
+	return Run(ctx, systemEnv(), args)
 }
 
 // Run executes the command tree against env.
@@ -231,7 +221,7 @@ func oneLine(s string) string {
 // NewRootCmd builds the whole command tree. The docs generator imports it.
 func NewRootCmd(env *Env) *cobra.Command {
 	if env == nil {
-		env = &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+		env = systemEnv()
 	}
 	root := &cobra.Command{
 		Use:   "tier",
