@@ -176,7 +176,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 	if !o.quiet {
 		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
-			return ui.Countdown(ctx, env.Stderr, d, why)
+			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
 	if env.Wait != nil {
