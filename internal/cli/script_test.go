@@ -35,9 +35,9 @@ import (
 //	repeat N tier ARGS...     runs tier N times, each expected to succeed
 //	pipe FILE                 the next tier run reads FILE on stdin
 //	clock TIME|+DURATION      sets the clock (RFC 3339) or moves it on
-//	fakeprovider NAME DIALECT KEY
+//	fakeprovider NAME DIALECT KEY...
 //	                          starts a fake provider speaking DIALECT that
-//	                          accepts only KEY, and sets $NAME_HOST to its
+//	                          accepts only the KEYs, and sets $NAME_HOST to its
 //	                          host:port (for base_url: http://{NAME_HOST}/v1)
 func TestScripts(t *testing.T) {
 	t.Parallel()
@@ -186,15 +186,18 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdFakeProvider(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 || neg {
-		ts.Fatalf("usage: fakeprovider NAME DIALECT KEY")
+	if len(args) < 3 || neg {
+		ts.Fatalf("usage: fakeprovider NAME DIALECT KEY...")
 	}
 	fake := fakeprovider.New(fakeprovider.Dialect(args[1]))
-	fake.Key = args[2]
+	accepted := map[string]bool{}
+	for _, k := range args[2:] {
+		accepted["Bearer "+k] = true
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		// The model list checks the key too, as providers' do (keys set
-		// verifies a key with it).
-		if r.Header.Get("Authorization") != "Bearer "+fake.Key {
+		// Every endpoint checks the key, as providers' do (keys set
+		// verifies a key with GET /models).
+		if !accepted[r.Header.Get("Authorization")] {
 			rw.Header().Set("Content-Type", "application/json")
 			rw.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(rw, `{"error":{"message":"Invalid API Key","type":"invalid_request_error","code":"invalid_api_key"}}`)
