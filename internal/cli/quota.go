@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,10 +205,8 @@ func (a *app) overviewSource() overview.Source {
 	return overview.Source{Catalog: cat, Store: st, Now: a.now(), Keys: a.keyInfo, FirstSeen: overview.FirstSeen(st)}
 }
 
-// expirySoon is how close a credit's expiry must be for its row to be
-// highlighted and a warning printed (as chat's quota line does).
-const expirySoon = 7 * 24 * time.Hour
-
+// printQuotaTable prints rows as a table on stdout (ui.QuotaTable), its
+// legend and warnings on stderr; with no rows, what to do instead.
 func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptions) {
 	if len(rows) == 0 {
 		switch {
@@ -221,118 +218,19 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptio
 		return
 	}
 	th := env.theme(env.Stdout)
-	// Columns: the windows any row has, in display order.
-	type window struct{ metric, period string }
-	col := map[window]int{}
-	var distinct []quota.Window
-	hasExpiry := false
-	for _, r := range rows {
-		for _, w := range r.Snapshot.Windows {
-			if _, ok := col[window{w.Metric, w.Period}]; !ok {
-				col[window{w.Metric, w.Period}] = 0
-				distinct = append(distinct, quota.Window{Metric: w.Metric, Period: w.Period})
-			}
-		}
-		if c := r.Snapshot.Credit; c != nil && c.ExpiresAt != nil {
-			hasExpiry = true
-		}
+	qrows := make([]ui.QuotaRow, len(rows))
+	for i, r := range rows {
+		qrows[i] = ui.QuotaRow{Snapshot: r.Snapshot, Seen: r.Seen, ExpiryEstimated: r.ExpiryEstimated}
 	}
-	cols := ui.SortWindows(distinct)
-	for i, c := range cols {
-		col[window{c.Metric, c.Period}] = i
-	}
-	headers := []string{"provider", "key", "model"}
-	for _, c := range cols {
-		headers = append(headers, ui.WindowLabel(c))
-	}
-	headers = append(headers, "credit")
-	if hasExpiry {
-		headers = append(headers, "expires")
-	}
-	headers = append(headers, "seen")
-	var table [][]string
-	var legend struct{ missing, estimate, expiry, refilled, account bool }
-	for _, r := range rows {
-		s := r.Snapshot
-		model := s.Model
-		if model == "" {
-			model, legend.account = "(account)", true
-		}
-		soon := expiringSoon(s.Credit, now)
-		hl := func(st ui.Style, text string) string {
-			if soon {
-				return th.Warning.Render(text)
-			}
-			return st.Render(text)
-		}
-		row := []string{hl(th.Provider, s.Provider), hl(ui.Style{}, s.Key), hl(ui.Style{}, model)}
-		cells := make([]string, len(cols))
-		for _, w := range s.Windows {
-			if v := ui.WindowCell(w, now, th); v != "" {
-				cells[col[window{w.Metric, w.Period}]] = v
-				legend.estimate = legend.estimate || w.Source == quota.SourceEstimate
-				legend.refilled = legend.refilled || w.Source == quota.SourceProjected
-			}
-		}
-		for i, cell := range cells {
-			if cell == "" {
-				cells[i], legend.missing = "-", true
-			}
-		}
-		row = append(row, cells...)
-		credit, expires := "", ""
-		if c := s.Credit; c != nil {
-			amount := *c
-			amount.ExpiresAt = nil // in its own column
-			credit = ui.CreditCell(&amount, now, th)
-			legend.estimate = legend.estimate || (c.Source == quota.SourceEstimate && c.Remaining != nil)
-			if c.ExpiresAt != nil {
-				expires = expiryCell(*c.ExpiresAt, r.ExpiryEstimated, soon, now, th)
-				legend.expiry = legend.expiry || r.ExpiryEstimated
-			}
-		}
-		if b := ui.BudgetCell(s.Budget, now, th); b != "" { // a key's spending cap, beside any credit
-			credit = strings.TrimPrefix(credit+"; "+b, "; ")
-		}
-		if credit == "" {
-			credit, legend.missing = "-", true
-		}
-		row = append(row, credit)
-		if hasExpiry {
-			if expires == "" {
-				expires = "-"
-			}
-			row = append(row, expires)
-		}
-		seen := "never"
-		if !r.Seen.IsZero() {
-			seen = ui.FormatCountdown(now.Sub(r.Seen)) + " ago"
-		}
-		row = append(row, seen)
-		table = append(table, row)
-	}
+	headers, table, notes := ui.QuotaTable(qrows, now, th)
 	styled := th.Color()
 	env.table(headers, table, th, &styled)
-	var notes []string
-	if legend.missing {
-		notes = append(notes, "- not reported")
-	}
-	if legend.estimate {
-		notes = append(notes, "~ estimated from calls made through tier (calls made elsewhere are not counted)")
-	}
-	if legend.expiry {
-		notes = append(notes, "~ expiry: the catalog's published validity, counted from when the key was added or first used")
-	}
-	if legend.refilled {
-		notes = append(notes, "(refilled) reset since last seen")
-	}
-	if legend.account {
-		notes = append(notes, "(account) the whole key, from its balance endpoint or GET /models")
-	}
 	if len(notes) > 0 {
 		fmt.Fprintln(env.Stderr, strings.Join(notes, " · "))
 	}
-	printQuotaWarnings(env, rows, now)
+	for _, w := range ui.QuotaWarnings(qrows, now) {
+		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
+	}
 }
 
 // selection names the --key and --model filters: `key "work" and model "m1"`.
@@ -345,67 +243,6 @@ func selection(o *quotaOptions) string {
 		what = append(what, fmt.Sprintf("model %q", o.model))
 	}
 	return strings.Join(what, " and ")
-}
-
-// expiringSoon says whether credit that is left expires within expirySoon.
-func expiringSoon(c *quota.Credit, now time.Time) bool {
-	if c == nil || c.ExpiresAt == nil || (c.Remaining != nil && *c.Remaining <= 0) {
-		return false
-	}
-	left := c.ExpiresAt.Sub(now)
-	return left > 0 && left <= expirySoon
-}
-
-// expiryCell renders "in 62d (2027-01-22)", "in ~62d (2027-01-22)" for an
-// estimate, or "expired 3d ago (2026-11-18)": the words of the quota line
-// (ui.ExpiryText) in a column headed "expires".
-func expiryCell(at time.Time, estimated, soon bool, now time.Time, th ui.Theme) string {
-	date := at.In(time.Local).Format("2006-01-02")
-	text := strings.TrimPrefix(ui.ExpiryText(at, estimated, now), "expires ") + " (" + date + ")"
-	if !at.After(now) {
-		return th.Exhausted.Render(text)
-	}
-	switch {
-	case soon:
-		return th.Warning.Render(text)
-	case estimated:
-		return th.Estimate.Render(text)
-	}
-	return text
-}
-
-// printQuotaWarnings warns on stderr, as chat's quota line does: once per
-// provider and key whose credit expires within 7 days, and once per row
-// with an exhausted window.
-func printQuotaWarnings(env *Env, rows []overview.Row, now time.Time) {
-	warned := map[string]bool{}
-	for _, r := range rows {
-		s := r.Snapshot
-		who := s.Provider
-		if s.Key != "" && s.Key != "default" {
-			who += " (key " + s.Key + ")"
-		}
-		if expiringSoon(s.Credit, now) && !warned[who] {
-			warned[who] = true
-			msg := ui.ExpiryWarning(quota.Snapshot{Credit: s.Credit}, now)
-			if r.ExpiryEstimated {
-				msg += " (the expiry is an estimate)"
-			}
-			fmt.Fprintf(env.Stderr, "tier: warning: %s: %s\n", who, msg)
-		}
-		if !slices.ContainsFunc(s.Windows, func(w quota.Window) bool { return w.Remaining != nil && *w.Remaining <= 0 }) {
-			continue
-		}
-		windows := s
-		windows.Credit = nil
-		if w := ui.ExpiryWarning(windows, now); w != "" {
-			model := s.Model
-			if model == "" {
-				model = "(account)"
-			}
-			fmt.Fprintf(env.Stderr, "tier: warning: %s %s: %s\n", who, model, w)
-		}
-	}
 }
 
 // refreshFailure is a provider whose refresh failed, and why.

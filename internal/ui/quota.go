@@ -53,8 +53,7 @@ func QuotaLine(s quota.Snapshot, now time.Time, th Theme) string {
 // or a window is exhausted, and "" otherwise.
 func ExpiryWarning(s quota.Snapshot, now time.Time) string {
 	var warns []string
-	if c := s.Credit; c != nil && c.ExpiresAt != nil && expiresSoon(c, now) &&
-		(c.Remaining == nil || *c.Remaining > 0) {
+	if c := s.Credit; CreditExpiringSoon(c, now) {
 		what := "credit"
 		if c.Remaining != nil {
 			what += " " + creditAmount(c)
@@ -281,6 +280,13 @@ func creditStyle(c *quota.Credit, now time.Time, th Theme) Style {
 	default:
 		return th.OK
 	}
+}
+
+// CreditExpiringSoon says whether credit that is left expires within
+// expirySoon: its rows are highlighted and a warning says so, in the quota
+// line and in tier quota alike.
+func CreditExpiringSoon(c *quota.Credit, now time.Time) bool {
+	return c != nil && c.ExpiresAt != nil && (c.Remaining == nil || *c.Remaining > 0) && expiresSoon(c, now)
 }
 
 func expiresSoon(c *quota.Credit, now time.Time) bool {
