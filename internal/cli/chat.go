@@ -15,6 +15,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
@@ -139,14 +140,14 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
 		return fail(usagef("--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
 	}
-	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
+	stall, err := prompt.EnvDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
 	if err := a.checkState(chatState(p)...); err != nil {
 		return fail(err, p.Name, model) // before stdin is read or a request spent
 	}
-	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
+	in, err := prompt.Read(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/models"
+	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -56,6 +57,7 @@ func exitCode(err error) int {
 		ce  *engine.ConfigError
 		cae *catalog.Error
 		te  *models.TimeoutError
+		pe  *prompt.Error
 	)
 	switch {
 	case err == nil:
@@ -79,6 +81,11 @@ func exitCode(err error) int {
 		return ExitAuth
 	case errors.As(err, &te):
 		return ExitNetwork
+	case errors.As(err, &pe):
+		if pe.Interrupted {
+			return ExitInterrupted
+		}
+		return ExitUsage
 	}
 	return ExitInternal
 }
@@ -113,11 +120,6 @@ func errorText(err error) string {
 // interrupted is err of a run whose context was cancelled: a failure of
 // no known kind is taken for the interruption's doing (exit 130).
 func interrupted(err error) error { return kinded(ExitInterrupted, err) }
-
-// interruptedf is a wait that Ctrl-C ended (exit 130).
-func interruptedf(format string, a ...any) error {
-	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf(format, a...)}
-}
 
 // kindOf is the "kind" member of a JSON error object.
 func kindOf(err error) string {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/prompt"
 )
 
 func newKeysCmd(env *Env) *cobra.Command {
@@ -156,11 +158,11 @@ func readKeySecret(env *Env) (string, error) {
 		}
 		return s, nil
 	}
-	grace, err := stdinTimeout(env.Getenv, stdinGraceNoArgs)
+	grace, err := prompt.StdinTimeout(env.Getenv, prompt.GraceNoArgs)
 	if err != nil {
 		return "", err
 	}
-	data, timedOut, err := readWithFirstByteTimeout(io.LimitReader(env.Stdin, 4*keys.MaxSecretLen+1), grace)
+	data, timedOut, err := prompt.ReadFirstByte(context.Background(), io.LimitReader(env.Stdin, 4*keys.MaxSecretLen+1), grace)
 	if timedOut {
 		return "", usagef("no key arrived on stdin within %s: pipe it in (e.g. 'pass show groq | tier keys set groq'), run the command in a terminal to be prompted, or set TIER_STDIN_TIMEOUT=0", grace)
 	}

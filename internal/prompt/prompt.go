@@ -1,4 +1,8 @@
-package cli
+// Package prompt owns what a user gives tier on the command line and stdin:
+// the prompt joined from arguments and stdin, the first-byte timeout that
+// keeps tier from hanging on a silent inherited stdin (TIER_STDIN_TIMEOUT),
+// and timeouts read from the environment. It knows nothing of cobra.
+package prompt
 
 import (
 	"bytes"
@@ -9,6 +13,17 @@ import (
 	"strings"
 	"time"
 )
+
+// Error is a prompt that cannot be read: bad usage (exit 2), or, when
+// Interrupted, a wait that Ctrl-C ended (exit 130).
+type Error struct {
+	Msg         string
+	Interrupted bool
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, a ...any) error { return &Error{Msg: fmt.Sprintf(format, a...)} }
 
 // The stdin rule (documented in 'tier chat --help'):
 //   - stdin that is a terminal is never read;
@@ -22,24 +37,26 @@ import (
 // This is what keeps 'tier chat "hi"' from hanging in a CI job or a child
 // process whose inherited stdin is open but never written to.
 const (
-	stdinGraceWithArgs = 2 * time.Second
-	stdinGraceNoArgs   = 30 * time.Second
+	GraceWithArgs = 2 * time.Second
+	GraceNoArgs   = 30 * time.Second
 )
 
-type promptInput struct {
+// Input is a prompt as read.
+type Input struct {
 	Text       string
 	FromStdin  bool
 	StdinNote  string // a notice for stderr (stdin ignored)
 	StdinBytes int
 }
 
-func stdinTimeout(getenv func(string) string, def time.Duration) (time.Duration, error) {
-	return envDuration(getenv, "TIER_STDIN_TIMEOUT", def)
+// StdinTimeout is TIER_STDIN_TIMEOUT, def when unset.
+func StdinTimeout(getenv func(string) string, def time.Duration) (time.Duration, error) {
+	return EnvDuration(getenv, "TIER_STDIN_TIMEOUT", def)
 }
 
-// envDuration reads a timeout from the environment variable name: a Go
+// EnvDuration reads a timeout from the environment variable name: a Go
 // duration or seconds; def when unset; 0 means wait for ever.
-func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+func EnvDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
 	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return def, nil
@@ -50,39 +67,40 @@ func envDuration(getenv func(string) string, name string, def time.Duration) (ti
 	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
 		return time.Duration(s * float64(time.Second)), nil
 	}
-	return 0, usagef("%s=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", name, v)
+	return 0, errorf("%s=%q is not a duration: use e.g. 2s, 500ms or 0 (wait forever)", name, v)
 }
 
-// readPrompt joins the prompt arguments and stdin (stdin first, then a blank
-// line, then the arguments: 'git diff | tier chat "review this"').
-// Ctrl-C while it waits for stdin ends the wait (exit code 130).
-func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (promptInput, error) {
+// Read joins the prompt arguments and stdin (stdin first, then a blank
+// line, then the arguments: 'git diff | tier chat "review this"'); with
+// noStdin (or a stdin that is a terminal) it reads no stdin. Ctrl-C while
+// it waits for stdin ends the wait (an Error that is Interrupted).
+func Read(ctx context.Context, args []string, stdin io.Reader, noStdin bool, getenv func(string) string) (Input, error) {
 	argText := strings.TrimSpace(strings.Join(args, " "))
-	in := promptInput{Text: argText}
+	in := Input{Text: argText}
 	if noStdin || stdin == nil {
 		if argText == "" {
-			return in, usagef("no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
+			return in, errorf("no prompt: pass it as arguments (tier chat \"hello\") or pipe it on stdin")
 		}
 		return in, nil
 	}
-	def := stdinGraceNoArgs
+	def := GraceNoArgs
 	if argText != "" {
-		def = stdinGraceWithArgs
+		def = GraceWithArgs
 	}
-	grace, err := stdinTimeout(getenv, def)
+	grace, err := StdinTimeout(getenv, def)
 	if err != nil {
 		return in, err
 	}
-	data, timedOut, err := readFirstByteTimeout(ctx, stdin, grace)
+	data, timedOut, err := ReadFirstByte(ctx, stdin, grace)
 	if ctx.Err() != nil {
-		return in, interruptedf("interrupted while waiting for stdin")
+		return in, &Error{Msg: "interrupted while waiting for stdin", Interrupted: true}
 	}
 	if err != nil {
-		return in, usagef("cannot read stdin: %v (use --no-stdin to ignore it)", err)
+		return in, errorf("cannot read stdin: %v (use --no-stdin to ignore it)", err)
 	}
 	if timedOut {
 		if argText == "" {
-			return in, usagef("no prompt: nothing arrived on stdin within %s; pass the prompt as arguments, or set TIER_STDIN_TIMEOUT=0 to wait for stdin", grace)
+			return in, errorf("no prompt: nothing arrived on stdin within %s; pass the prompt as arguments, or set TIER_STDIN_TIMEOUT=0 to wait for stdin", grace)
 		}
 		in.StdinNote = fmt.Sprintf("stdin sent nothing within %s; going on without it (use --no-stdin to skip the wait)", grace)
 		return in, nil
@@ -91,7 +109,7 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	in.StdinBytes = len(data)
 	switch {
 	case stdinText == "" && argText == "":
-		return in, usagef("no prompt: stdin was empty and no prompt arguments were given: pass the prompt as arguments (tier chat \"hello\") or pipe text in")
+		return in, errorf("no prompt: stdin was empty and no prompt arguments were given: pass the prompt as arguments (tier chat \"hello\") or pipe text in")
 	case stdinText == "":
 	case argText == "":
 		in.Text, in.FromStdin = stdinText, true
@@ -101,16 +119,11 @@ func readPrompt(ctx context.Context, args []string, stdin io.Reader, noStdin boo
 	return in, nil
 }
 
-// readWithFirstByteTimeout reads r to EOF, giving up (timedOut) when the
-// first byte has not arrived within grace (0 = wait forever). A reader left
-// blocked is abandoned; the process exits soon after.
-func readWithFirstByteTimeout(r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
-	return readFirstByteTimeout(context.Background(), r, grace)
-}
-
-// readFirstByteTimeout is readWithFirstByteTimeout that also gives up, with
-// ctx's error, when ctx is done.
-func readFirstByteTimeout(ctx context.Context, r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
+// ReadFirstByte reads r to EOF, giving up (timedOut) when the first byte
+// has not arrived within grace (0 = wait forever), or with ctx's error
+// when ctx is done. A reader left blocked is abandoned; the process exits
+// soon after.
+func ReadFirstByte(ctx context.Context, r io.Reader, grace time.Duration) (data []byte, timedOut bool, err error) {
 	type result struct {
 		data []byte
 		err  error
