@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os/signal"
 	"syscall"
 	"time"
@@ -169,10 +167,10 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		req.Temperature = &t
 	}
 
-	var out *replyWriter
+	var out *ui.ReplyWriter
 	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
 	if !o.json {
-		out = &replyWriter{w: bufio.NewWriterSize(env.Stdout, 64<<10)}
+		out = ui.NewReplyWriter(env.Stdout)
 		opts.Out = out
 	}
 	if !o.quiet {
@@ -189,7 +187,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 	reply, callErr := res.Reply, res.Err
 	if out != nil {
-		if err := out.finish(); err != nil && callErr == nil {
+		if err := out.Finish(); err != nil && callErr == nil {
 			callErr = &api.OutputError{Err: err}
 		}
 	}
@@ -267,30 +265,3 @@ func writeJSONOut(env *Env, v any) error {
 	}
 	return err
 }
-
-// replyWriter buffers the reply for stdout, remembers whether it ended in a
-// newline, and adds one at the end so the shell prompt starts on its own line.
-type replyWriter struct {
-	w    *bufio.Writer
-	last byte
-	n    int64
-}
-
-func (r *replyWriter) Write(p []byte) (int, error) {
-	if len(p) > 0 {
-		r.last = p[len(p)-1]
-		r.n += int64(len(p))
-	}
-	return r.w.Write(p)
-}
-
-func (r *replyWriter) Flush() error { return r.w.Flush() }
-
-func (r *replyWriter) finish() error {
-	if r.n > 0 && r.last != '\n' {
-		r.w.WriteByte('\n')
-	}
-	return r.w.Flush()
-}
-
-var _ io.Writer = (*replyWriter)(nil)
