@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
@@ -52,19 +51,9 @@ func (a *app) profile(flag string) (*catalog.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, from := flag, ""
-	if name == "" {
-		name, from = a.env.Getenv("TIER_PROVIDER"), " (from TIER_PROVIDER)"
-	}
-	if name == "" {
-		name, from = c.Default, " (the catalog's default)"
-	}
-	if name == "" {
-		return nil, usagef("no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')")
-	}
-	p, err := c.Profile(name)
+	p, err := c.Choose(flag, a.env.Getenv)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("%w%s", err, from))
+		return nil, usageErr(err)
 	}
 	return p, nil
 }

@@ -179,7 +179,7 @@ func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOption
 		}
 		return out, nil, nil
 	}
-	if !o.all && (a.env.Getenv("TIER_PROVIDER") != "" || c.Default != "") {
+	if !o.all && c.Chosen(a.env.Getenv) {
 		p, err := a.profile("")
 		if err != nil {
 			return nil, nil, err
