@@ -74,37 +74,7 @@ func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete stri
 		}
 	}
 	st, _ := a.store()
-	var out []string
-	seen := map[string]bool{}
-	for _, p := range profiles {
-		for _, e := range models.Known(st, p) {
-			if !strings.HasPrefix(e.ID, toComplete) || seen[e.ID] {
-				continue
-			}
-			seen[e.ID] = true
-			var desc []string
-			if len(profiles) > 1 {
-				desc = append(desc, p.Name)
-			}
-			if e.Default {
-				desc = append(desc, "default")
-			}
-			if e.Free && e.FreeReason == catalog.FreeTierReason {
-				desc = append(desc, "free tier")
-			} else if e.Free {
-				desc = append(desc, "free")
-			}
-			if e.Status != "" {
-				desc = append(desc, e.Status)
-			}
-			if len(desc) > 0 {
-				out = append(out, e.ID+"\t"+strings.Join(desc, ", "))
-			} else {
-				out = append(out, e.ID)
-			}
-		}
-	}
-	return out
+	return models.Completions(st, profiles, toComplete)
 }
 
 // completeProviders lists the catalog's provider names not already in

@@ -97,18 +97,5 @@ func (a *app) keyInfo(provider, name string) (overview.KeyInfo, bool) {
 	if c, err := a.catalog(); err == nil {
 		p = c.Providers[provider]
 	}
-	k := s.MetaInUse(p, provider, name)
-	if k == nil {
-		return overview.KeyInfo{}, false
-	}
-	info := overview.KeyInfo{Created: k.Created}
-	if g := k.Grant; g != nil {
-		og := &overview.Grant{Amount: g.Amount, Unit: g.Unit, GrantedAt: g.Granted}
-		if !g.Expires.IsZero() {
-			e := g.Expires
-			og.ExpiresAt = &e
-		}
-		info.Grant = og
-	}
-	return info, true
+	return overview.KeyInfoOf(s.MetaInUse(p, provider, name))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -25,6 +26,24 @@ type KeyInfo struct {
 	Created time.Time // zero when unknown
 	// A grant the user recorded with 'tier keys set --credit'.
 	Grant *Grant
+}
+
+// KeyInfoOf is what the overview uses of a stored key's metadata: when it
+// was created and the credit grant recorded with it; false for none.
+func KeyInfoOf(k *keys.KeyMeta) (KeyInfo, bool) {
+	if k == nil {
+		return KeyInfo{}, false
+	}
+	info := KeyInfo{Created: k.Created}
+	if g := k.Grant; g != nil {
+		og := &Grant{Amount: g.Amount, Unit: g.Unit, GrantedAt: g.Granted}
+		if !g.Expires.IsZero() {
+			e := g.Expires
+			og.ExpiresAt = &e
+		}
+		info.Grant = og
+	}
+	return info, true
 }
 
 // Grant is a credit grant recorded by the user.
