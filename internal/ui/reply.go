@@ -37,4 +37,3 @@ func (r *ReplyWriter) Finish() error {
 	}
 	return r.w.Flush()
 }
-
