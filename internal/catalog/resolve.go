@@ -65,6 +65,24 @@ func (c *Catalog) Chosen(getenv func(string) string) bool {
 	return getenv("TIER_PROVIDER") != "" || c.Default != ""
 }
 
+// Resolved is the catalog's profiles with their base URLs resolved from
+// the environment where they can be (a key's host pin is checked against
+// them); a base URL that does not resolve is left as written.
+func (c *Catalog) Resolved(getenv func(string) string) map[string]*Profile {
+	out := make(map[string]*Profile, len(c.Providers))
+	for name, p := range c.Providers {
+		if p == nil {
+			continue
+		}
+		cp := *p
+		if base, err := p.ResolveBaseURL(getenv); err == nil {
+			cp.BaseURL = base
+		}
+		out[name] = &cp
+	}
+	return out
+}
+
 // Dialect returns the named dialect, or nil.
 func (c *Catalog) Dialect(name string) *quota.Dialect {
 	return c.Dialects[name]

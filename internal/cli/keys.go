@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
-	"github.com/tier-cli/tier/internal/prompt"
 )
 
 func newKeysCmd(env *Env) *cobra.Command {
@@ -109,27 +104,6 @@ func (a *app) keysProfile(name string) (*catalog.Profile, error) {
 	return p, nil
 }
 
-// keyProfiles is the catalog's profiles with their base URLs resolved from
-// the environment where they can be (keys check the host pin against them).
-func (a *app) keyProfiles() (map[string]*catalog.Profile, error) {
-	c, err := a.catalog()
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*catalog.Profile, len(c.Providers))
-	for name, p := range c.Providers {
-		if p == nil {
-			continue
-		}
-		cp := *p
-		if base, err := p.ResolveBaseURL(a.env.Getenv); err == nil {
-			cp.BaseURL = base
-		}
-		out[name] = &cp
-	}
-	return out, nil
-}
-
 // baseURL is where keys of p are verified.
 func (a *app) baseURL(p *catalog.Profile) (string, error) {
 	base, err := p.ResolveBaseURL(a.env.Getenv)
@@ -139,47 +113,12 @@ func (a *app) baseURL(p *catalog.Profile) (string, error) {
 	return base, nil
 }
 
-// readKeySecret reads a key the way every keys command does: a hidden
-// prompt on a terminal (Ctrl-C, Ctrl-D on an empty line or Esc cancel it:
-// exit 130), else the one line on stdin. A stdin that sends
-// nothing within TIER_STDIN_TIMEOUT (default 30s) is given up on, as in
-// 'tier chat'.
-func readKeySecret(env *Env) (string, error) {
-	if env.Stdin == nil {
-		return "", usagef("no stdin to read the key from: pipe it in")
-	}
-	if env.isTerminal(env.Stdin) {
-		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
-		if errors.Is(err, keys.ErrCancelled) {
-			return "", err // exit 130
-		}
-		if err != nil {
-			return "", usageErr(err)
-		}
-		return s, nil
-	}
-	grace, err := prompt.StdinTimeout(env.Getenv, prompt.GraceNoArgs)
-	if err != nil {
-		return "", err
-	}
-	data, timedOut, err := prompt.ReadFirstByte(context.Background(), io.LimitReader(env.Stdin, 4*keys.MaxSecretLen+1), grace)
-	if timedOut {
-		return "", usagef("no key arrived on stdin within %s: pipe it in (e.g. 'pass show groq | tier keys set groq'), run the command in a terminal to be prompted, or set TIER_STDIN_TIMEOUT=0", grace)
-	}
-	if err != nil {
-		return "", usagef("cannot read the key from stdin: %s", oneLine(err.Error()))
-	}
-	s, err := keys.ReadSecret(bytes.NewReader(data), false, nil)
-	if err != nil {
-		return "", usageErr(err)
-	}
-	return s, nil
+// readKey reads a key from stdin or a hidden prompt (keys.ReadKey): a
+// cancelled prompt is exit 130, any other failure bad usage.
+func readKey(env *Env) (string, error) {
+	s, err := keys.ReadKey(env.Stdin, env.isTerminal(env.Stdin), env.Stderr, env.Getenv)
+	return s, usageErr(err)
 }
-
-// keysErr maps an error of a keys operation to its exit code: 3 for a key
-// refused or missing, 6 for a provider that could not be reached, 2 for
-// the rest: bad input or configuration, a keyring that cannot be used or
-// does not answer included (the message says what to fix).
 
 // envOverride is the environment variable that overrides p's stored
 // default key, "" if none is set.
@@ -197,41 +136,14 @@ func keyName(name string) string {
 	return name
 }
 
-// keyLabel names a key in messages: `the key for groq` or `the key "work"
-// for groq`.
-func keyLabel(provider, name string) string {
-	if name == keys.DefaultName {
-		return "the key for " + provider
-	}
-	return fmt.Sprintf("the key %q for %s", name, provider)
-}
-
-func keysCmdLine(verb, provider, name string) string {
-	s := "tier keys " + verb + " " + provider
-	if name != keys.DefaultName {
-		s += " --name " + name
-	}
-	return s
-}
-
 func warnf(env *Env, format string, a ...any) {
 	fmt.Fprintf(env.Stderr, "tier: warning: "+format+"\n", a...)
 }
 
-// reportVerify says on stderr what a verification that did not succeed
-// means for a key that was stored anyway, and where it may be sent.
+// reportVerify warns on stderr what a verification that did not succeed
+// means for a key that was stored anyway (keys.UnverifiedWarning).
 func reportVerify(env *Env, v *keys.VerifyResult, pinned, provider, name string) {
-	test := keysCmdLine("test", provider, name)
-	pin := "it is pinned to " + pinned + " and goes nowhere else"
-	if pinned == "" {
-		pin = "it is pinned to no host, so tier will not send it until '" + test + "' verifies it"
-	}
-	switch {
-	case v == nil:
-		warnf(env, "stored unverified (--no-verify); %s: run '%s' to check it", pin, test)
-	case v.Status == keys.VerifyUnreachable:
-		warnf(env, "stored unverified: host unreachable (%s); %s: run '%s' to check it", v.Message, pin, test)
-	case v.Status != keys.VerifyOK:
-		warnf(env, "stored unverified: %s; %s: run '%s' to check it later", v.Message, pin, test)
+	if w := keys.UnverifiedWarning(v, pinned, provider, name); w != "" {
+		warnf(env, "%s", w)
 	}
 }

@@ -39,10 +39,11 @@ type doctorJSON struct {
 
 func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	a := newApp(env)
-	profiles, err := a.keyProfiles()
+	c, err := a.catalog()
 	if err != nil {
 		return err
 	}
+	profiles := c.Resolved(env.Getenv)
 	m, err := a.keyManager()
 	if err != nil {
 		return err

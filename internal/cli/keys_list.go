@@ -39,10 +39,11 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
-	profiles, err := a.keyProfiles()
+	c, err := a.catalog()
 	if err != nil {
 		return err
 	}
+	profiles := c.Resolved(env.Getenv)
 	m, err := a.keyManager()
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
 		if err := m.Remove(provider, o.name); err != nil {
 			return keysErr(err, nil)
 		}
-		fmt.Fprintf(env.Stdout, "Removed %s%s.\n", keyLabel(provider, o.name), fp)
+		fmt.Fprintf(env.Stdout, "Removed %s%s.\n", keys.Label(provider, o.name), fp)
 	}
 	if p != nil && (o.all || o.name == keys.DefaultName) {
 		if v := a.envOverride(p, keys.DefaultName); v != "" {

@@ -53,7 +53,7 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	if err != nil {
 		return keysErr(err, nil)
 	}
-	what := fmt.Sprintf("%s (%s from %s)", keyLabel(p.Name, name), keys.Fingerprint(r.Key), r.Source)
+	what := fmt.Sprintf("%s (%s from %s)", keys.Label(p.Name, name), keys.Fingerprint(r.Key), r.Source)
 	if v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "OK: %s works: %s.\n", what, v.Message)
 		switch {
