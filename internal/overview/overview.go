@@ -107,7 +107,7 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 	learned := slices.DeleteFunc(slices.Clone(out.Windows), func(w quota.Window) bool { return w.Source != quota.SourceLearned })
 	out.Windows = slices.DeleteFunc(out.Windows, func(w quota.Window) bool { return w.Source == quota.SourceLearned })
 	out.Windows = append(out.Windows, src.estimates(p, out, account, learned)...)
-	sortWindows(out.Windows)
+	quota.SortWindows(out.Windows)
 	out.Credit, r.ExpiryEstimated = src.credit(p, out)
 	r.Snapshot = out
 	return r
@@ -391,29 +391,3 @@ func (src Source) spentEstimate(p *catalog.Profile, s quota.Snapshot, amount flo
 	return &left
 }
 
-var periodOrder = map[string]int{quota.PeriodMinute: 0, quota.PeriodHour: 1, quota.PeriodDay: 2, quota.PeriodMonth: 3, quota.PeriodUnknown: 4}
-
-func metricOrder(m string) int {
-	switch m {
-	case quota.Requests:
-		return 0
-	case quota.Tokens:
-		return 1
-	}
-	return 2
-}
-
-func sortWindows(ws []quota.Window) {
-	slices.SortStableFunc(ws, func(a, b quota.Window) int {
-		if d := metricOrder(a.Metric) - metricOrder(b.Metric); d != 0 {
-			return d
-		}
-		if a.Metric != b.Metric {
-			if a.Metric < b.Metric {
-				return -1
-			}
-			return 1
-		}
-		return periodOrder[a.Period] - periodOrder[b.Period]
-	})
-}
