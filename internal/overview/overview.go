@@ -390,4 +390,3 @@ func (src Source) spentEstimate(p *catalog.Profile, s quota.Snapshot, amount flo
 	left := amount - (float64(prompt)*m.Price.Input+float64(completion)*m.Price.Output)/1e6
 	return &left
 }
-
