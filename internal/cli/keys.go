@@ -104,6 +104,21 @@ func (a *app) keysProfile(name string) (*catalog.Profile, error) {
 	return p, nil
 }
 
+// keyProfiles is what listing and checking every key takes: the catalog's
+// profiles with their base URLs resolved (catalog.Resolved: pins are
+// checked against them) and the keys Manager.
+func (a *app) keyProfiles() (map[string]*catalog.Profile, *keys.Manager, error) {
+	c, err := a.catalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := a.keyManager()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Resolved(a.env.Getenv), m, nil
+}
+
 // baseURL is where keys of p are verified.
 func (a *app) baseURL(p *catalog.Profile) (string, error) {
 	base, err := p.ResolveBaseURL(a.env.Getenv)

@@ -39,12 +39,7 @@ type doctorJSON struct {
 
 func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	a := newApp(env)
-	c, err := a.catalog()
-	if err != nil {
-		return err
-	}
-	profiles := c.Resolved(env.Getenv)
-	m, err := a.keyManager()
+	profiles, m, err := a.keyProfiles()
 	if err != nil {
 		return err
 	}

@@ -39,12 +39,7 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
-	c, err := a.catalog()
-	if err != nil {
-		return err
-	}
-	profiles := c.Resolved(env.Getenv)
-	m, err := a.keyManager()
+	profiles, m, err := a.keyProfiles()
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (a *app) keyExists(p *catalog.Profile, name string, seen []quota.Snapshot) 
 		if p.NoKey || p.Demo || p.KeyCmd != "" {
 			return true
 		}
-		if v, _ := keys.EnvKey(p, name, a.env.Getenv); v != "" {
+		if a.envOverride(p, name) != "" {
 			return true
 		}
 	}
