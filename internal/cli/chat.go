@@ -259,7 +259,7 @@ func newJSONError(err error) *jsonError {
 // writeJSONOut writes v to stdout; a failure is reported on stderr (not
 // when the reader went away: that is not worth a message) and returned.
 func writeJSONOut(env *Env, v any) error {
-	err := ui.WriteJSON(env.Stdout, v)
+	err := writeJSON(env, v) // jqflag.go: --jq
 	if err != nil && !errors.Is(err, syscall.EPIPE) {
 		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v: check free space or where stdout goes\n", err)
 	}

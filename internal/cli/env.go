@@ -34,6 +34,8 @@ type Env struct {
 	// Terminal says whether stream (Stdin, Stdout or Stderr) is a
 	// terminal, and its width in columns (0 unknown); nil: asks the OS.
 	Terminal func(stream any) (tty bool, width int)
+
+	jq *jqState // this run's --jq, when given (jqflag.go)
 }
 
 // systemEnv is the process's own streams and environment.

@@ -26,6 +26,8 @@ type quotaOptions struct {
 	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
+	format       string       // --format: "" or prometheus (export.go)
+	watch        watchOptions // --watch, --interval, --count (watch.go)
 }
 
 func newQuotaCmd(env *Env) *cobra.Command {
@@ -80,6 +82,9 @@ failed.`,
   GROQ_API_KEY=... tier quota groq --refresh --probe --require rpd=20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.requireSet = cmd.Flags().Changed("require")
+			if err := checkQuotaWatch(cmd, o); err != nil {
+				return err
+			}
 			return runQuota(cmd.Context(), env, o, args)
 		},
 	}
@@ -92,6 +97,8 @@ failed.`,
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
 	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows the provider never reports pass")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
+	quotaFormatFlag(cmd, &o.format)
+	quotaWatchFlags(cmd, &o.watch)
 	return cmd
 }
 
@@ -107,6 +114,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			return usageErr(err)
 		}
 	}
+	if err := checkQuotaFormat(o); err != nil {
+		return err
+	}
 	if (o.refresh || o.probe) && o.timeout <= 0 {
 		return usagef("--timeout must be more than 0, e.g. --timeout 10s")
 	}
@@ -120,6 +130,9 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	}
 	if err := a.checkKeyNamed(args, o.key); err != nil {
 		return err
+	}
+	if o.watch.on {
+		return watchQuota(ctx, env, o, args)
 	}
 	var refreshErr error
 	var failures []refreshFailure
@@ -141,6 +154,8 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			snaps = append(snaps, s)
 		}
 		writeJSONOut(env, snaps)
+	} else if o.format != "" {
+		writeQuotaFormat(env, o.format, rows, src.Now)
 	} else {
 		printQuotaTable(env, rows, src.Now, o)
 	}

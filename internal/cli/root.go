@@ -43,6 +43,8 @@ func Main(args []string) int {
 
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
+	run := *env // what this run sets (--jq) stays out of the caller's Env
+	env = &run
 	env, err := absoluteDirs(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", err)
@@ -229,7 +231,9 @@ func NewRootCmd(env *Env) *cobra.Command {
 		Long: `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
 After every reply it shows what is left: requests and tokens per minute and day with their
 reset countdowns, and credit with its expiry. tier quota shows the same for every provider
-without spending a request; tier keys keeps API keys in the OS keyring.`,
+without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
+it as one short line for a status bar or a prompt, tier quota --format prometheus for
+dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -251,9 +255,11 @@ without spending a request; tier keys keeps API keys in the OS keyring.`,
 		newKeysCmd(env),
 		newModelsCmd(env),
 		newQuotaCmd(env),
+		newStatusCmd(env),
 		newVersionCmd(env),
 	)
 	registerNameCompletions(root, env)
+	addJQFlags(root, env) // after every command with --json is in
 	strictCompletion(root)
 	return root
 }

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tier-cli/tier/internal/overview"
+	"github.com/tier-cli/tier/internal/watch"
+)
+
+// watchOptions are tier quota's --watch, --interval and --count.
+type watchOptions struct {
+	on       bool
+	interval time.Duration
+	count    int
+}
+
+// quotaWatchFlags registers --watch, --interval and --count on tier quota.
+func quotaWatchFlags(cmd *cobra.Command, o *watchOptions) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.on, "watch", "w", false, "a live view: countdowns tick, figures are read again every --interval (q quits); plain output off a terminal")
+	durationVar(f, &o.interval, "interval", 2*time.Second, "with --watch, how often to read the state again")
+	f.IntVar(&o.count, "count", 0, "with --watch, stop after this many readings (default: until q or interrupted)")
+}
+
+// checkQuotaWatch refuses --watch with what it cannot do, before anything
+// is read.
+func checkQuotaWatch(cmd *cobra.Command, o *quotaOptions) error {
+	w := o.watch
+	if !w.on {
+		for _, name := range []string{"interval", "count"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s goes with --watch", name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case w.interval <= 0:
+		return usagef("--interval must be more than 0, e.g. --interval 2s")
+	case w.count < 0:
+		return usagef("--count must be 0 (until quit) or more")
+	case o.json || o.format != "":
+		return usagef("--watch shows the table: it does not go with --json, --jq or --format")
+	case o.refresh || o.probe:
+		return usagef("--watch reads local state only: run 'tier quota --refresh' apart")
+	case o.require != "" || o.requireSet:
+		return usagef("--watch does not go with --require (a gate is one check)")
+	}
+	return nil
+}
+
+// watchQuota shows tier quota's table live: full-screen on a terminal, the
+// table every interval otherwise. Each reading is a fresh look at the
+// state, so what other processes write shows up; between readings the
+// countdowns tick with the clock.
+func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) error {
+	in, isFile := env.Stdin.(*os.File)
+	out, _ := env.Stdout.(*os.File)
+	live := isFile && out != nil && env.isTerminal(in) && env.isTerminal(out)
+	var rows []overview.Row
+	var problem string
+	frame := func(now time.Time, reload bool) (string, string) {
+		if reload || rows == nil {
+			a := newApp(env)
+			src := a.overviewSource()
+			src.Now = now
+			r, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
+			problem = ""
+			if err != nil {
+				problem = "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
+			} else {
+				rows = r
+			}
+		}
+		// The table is laid out for where it goes: the terminal (its width
+		// and colours) in the live view, tab-separated plain text otherwise.
+		var table, notes bytes.Buffer
+		e := *env
+		e.Stdout, e.Stderr = &table, &notes
+		if live { // the table sees the terminal's width and colours
+			e.Terminal = func(stream any) (bool, int) {
+				if stream == e.Stdout {
+					stream = out
+				}
+				return env.terminal(stream)
+			}
+		}
+		printQuotaTable(&e, rows, now, o)
+		return table.String(), notes.String() + problem
+	}
+	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}
+	if live {
+		if err := watch.Live(ctx, in, out, frame, wo); err != nil {
+			return fmt.Errorf("the live view: %w", err)
+		}
+		return nil
+	}
+	return watch.Plain(ctx, env.Stdout, env.Stderr, frame, wo)
+}

@@ -1,0 +1,151 @@
+package status
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tier-cli/tier/internal/overview"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/ui"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+func i64(v int64) *int64            { return &v }
+func f64(v float64) *float64        { return &v }
+func at(d time.Duration) *time.Time { t := now.Add(d); return &t }
+
+// sampleRows: groq with two models (the tighter figure wins), deepseek with
+// a balance that expires, gemini with estimates only, anthropic with a
+// limit and no remaining (left out), and a token window nearly used up.
+func sampleRows() []overview.Row {
+	return []overview.Row{
+		{Snapshot: quota.Snapshot{Provider: "deepseek", Key: "default", Credit: &quota.Credit{Remaining: f64(4.2), Unit: "USD", ExpiresAt: at(12 * 24 * time.Hour), Source: quota.SourceBalance}}},
+		{Snapshot: quota.Snapshot{Provider: "gemini", Key: "default", Model: "gemini-2.5-flash", Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(250), Remaining: i64(240), ResetAt: at(8 * time.Hour), Source: quota.SourceEstimate},
+		}}},
+		{Snapshot: quota.Snapshot{Provider: "groq", Key: "default", Model: "llama-3.1-8b-instant", Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodMinute, Limit: i64(30), Remaining: i64(29), ResetAt: at(2 * time.Second), Source: quota.SourceHeader},
+			{Metric: quota.Requests, Period: quota.PeriodDay, Limit: i64(1000), Remaining: i64(880), ResetAt: at(5 * time.Hour), Source: quota.SourceHeader},
+			{Metric: quota.Tokens, Period: quota.PeriodMinute, Limit: i64(6000), Remaining: i64(500), ResetAt: at(30 * time.Second), Source: quota.SourceHeader},
+		}}},
+		{Snapshot: quota.Snapshot{Provider: "groq", Key: "work", Model: "llama-3.3-70b-versatile", Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodMinute, Limit: i64(30), Remaining: i64(9), ResetAt: at(41 * time.Second), Source: quota.SourceHeader},
+			{Metric: quota.Tokens, Period: quota.PeriodDay, Limit: i64(100000), Remaining: i64(99000), Source: quota.SourceHeader},
+		}}},
+		{Snapshot: quota.Snapshot{Provider: "anthropic", Key: "default", Model: "claude", Windows: []quota.Window{
+			{Metric: quota.Requests, Period: quota.PeriodMinute, Limit: i64(50), Source: quota.SourceLearned},
+		}}},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./internal/status/ -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\n got: %s\nwant: %s", name, got, want)
+	}
+}
+
+func TestLineGolden(t *testing.T) {
+	line := Build(sampleRows(), now)
+	var b bytes.Buffer
+	if err := Render(&b, line, now, ui.NewTheme(false)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "line.golden", b.Bytes())
+	if got := strings.TrimSuffix(b.String(), "\n"); got != line.Text {
+		t.Errorf("the plain line %q is not .Text %q", got, line.Text)
+	}
+	if strings.Contains(b.String(), "anthropic") {
+		t.Error("a provider with only a limit and nothing left known is on the line")
+	}
+}
+
+func TestLineColourOnlyWhenAsked(t *testing.T) {
+	line := Build(sampleRows(), now)
+	var plain, colour bytes.Buffer
+	Render(&plain, line, now, ui.NewTheme(false))
+	Render(&colour, line, now, ui.NewTheme(true))
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("plain line has escape codes: %q", plain.String())
+	}
+	if !strings.Contains(colour.String(), "\x1b[") {
+		t.Errorf("coloured line has none: %q", colour.String())
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	b, err := json.MarshalIndent(Build(sampleRows(), now), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "line.json.golden", append(b, '\n'))
+}
+
+func TestTemplateGolden(t *testing.T) {
+	tmpl, err := Parse(`{{range $i, $p := .Providers}}{{if $i}} | {{end}}{{$p.Name}}{{range $p.Windows}} {{.Label}}={{.Remaining}}{{with .Limit}}/{{.}}{{end}}{{if .ResetIn}}@{{.ResetIn}}{{end}}{{end}}{{with $p.Credit}} credit={{.Amount}}{{if .ExpiresIn}}({{.ExpiresIn}}){{end}}{{end}}{{end}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Execute(&b, tmpl, Build(sampleRows(), now)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "template.golden", b.Bytes())
+}
+
+func TestNothingKnownIsAnEmptyLine(t *testing.T) {
+	line := Build(nil, now)
+	var b bytes.Buffer
+	Render(&b, line, now, ui.NewTheme(true))
+	if b.String() != "\n" || line.Text != "" || line.Providers == nil {
+		t.Errorf("got %q, %+v", b.String(), line)
+	}
+}
+
+func TestBadTemplate(t *testing.T) {
+	if _, err := Parse("{{.Nope"); err == nil {
+		t.Error("an unclosed action parsed")
+	}
+	tmpl, _ := Parse("{{.Nope}}")
+	var b bytes.Buffer
+	if err := Execute(&b, tmpl, Build(sampleRows(), now)); err == nil || b.Len() != 0 {
+		t.Errorf("a missing field: err %v, wrote %q", err, b.String())
+	}
+}
+
+func TestSnippetsKnown(t *testing.T) {
+	for _, tool := range []string{"tmux", "starship", "bash", "zsh", "vim"} {
+		if s, ok := Snippet(tool); !ok || !strings.Contains(s, "tier status") {
+			t.Errorf("%s: %q", tool, s)
+		}
+	}
+}
+
+func TestTokensOnlyShowsTheTightest(t *testing.T) {
+	rows := []overview.Row{{Snapshot: quota.Snapshot{Provider: "fireworks", Key: "default", Model: "m", Windows: []quota.Window{
+		{Metric: quota.Tokens, Period: quota.PeriodMinute, Limit: i64(1000), Remaining: i64(900), Source: quota.SourceHeader},
+		{Metric: "generated_tokens", Period: quota.PeriodMinute, Limit: i64(1000), Remaining: i64(300), Source: quota.SourceHeader},
+	}}}}
+	if got := Build(rows, now).Text; got != "fireworks 300/1000generated_tokens/minute" {
+		t.Errorf("%q", got)
+	}
+}
