@@ -1,8 +1,7 @@
 package quota
 
 import (
-	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,34 +91,8 @@ func ValidPeriod(p string) bool {
 	return ok && c == p
 }
 
-// SortWindows sorts ws in place into the one order tier shows and writes
-// windows in: requests, tokens, then other metrics by name; within a
-// metric, shortest period first (second → minute → … → month), unknown
-// last. The sort is stable.
-func SortWindows(ws []Window) {
-	metricRank := func(m string) int {
-		switch m {
-		case Requests:
-			return 0
-		case Tokens:
-			return 1
-		}
-		return 2
-	}
-	periodRank := func(p string) time.Duration {
-		if d, ok := PeriodLength(p); ok {
-			return d
-		}
-		return math.MaxInt64
-	}
-	sort.SliceStable(ws, func(i, j int) bool {
-		a, b := ws[i], ws[j]
-		if ra, rb := metricRank(a.Metric), metricRank(b.Metric); ra != rb {
-			return ra < rb
-		}
-		if a.Metric != b.Metric {
-			return a.Metric < b.Metric
-		}
-		return periodRank(a.Period) < periodRank(b.Period)
-	})
-}
+// SortWindows sorts ws in place into the one order tier parses, shows and
+// writes windows in (compareWindows): requests, tokens, then other
+// metrics by name; within a metric, shortest period first (second →
+// minute → … → month), unknown last.
+func SortWindows(ws []Window) { slices.SortStableFunc(ws, compareWindows) }
