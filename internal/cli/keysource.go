@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"sync"
 
 	"github.com/tier-cli/tier/internal/catalog"
@@ -38,7 +39,7 @@ func (a *app) keySession() (*keys.Manager, *keys.Session, error) {
 		ks.built = true
 		ks.mgr, ks.err = a.newKeyManager()
 		if ks.err == nil {
-			ks.session = ks.mgr.NewSession(a.env.Stderr)
+			ks.session = ks.mgr.NewSession(ks.mgr.CmdStderr)
 		}
 	}
 	return ks.mgr, ks.session, ks.err
@@ -49,7 +50,9 @@ func (a *app) newKeyManager() (*keys.Manager, error) {
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	m.CmdStderr = a.env.Stderr
+	// Reminders and key_cmd's stderr may come from several goroutines at
+	// once (a refresh asks providers concurrently).
+	m.CmdStderr = &lockedWriter{w: a.env.Stderr}
 	m.Now = a.now
 	if a.env.Keyring != nil {
 		m.Backend = a.env.Keyring
@@ -98,4 +101,16 @@ func (a *app) keyInfo(provider, name string) (overview.KeyInfo, bool) {
 		p = c.Providers[provider]
 	}
 	return overview.KeyInfoOf(s.MetaInUse(p, provider, name))
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -275,13 +273,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 	if err != nil {
 		return nil, err
 	}
-	// Key reminders may be written from several goroutines at once.
-	env := a.env
-	locked := *env
-	locked.Stderr = &lockedWriter{w: env.Stderr}
-	a.env = &locked
 	results := eng.Refresh(ctx, engine.RefreshRequest{Providers: names, Key: o.key, Probe: o.probe, Model: o.model, Timeout: o.timeout})
-	a.env = env
 	explicit := len(names) > 0
 	var failed []string
 	var failures []refreshFailure
@@ -322,16 +314,4 @@ func withoutProvider(provider, msg string) string {
 		}
 	}
 	return strings.TrimPrefix(msg, provider+": ")
-}
-
-// lockedWriter serialises writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
