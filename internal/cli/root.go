@@ -1,7 +1,9 @@
-// Package cli is tier's command layer: cobra commands, one file per command
-// group, flags and output wiring. It stays thin: the work is done by the
-// packages under internal/ that know nothing of cobra. Exit codes are mapped
-// in exit.go, in one place.
+// Package cli is tier's command layer: cobra commands (one file per
+// command or verb, all listed in NewRootCmd), shared flags and output
+// wiring, over one factory (Env: streams, environment, clock, keyring,
+// terminal) built in Main. It stays thin: the work is done by the packages
+// under internal/ that know nothing of cobra. Errors become exit codes in
+// exit.go, in one place.
 package cli
 
 import (
