@@ -158,50 +158,15 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	return nil
 }
 
-// modelsProviders picks the providers to list: the named ones; or, with
-// --all (or when there is no default), every provider whose key resolves
-// plus those that need none, and the names skipped for want of a key; or
-// else the default provider.
+// modelsProviders picks the providers to list (models.Select): a
+// provider whose key does not resolve is skipped with --all.
 func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOptions) ([]*catalog.Profile, []string, error) {
-	var out []*catalog.Profile
-	if len(args) > 0 {
-		seen := map[string]bool{}
-		for _, name := range args {
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			p, err := c.Profile(name)
-			if err != nil {
-				return nil, nil, usageErr(err)
-			}
-			out = append(out, p)
-		}
-		return out, nil, nil
-	}
-	if !o.all && c.Chosen(a.env.Getenv) {
-		p, err := a.profile("")
-		if err != nil {
-			return nil, nil, err
-		}
-		return []*catalog.Profile{p}, nil, nil
-	}
-	var skipped []string
-	for _, name := range c.Names() {
-		p := c.Providers[name]
-		if p.NoKey || p.Demo {
-			out = append(out, p)
-			continue
-		}
+	return models.Select(c, args, o.all, a.env.Getenv, func(p *catalog.Profile) bool {
 		base, err := p.ResolveBaseURL(a.env.Getenv)
 		if err != nil {
 			base = p.BaseURL
 		}
-		if _, err := a.key(p, o.key, base); err != nil {
-			skipped = append(skipped, name)
-			continue
-		}
-		out = append(out, p)
-	}
-	return out, skipped, nil
+		_, err = a.key(p, o.key, base)
+		return err == nil
+	})
 }
