@@ -271,9 +271,12 @@ func (m *Manager) runKeyCmd(ctx context.Context, provider, command string) (stri
 	} else {
 		cmd = exec.CommandContext(ctx, "sh", "-c", command)
 	}
-	var out bytes.Buffer
+	// Stdout is kept up to a bound far above any key (MaxSecretLen), so
+	// that a command printing without end (yes, a binary file) costs no
+	// memory beyond it.
+	out := &capped{max: 64 << 10}
 	errOut := &capped{max: 16 << 10}
-	cmd.Stdout = &out
+	cmd.Stdout = out
 	// Its stderr is captured, not passed through: it may echo the key. A
 	// few lines of it, with anything like a key redacted, are shown when
 	// the command fails.
@@ -298,6 +301,9 @@ func (m *Manager) runKeyCmd(ctx context.Context, provider, command string) (stri
 			return fail("key_cmd of %s failed (exit status %d): run it by hand to see why", provider, ee.ExitCode())
 		}
 		return fail("key_cmd of %s could not run (%v): check the command in its profile", provider, oneLine(err.Error()))
+	}
+	if out.dropped {
+		return fail("key_cmd of %s printed more than %d KiB, far more than a key: make it print only the key", provider, out.max>>10)
 	}
 	s := strings.TrimSpace(out.String())
 	if s == "" {
@@ -365,15 +371,21 @@ func redactKeys(s, printed string) string {
 	}, s)
 }
 
-// capped is a buffer that keeps the first max bytes written to it.
+// capped is a buffer that keeps the first max bytes written to it;
+// dropped says that more were written.
 type capped struct {
-	b   bytes.Buffer
-	max int
+	b       bytes.Buffer
+	max     int
+	dropped bool
 }
 
 func (c *capped) Write(p []byte) (int, error) {
-	if room := c.max - c.b.Len(); room > 0 {
+	room := c.max - c.b.Len()
+	if room > 0 {
 		c.b.Write(p[:min(len(p), room)])
+	}
+	if len(p) > room {
+		c.dropped = true
 	}
 	return len(p), nil
 }
