@@ -39,6 +39,50 @@ func (c *Catalog) Profile(name string) (*Profile, error) {
 	return nil, &Error{Msg: fmt.Sprintf("unknown provider %q; known providers: %s (add your own in %s)", name, strings.Join(names, ", "), where)}
 }
 
+// Choose picks the provider a command uses: flag (-p) if given, then
+// $TIER_PROVIDER, then the catalog's default; the error says which of
+// them named an unknown provider, or that none chose one.
+func (c *Catalog) Choose(flag string, getenv func(string) string) (*Profile, error) {
+	name, from := flag, ""
+	if name == "" {
+		name, from = getenv("TIER_PROVIDER"), " (from TIER_PROVIDER)"
+	}
+	if name == "" {
+		name, from = c.Default, " (the catalog's default)"
+	}
+	if name == "" {
+		return nil, &Error{Msg: "no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')"}
+	}
+	p, err := c.Profile(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w%s", err, from)
+	}
+	return p, nil
+}
+
+// Chosen says whether Choose with no flag has a provider to pick.
+func (c *Catalog) Chosen(getenv func(string) string) bool {
+	return getenv("TIER_PROVIDER") != "" || c.Default != ""
+}
+
+// Resolved is the catalog's profiles with their base URLs resolved from
+// the environment where they can be (a key's host pin is checked against
+// them); a base URL that does not resolve is left as written.
+func (c *Catalog) Resolved(getenv func(string) string) map[string]*Profile {
+	out := make(map[string]*Profile, len(c.Providers))
+	for name, p := range c.Providers {
+		if p == nil {
+			continue
+		}
+		cp := *p
+		if base, err := p.ResolveBaseURL(getenv); err == nil {
+			cp.BaseURL = base
+		}
+		out[name] = &cp
+	}
+	return out
+}
+
 // Dialect returns the named dialect, or nil.
 func (c *Catalog) Dialect(name string) *quota.Dialect {
 	return c.Dialects[name]

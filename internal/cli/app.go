@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
@@ -20,7 +18,7 @@ type app struct {
 	keys  keyState
 }
 
-func newApp(env *Env) *app { return &app{env: env, now: clock()} }
+func newApp(env *Env) *app { return &app{env: env, now: env.clock()} }
 
 func (a *app) catalog() (*catalog.Catalog, error) {
 	if a.cat != nil {
@@ -53,19 +51,9 @@ func (a *app) profile(flag string) (*catalog.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, from := flag, ""
-	if name == "" {
-		name, from = a.env.Getenv("TIER_PROVIDER"), " (from TIER_PROVIDER)"
-	}
-	if name == "" {
-		name, from = c.Default, " (the catalog's default)"
-	}
-	if name == "" {
-		return nil, Exitf(ExitUsage, "no provider chosen: pass -p PROVIDER or set TIER_PROVIDER (see 'tier models --all')")
-	}
-	p, err := c.Profile(name)
+	p, err := c.Choose(flag, a.env.Getenv)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("%w%s", err, from))
+		return nil, usageErr(err)
 	}
 	return p, nil
 }
@@ -99,24 +87,6 @@ func (k appKeys) Key(_ context.Context, p *catalog.Profile, name, baseURL string
 		return "", "", err
 	}
 	return key.Key, string(key.Source), nil
-}
-
-// engineErr gives an error from the engine's set-up of a call its exit
-// code: a profile that cannot be called as it stands is bad usage.
-func engineErr(err error) error {
-	var ce *engine.ConfigError
-	if errors.As(err, &ce) {
-		return usageErr(ce.Err)
-	}
-	return err
-}
-
-func usageErr(err error) error {
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return err
-	}
-	return &ExitError{Code: ExitUsage, Err: err}
 }
 
 func shortVersion() string {

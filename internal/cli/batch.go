@@ -66,7 +66,7 @@ says so: calls are at-least-once, output rows exactly-once). Nothing else is eve
 
 func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error {
 	if o.output == "" {
-		return Exitf(ExitUsage, "--output is required (the results, and beside it the journal that makes the run resumable)")
+		return usagef("--output is required (the results, and beside it the journal that makes the run resumable)")
 	}
 	reserve, err := batch.ParseReserve(o.reserve)
 	if err != nil {
@@ -119,7 +119,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if err != nil {
 		return err
 	}
-	tty := isTerminalWriter(env.Stderr)
+	tty := env.isTerminal(env.Stderr)
 	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve,
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
 	if !tty {
@@ -141,18 +141,18 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
-		return engineErr(err)
+		return err
 	}
 	left := len(todo) - sum.Done
 	switch {
 	case sum.Interrupted:
-		return Exitf(ExitInterrupted, "interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), len(rows), o.output)
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), len(rows), o.output)}
 	case sum.Exhausted:
 		when := "when it resets (the provider gave no time)"
 		if !sum.ResumeAt.IsZero() {
 			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
 		}
-		return Exitf(ExitExhausted, "stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), o.output, when)
+		return exhaustedErr(fmt.Errorf("stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), o.output, when))
 	}
 	if !o.quiet {
 		fmt.Fprintf(env.Stderr, "tier: %d rows written to %s (%d failed: see their error), %d×429, in %s\n", sum.Done, o.output, sum.Failed, sum.RateLimited, sum.Elapsed.Round(100*time.Millisecond))
@@ -169,11 +169,6 @@ func readInput(env *Env, path string) ([]byte, error) {
 		return nil, usageErr(err)
 	}
 	return data, nil
-}
-
-func isTerminalWriter(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && isTerminalFd(f.Fd())
 }
 
 func orDash(s string) string {

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os/signal"
 	"syscall"
 	"time"
@@ -16,11 +14,10 @@ import (
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
-
-func init() { commands = append(commands, newChatCmd) }
 
 type chatOptions struct {
 	provider, model, system, key string
@@ -70,13 +67,13 @@ abandoned as a network failure (exit code 6).`,
 	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
 	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
 	f.StringVarP(&o.system, "system", "s", "", "system prompt")
-	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	keyFlag(f, &o.key)
 	f.StringVar(&o.pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
 	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
 	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
 	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
 	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
-	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
+	jsonFlag(f, &o.json, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
@@ -122,15 +119,13 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		if !o.json {
 			return err
 		}
-		code := CodeOf(err)
-		j := chatJSON{Provider: prov, Model: model, Key: o.key,
-			Error: &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}}
+		j := chatJSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
 		if pr != nil {
 			j.Pool = pr.json()
 		}
 		writeJSONOut(env, j)
-		fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
-		return &ExitError{Code: code, Err: err, Silent: true}
+		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
+		return silent(err)
 	}
 	poolName, err := a.poolName(o.pool, o.provider)
 	if err != nil {
@@ -150,25 +145,25 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		model = p.DefaultModel
 	}
 	if model == "" {
-		return fail(Exitf(ExitUsage, "%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
+		return fail(usagef("%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
 	}
 	if o.retries < 0 || o.maxWait < 0 {
-		return fail(Exitf(ExitUsage, "--retries and --max-wait must not be negative"), p.Name, model)
+		return fail(usagef("--retries and --max-wait must not be negative"), p.Name, model)
 	}
 	if o.maxTokens < 0 {
-		return fail(Exitf(ExitUsage, "--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
+		return fail(usagef("--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
 	}
 	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
-		return fail(Exitf(ExitUsage, "--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
+		return fail(usagef("--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
 	}
-	stall, err := envDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
+	stall, err := prompt.EnvDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
 	if err := a.checkState(chatState(p)...); err != nil {
 		return fail(err, p.Name, model) // before stdin is read or a request spent
 	}
-	in, err := readPrompt(ctx, args, env.Stdin, o.noStdin, env.Getenv)
+	in, err := prompt.Read(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
@@ -190,19 +185,19 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		req.Temperature = &t
 	}
 
-	var out *replyWriter
+	var out *ui.ReplyWriter
 	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
 	if !o.json {
-		out = &replyWriter{w: bufio.NewWriterSize(env.Stdout, 64<<10)}
+		out = ui.NewReplyWriter(env.Stdout)
 		opts.Out = out
 	}
 	if !o.quiet {
 		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
-			return ui.Countdown(ctx, env.Stderr, d, why)
+			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
-	if testWait != nil {
-		opts.Wait = testWait
+	if env.Wait != nil {
+		opts.Wait = env.Wait
 	}
 	call := eng.Call
 	if poolName != "" {
@@ -219,11 +214,11 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 	}
 	if err != nil {
-		return fail(engineErr(err), p.Name, model)
+		return fail(err, p.Name, model)
 	}
 	reply, callErr := res.Reply, res.Err
 	if out != nil {
-		if err := out.finish(); err != nil && callErr == nil {
+		if err := out.Finish(); err != nil && callErr == nil {
 			callErr = &api.OutputError{Err: err}
 		}
 	}
@@ -234,7 +229,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if full := res.Left; full != nil {
 		snap = full
 		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), ui.ThemeFor(env.Stderr)))
+			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), env.theme(env.Stderr)))
 			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
 				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
 			}
@@ -249,89 +244,50 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 			j.Pool = pr.json()
 		}
 		if err != nil {
-			code := CodeOf(err)
-			j.Error = &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}
-			var ae *api.Error
-			if errors.As(callErr, &ae) {
-				j.Error.HTTPStatus = ae.Status
-			}
+			j.Error = newJSONError(err)
 		}
 		werr := writeJSONOut(env, j)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
-			return &ExitError{Code: CodeOf(err), Err: err, Silent: true}
+			fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
+			return silent(err)
 		}
 		if werr != nil {
 			// Same exit as a reply cut short on stdout: 141 when the reader
-			// went away (tier chat --json ... | head), else 1.
-			e := chatError(&api.OutputError{Err: werr})
-			var ee *ExitError
-			if errors.As(e, &ee) && ee.Code == ExitBrokenPipe {
-				return e
-			}
-			return &ExitError{Code: CodeOf(e), Err: e, Silent: true} // writeJSONOut said why
+			// went away (tier chat --json ... | head), else 1; writeJSONOut
+			// said why.
+			return silent(chatError(&api.OutputError{Err: werr}))
 		}
 	}
 	return err
 }
 
-// chatError maps a call's error to an exit code.
+// chatError is a call's error as the command reports it: a reply cut
+// short on stdout because the reader went away (tier chat ... | head)
+// exits silently as a process killed by SIGPIPE would; any other failure
+// to write it says what to check; a failure with no response to classify
+// it is a network failure.
 func chatError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, context.Canceled) {
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	}
 	var oe *api.OutputError
-	if errors.As(err, &oe) {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &oe):
 		if errors.Is(err, syscall.EPIPE) {
-			// The reader went away (tier chat ... | head): exit as a
-			// process killed by SIGPIPE would, silently.
-			return &ExitError{Code: ExitBrokenPipe, Err: err, Silent: true}
+			return silent(err)
 		}
-		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("%w: check free space or where stdout goes", err)}
+		return fmt.Errorf("%w: check free space or where stdout goes", err)
 	}
-	var ae *api.Error
-	if !errors.As(err, &ae) {
-		return &ExitError{Code: ExitNetwork, Err: err}
-	}
-	return &ExitError{Code: exitForClass(ae.Class), Err: ae}
+	return networkErr(err)
 }
 
-func exitForClass(c quota.Class) int {
-	switch c {
-	case quota.ClassAuth:
-		return ExitAuth
-	case quota.ClassRateLimited:
-		return ExitRateLimited
-	case quota.ClassQuotaExhausted:
-		return ExitExhausted
-	case quota.ClassInvalid:
-		return ExitUsage
-	case quota.ClassServer, quota.ClassNetwork:
-		return ExitNetwork
-	}
-	return ExitInternal
-}
-
-func kindOf(err error, code int) string {
+// newJSONError is err as the "error" member of --json output.
+func newJSONError(err error) *jsonError {
+	j := &jsonError{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		if ae.StreamCut {
-			return "stream_cut"
-		}
-		return string(ae.Class)
+		j.HTTPStatus = ae.Status
 	}
-	switch code {
-	case ExitUsage:
-		return "usage"
-	case ExitAuth:
-		return "auth"
-	case ExitInterrupted:
-		return "interrupted"
-	}
-	return "internal"
+	return j
 }
 
 // writeJSONOut writes v to stdout; a failure is reported on stderr (not
@@ -343,30 +299,3 @@ func writeJSONOut(env *Env, v any) error {
 	}
 	return err
 }
-
-// replyWriter buffers the reply for stdout, remembers whether it ended in a
-// newline, and adds one at the end so the shell prompt starts on its own line.
-type replyWriter struct {
-	w    *bufio.Writer
-	last byte
-	n    int64
-}
-
-func (r *replyWriter) Write(p []byte) (int, error) {
-	if len(p) > 0 {
-		r.last = p[len(p)-1]
-		r.n += int64(len(p))
-	}
-	return r.w.Write(p)
-}
-
-func (r *replyWriter) Flush() error { return r.w.Flush() }
-
-func (r *replyWriter) finish() error {
-	if r.n > 0 && r.last != '\n' {
-		r.w.WriteByte('\n')
-	}
-	return r.w.Flush()
-}
-
-var _ io.Writer = (*replyWriter)(nil)

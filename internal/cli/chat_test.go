@@ -39,6 +39,7 @@ func runChat(t *testing.T, stdout *bytes.Buffer, args ...string) (string, int) {
 }
 
 func TestChatExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		args       []string

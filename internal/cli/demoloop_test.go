@@ -37,13 +37,6 @@ func (c *fakeClock) wait(ctx context.Context, d time.Duration, why string) error
 	return nil
 }
 
-// useFakeClock makes every app of the test use c, waits included.
-func useFakeClock(t *testing.T, c *fakeClock) {
-	prevNow, prevWait := testNow, testWait
-	testNow, testWait = c.Now, c.wait
-	t.Cleanup(func() { testNow, testWait = prevNow, prevWait })
-}
-
 // TestDemoLoopWithDefaults: the README's promise, with default flags. The
 // demo allows 10 requests a minute and 50 a day: run 'tier chat -p demo
 // hello' over and over and tier waits out the minute whenever it runs out
@@ -51,15 +44,17 @@ func useFakeClock(t *testing.T, c *fakeClock) {
 // start of a minute, so the 21st must wait almost 60s, plus jitter), and
 // the 51st call of the day stops with exit code 5 naming the day window.
 func TestDemoLoopWithDefaults(t *testing.T) {
+	t.Parallel()
 	for _, start := range []string{"2026-11-21T10:00:00Z", "2026-11-21T10:00:30.5Z", "2026-11-21T10:00:59.9Z"} {
 		t.Run(start, func(t *testing.T) {
 			t0, _ := time.Parse(time.RFC3339Nano, start)
+			t.Parallel()
 			c := &fakeClock{now: t0}
-			useFakeClock(t, c)
 			vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
 			for i := 1; i <= 51; i++ {
 				var stdout, stderr bytes.Buffer
-				env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
+				env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] },
+					Now: c.Now, Wait: c.wait} // every run on the fake clock, waits included
 				code := Run(context.Background(), env, []string{"chat", "-p", "demo", "--no-stdin", "hello"})
 				want := 0
 				if i == 51 {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestDurationFlagTakesDurationsAndSeconds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration

@@ -32,11 +32,11 @@ func checkQuotaFormat(o *quotaOptions) error {
 		return nil
 	case "prometheus":
 		if o.json {
-			return Exitf(ExitUsage, "--format prometheus and --json do not go together: choose one")
+			return usagef("--format prometheus and --json do not go together: choose one")
 		}
 		return nil
 	}
-	return Exitf(ExitUsage, "unknown --format %q: tier quota --format takes prometheus (or table, the default)", o.format)
+	return usagef("unknown --format %q: tier quota --format takes prometheus (or table, the default)", o.format)
 }
 
 // writeQuotaFormat writes rows in the --format asked (checked already).

@@ -11,6 +11,7 @@ import (
 )
 
 func TestQuotaFormatPrometheus(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	out, errs, code := runEnv(env, "quota", "--format", "prometheus")
 	if code != 0 || errs != "" {

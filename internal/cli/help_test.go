@@ -69,6 +69,7 @@ func exitConstants(t *testing.T) map[string]int {
 }
 
 func TestExitCodesTopicDocumentsEveryExitConstant(t *testing.T) {
+	t.Parallel()
 	documented := map[int]bool{}
 	for _, e := range exitCodes {
 		if documented[e.Code] {
@@ -147,6 +148,7 @@ func envReads(t *testing.T) map[string][]string {
 }
 
 func TestEnvironmentTopicListsEveryVariableTierReads(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := runTopic(t, nil, "help", "environment")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -193,6 +195,7 @@ func TestEnvironmentTopicListsEveryVariableTierReads(t *testing.T) {
 }
 
 func TestEnvironmentTopicReadsTheUsersCatalog(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		userFile   string
@@ -239,6 +242,7 @@ providers:
 }
 
 func TestHelpListsTheTopics(t *testing.T) {
+	t.Parallel()
 	out, _, code := runTopic(t, nil, "help")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
@@ -252,6 +256,7 @@ func TestHelpListsTheTopics(t *testing.T) {
 }
 
 func TestManSectionsAreMarkdownOfTheTopics(t *testing.T) {
+	t.Parallel()
 	secs := ManSections()
 	titles := map[string]string{}
 	for _, s := range secs {
@@ -270,25 +275,6 @@ func TestManSectionsAreMarkdownOfTheTopics(t *testing.T) {
 	for _, e := range exitCodes {
 		if !strings.Contains(codes, "**"+strconv.Itoa(e.Code)+"**\n: ") {
 			t.Errorf("EXIT STATUS lacks code %d", e.Code)
-		}
-	}
-}
-
-func TestWrap(t *testing.T) {
-	tests := []struct {
-		in    string
-		width int
-		want  []string
-	}{
-		{"a bb ccc", 4, []string{"a bb", "ccc"}},
-		{"a bb ccc", 8, []string{"a bb ccc"}},
-		{"averylongword b", 4, []string{"averylongword", "b"}},
-		{"  spaces   collapse ", 20, []string{"spaces collapse"}},
-	}
-	for _, tt := range tests {
-		got := wrap(tt.in, tt.width)
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 // ones added for periods of any length, buckets, budgets and balance parts
 // included: a field added to the types without a line here fails.
 func TestJSONTopicNamesEveryField(t *testing.T) {
+	t.Parallel()
 	out, _, code := runTopic(t, nil, "help", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)

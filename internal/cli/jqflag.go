@@ -10,8 +10,6 @@ import (
 	"github.com/tier-cli/tier/internal/ui"
 )
 
-func init() { finishers = append(finishers, addJQFlags) }
-
 // jqState is a run's --jq: the compiled filter, and whether it failed on
 // the output (a usage error, exit 2, once the command is done).
 type jqState struct {
@@ -40,7 +38,7 @@ func addJQFlags(root *cobra.Command, env *Env) {
 			if cmd.Flags().Changed("jq") {
 				f, err := jq.Compile(expr)
 				if err != nil {
-					return Exitf(ExitUsage, "--jq: %v", oneLine(err.Error()))
+					return usagef("--jq: %v", oneLine(err.Error()))
 				}
 				if err := cmd.Flags().Set("json", "true"); err != nil {
 					return err
@@ -54,7 +52,7 @@ func addJQFlags(root *cobra.Command, env *Env) {
 		}
 		c.PostRunE = func(cmd *cobra.Command, args []string) error {
 			if env.jq != nil && env.jq.failed != nil {
-				return &ExitError{Code: ExitUsage, Err: env.jq.failed, Silent: true}
+				return silent(usageErr(env.jq.failed)) // said when it failed
 			}
 			if prevPost != nil {
 				return prevPost(cmd, args)
@@ -72,7 +70,7 @@ func writeJSON(env *Env, v any) error {
 	if env.jq == nil {
 		return ui.WriteJSON(env.Stdout, v)
 	}
-	err := env.jq.filter.Write(env.Stdout, v, ui.IsTerminal(env.Stdout))
+	err := env.jq.filter.Write(env.Stdout, v, env.isTerminal(env.Stdout))
 	var ee *jq.EvalError
 	if errors.As(err, &ee) {
 		if env.jq.failed == nil {

@@ -12,6 +12,7 @@ import (
 // TestJQEveryJSONCommand: every command with --json has --jq, which
 // implies --json, prints strings raw and other values as JSON, one a line.
 func TestJQEveryJSONCommand(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	for _, c := range []struct {
 		args []string
@@ -44,6 +45,7 @@ func TestJQEveryJSONCommand(t *testing.T) {
 }
 
 func TestJQErrors(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	// A bad expression is a usage error before anything runs.
 	out, errs, code := runEnv(env, "chat", "-p", "demo", "--no-stdin", "hi", "--jq", ".[")

@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +9,6 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 )
-
-func init() { commands = append(commands, newKeysCmd) }
 
 func newKeysCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -59,7 +53,7 @@ the keyring off. tier never falls back to plaintext on its own.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return Exitf(ExitUsage, "unknown command %q for 'tier keys' (see 'tier keys --help')", args[0])
+				return usagef("unknown command %q for 'tier keys' (see 'tier keys --help')", args[0])
 			}
 			return cmd.Help()
 		},
@@ -72,7 +66,7 @@ the keyring off. tier never falls back to plaintext on its own.`,
 // providerArg is the one PROVIDER argument of a keys command.
 func providerArg(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return Exitf(ExitUsage, "give one provider: '%s PROVIDER' (see 'tier keys list --all')", cmd.CommandPath())
+		return usagef("give one provider: '%s PROVIDER' (see 'tier keys list --all')", cmd.CommandPath())
 	}
 	return nil
 }
@@ -105,30 +99,24 @@ func (a *app) keysProfile(name string) (*catalog.Profile, error) {
 		return nil, usageErr(err)
 	}
 	if p.NoKey || p.Demo {
-		return nil, Exitf(ExitUsage, "%s needs no key: 'tier chat -p %s' works without one", p.Name, p.Name)
+		return nil, usagef("%s needs no key: 'tier chat -p %s' works without one", p.Name, p.Name)
 	}
 	return p, nil
 }
 
-// keyProfiles is the catalog's profiles with their base URLs resolved from
-// the environment where they can be (keys check the host pin against them).
-func (a *app) keyProfiles() (map[string]*catalog.Profile, error) {
+// keyProfiles is what listing and checking every key takes: the catalog's
+// profiles with their base URLs resolved (catalog.Resolved: pins are
+// checked against them) and the keys Manager.
+func (a *app) keyProfiles() (map[string]*catalog.Profile, *keys.Manager, error) {
 	c, err := a.catalog()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make(map[string]*catalog.Profile, len(c.Providers))
-	for name, p := range c.Providers {
-		if p == nil {
-			continue
-		}
-		cp := *p
-		if base, err := p.ResolveBaseURL(a.env.Getenv); err == nil {
-			cp.BaseURL = base
-		}
-		out[name] = &cp
+	m, err := a.keyManager()
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	return c.Resolved(a.env.Getenv), m, nil
 }
 
 // baseURL is where keys of p are verified.
@@ -140,62 +128,11 @@ func (a *app) baseURL(p *catalog.Profile) (string, error) {
 	return base, nil
 }
 
-// readKeySecret reads a key the way every keys command does: a hidden
-// prompt on a terminal (Ctrl-C, Ctrl-D on an empty line or Esc cancel it:
-// exit 130), else the one line on stdin. A stdin that sends
-// nothing within TIER_STDIN_TIMEOUT (default 30s) is given up on, as in
-// 'tier chat'.
-func readKeySecret(env *Env) (string, error) {
-	if env.Stdin == nil {
-		return "", Exitf(ExitUsage, "no stdin to read the key from: pipe it in")
-	}
-	if isTerminalReader(env.Stdin) {
-		s, err := keys.ReadSecret(env.Stdin, true, env.Stderr)
-		if errors.Is(err, keys.ErrCancelled) {
-			return "", &ExitError{Code: ExitInterrupted, Err: err}
-		}
-		if err != nil {
-			return "", usageErr(err)
-		}
-		return s, nil
-	}
-	grace, err := stdinTimeout(env.Getenv, stdinGraceNoArgs)
-	if err != nil {
-		return "", err
-	}
-	data, timedOut, err := readWithFirstByteTimeout(io.LimitReader(env.Stdin, 4*keys.MaxSecretLen+1), grace)
-	if timedOut {
-		return "", Exitf(ExitUsage, "no key arrived on stdin within %s: pipe it in (e.g. 'pass show groq | tier keys set groq'), run the command in a terminal to be prompted, or set TIER_STDIN_TIMEOUT=0", grace)
-	}
-	if err != nil {
-		return "", Exitf(ExitUsage, "cannot read the key from stdin: %s", oneLine(err.Error()))
-	}
-	s, err := keys.ReadSecret(bytes.NewReader(data), false, nil)
-	if err != nil {
-		return "", usageErr(err)
-	}
-	return s, nil
-}
-
-// keysErr maps an error of a keys operation to its exit code: 3 for a key
-// refused or missing, 6 for a provider that could not be reached, 2 for
-// the rest: bad input or configuration, a keyring that cannot be used or
-// does not answer included (the message says what to fix).
-func keysErr(err error, v *keys.VerifyResult) error {
-	var ee *ExitError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ee):
-		return err
-	case errors.Is(err, context.Canceled):
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
-		return &ExitError{Code: ExitAuth, Err: err}
-	case v != nil && v.Status == keys.VerifyUnreachable:
-		return &ExitError{Code: ExitNetwork, Err: err}
-	}
-	return &ExitError{Code: ExitUsage, Err: err}
+// readKey reads a key from stdin or a hidden prompt (keys.ReadKey): a
+// cancelled prompt is exit 130, any other failure bad usage.
+func readKey(env *Env) (string, error) {
+	s, err := keys.ReadKey(env.Stdin, env.isTerminal(env.Stdin), env.Stderr, env.Getenv)
+	return s, usageErr(err)
 }
 
 // envOverride is the environment variable that overrides p's stored
@@ -214,41 +151,14 @@ func keyName(name string) string {
 	return name
 }
 
-// keyLabel names a key in messages: `the key for groq` or `the key "work"
-// for groq`.
-func keyLabel(provider, name string) string {
-	if name == keys.DefaultName {
-		return "the key for " + provider
-	}
-	return fmt.Sprintf("the key %q for %s", name, provider)
-}
-
-func keysCmdLine(verb, provider, name string) string {
-	s := "tier keys " + verb + " " + provider
-	if name != keys.DefaultName {
-		s += " --name " + name
-	}
-	return s
-}
-
 func warnf(env *Env, format string, a ...any) {
 	fmt.Fprintf(env.Stderr, "tier: warning: "+format+"\n", a...)
 }
 
-// reportVerify says on stderr what a verification that did not succeed
-// means for a key that was stored anyway, and where it may be sent.
+// reportVerify warns on stderr what a verification that did not succeed
+// means for a key that was stored anyway (keys.UnverifiedWarning).
 func reportVerify(env *Env, v *keys.VerifyResult, pinned, provider, name string) {
-	test := keysCmdLine("test", provider, name)
-	pin := "it is pinned to " + pinned + " and goes nowhere else"
-	if pinned == "" {
-		pin = "it is pinned to no host, so tier will not send it until '" + test + "' verifies it"
-	}
-	switch {
-	case v == nil:
-		warnf(env, "stored unverified (--no-verify); %s: run '%s' to check it", pin, test)
-	case v.Status == keys.VerifyUnreachable:
-		warnf(env, "stored unverified: host unreachable (%s); %s: run '%s' to check it", v.Message, pin, test)
-	case v.Status != keys.VerifyOK:
-		warnf(env, "stored unverified: %s; %s: run '%s' to check it later", v.Message, pin, test)
+	if w := keys.UnverifiedWarning(v, pinned, provider, name); w != "" {
+		warnf(env, "%s", w)
 	}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -27,7 +26,7 @@ Exit status: 0 when no problem is an error, 3 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysDoctor(cmd.Context(), env, asJSON) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	jsonFlag(cmd.Flags(), &asJSON, "print the report as JSON")
 	return cmd
 }
 
@@ -40,11 +39,7 @@ type doctorJSON struct {
 
 func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 	a := newApp(env)
-	profiles, err := a.keyProfiles()
-	if err != nil {
-		return err
-	}
-	m, err := a.keyManager()
+	profiles, m, err := a.keyProfiles()
 	if err != nil {
 		return err
 	}
@@ -79,7 +74,7 @@ func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
 		}
 	}
 	if !rep.OK() {
-		return &ExitError{Code: ExitAuth, Err: errors.New("the key setup has problems"), Silent: true}
+		return silent(authf("the key setup has problems"))
 	}
 	return nil
 }

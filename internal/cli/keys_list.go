@@ -2,9 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"math"
-	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,18 +32,14 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runKeysList(env, o) },
 	}
-	cmd.Flags().BoolVar(&o.json, "json", false, "print a JSON array")
+	jsonFlag(cmd.Flags(), &o.json, "print a JSON array")
 	cmd.Flags().BoolVar(&o.all, "all", false, "also list the providers that have no key yet")
 	return cmd
 }
 
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
-	profiles, err := a.keyProfiles()
-	if err != nil {
-		return err
-	}
-	m, err := a.keyManager()
+	profiles, m, err := a.keyProfiles()
 	if err != nil {
 		return err
 	}
@@ -78,56 +71,14 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		fmt.Fprintln(env.Stderr, "tier: no keys yet: run 'tier keys set PROVIDER' ('tier keys list --all' shows where to get keys)")
 		return nil
 	}
-	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
-	headers := []string{"provider", "name", "source", "key", "created", "rotated", "verified", "age", "rotation", "in use"}
+	th := env.theme(env.Stdout)
 	now := a.now()
 	var table [][]string
 	for _, r := range out {
-		table = append(table, keyListRow(r, now, th))
+		table = append(table, ui.KeyRow(r, now, th))
 	}
-	if err := ui.Table(env.Stdout, headers, table, ui.IsTerminal(env.Stdout), th); err != nil {
-		return &ExitError{Code: ExitInternal, Err: fmt.Errorf("cannot write the table: %w", err)}
+	if err := env.table(ui.KeyHeaders, table, th, nil); err != nil {
+		return internalErr(fmt.Errorf("cannot write the table: %w", err))
 	}
 	return nil
-}
-
-func keyListRow(r keys.JSONRow, now time.Time, th ui.Theme) []string {
-	date := func(t time.Time) string {
-		if t.IsZero() {
-			return "-"
-		}
-		return t.Local().Format("2006-01-02")
-	}
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
-	source := r.Source
-	if r.Plaintext {
-		source = th.Warning.Render("file (plaintext)")
-	}
-	age := "-"
-	if r.AgeDays != nil {
-		age = strconv.Itoa(*r.AgeDays) + "d"
-	}
-	rotation := "-"
-	switch {
-	case r.Overdue:
-		rotation = th.Warning.Render("rotate due")
-	case !r.RotateDue.IsZero():
-		rotation = "in " + strconv.Itoa(int(math.Ceil(r.RotateDue.Sub(now).Hours()/24))) + "d"
-	}
-	use := r.Note
-	switch {
-	case r.Default && use != "":
-		use = "default, " + use
-	case r.Default:
-		use = "default"
-	case use == "" && r.Name != keys.DefaultName:
-		use = "with --key " + r.Name
-	}
-	return []string{th.Provider.Render(r.Provider), r.Name, source, dash(r.Fingerprint), date(r.Created),
-		date(r.LastRotated), date(r.LastVerified), age, rotation, dash(use)}
 }

@@ -32,7 +32,7 @@ environment variable or key_cmd that supplies a key is not touched (tier says so
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.all && cmd.Flags().Changed("name") {
-				return Exitf(ExitUsage, "give --name or --all, not both")
+				return usagef("give --name or --all, not both")
 			}
 			return runKeysRm(env, o, args[0])
 		},
@@ -64,7 +64,7 @@ func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
 		return usageErr(perr)
 	}
 	if p != nil && (p.NoKey || p.Demo) {
-		return Exitf(ExitUsage, "%s needs no key: there is nothing to remove", p.Name)
+		return usagef("%s needs no key: there is nothing to remove", p.Name)
 	}
 	if o.all {
 		if err := m.RemoveAll(provider); err != nil {
@@ -79,7 +79,7 @@ func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
 		if err := m.Remove(provider, o.name); err != nil {
 			return keysErr(err, nil)
 		}
-		fmt.Fprintf(env.Stdout, "Removed %s%s.\n", keyLabel(provider, o.name), fp)
+		fmt.Fprintf(env.Stdout, "Removed %s%s.\n", keys.Label(provider, o.name), fp)
 	}
 	if p != nil && (o.all || o.name == keys.DefaultName) {
 		if v := a.envOverride(p, keys.DefaultName); v != "" {

@@ -46,7 +46,7 @@ into 'tier keys rotate'. Revoke the old key at the provider once the new one wor
 func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider string) error {
 	o.name = keyName(o.name)
 	if o.rollback && o.noVerify {
-		return Exitf(ExitUsage, "--rollback reads no new key, so --no-verify has no meaning with it")
+		return usagef("--rollback reads no new key, so --no-verify has no meaning with it")
 	}
 	a := newApp(env)
 	p, err := a.keysProfile(provider)
@@ -63,7 +63,7 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 			return keysErr(err, nil)
 		}
 		fmt.Fprintf(env.Stdout, "Rolled back: %s is %s again; %s is kept as the previous key.\n",
-			keyLabel(p.Name, o.name), res.Fingerprint, res.PreviousFingerprint)
+			keys.Label(p.Name, o.name), res.Fingerprint, res.PreviousFingerprint)
 		if v := a.envOverride(p, o.name); v != "" {
 			warnf(env, "%s is set and overrides the stored key: unset it to use the stored one", v)
 		}
@@ -76,7 +76,7 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 		}
 		opts.BaseURL = ""
 	}
-	secret, err := readKeySecret(env)
+	secret, err := readKey(env)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func runKeysRotate(ctx context.Context, env *Env, o *keysRotateOptions, provider
 		return keysErr(err, res.Verify)
 	}
 	fmt.Fprintf(env.Stdout, "Rotated %s: %s is in use; the previous key %s is kept ('%s --rollback' restores it).\n",
-		keyLabel(p.Name, o.name), res.Fingerprint, res.PreviousFingerprint, keysCmdLine("rotate", p.Name, o.name))
+		keys.Label(p.Name, o.name), res.Fingerprint, res.PreviousFingerprint, keys.CmdLine("rotate", p.Name, o.name))
 	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "Verified: %s.\n", v.Message)
 	}

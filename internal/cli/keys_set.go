@@ -105,7 +105,7 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 			return keysErr(err, nil) // say so before asking for the key
 		}
 	}
-	secret, err := readKeySecret(env)
+	secret, err := readKey(env)
 	if err != nil {
 		return err
 	}
@@ -121,11 +121,11 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if v := res.Verify; v == nil || v.Status != keys.VerifyOK {
 		where += ", unverified"
 	}
-	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keyLabel(p.Name, o.name), res.Fingerprint, where)
+	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keys.Label(p.Name, o.name), res.Fingerprint, where)
 	switch {
 	case res.PreviousKept:
 		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, kept as the previous key ('%s --rollback' restores it)\n",
-			res.PreviousFingerprint, keysCmdLine("rotate", p.Name, o.name))
+			res.PreviousFingerprint, keys.CmdLine("rotate", p.Name, o.name))
 	case res.PreviousFingerprint != "":
 		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s\n", res.PreviousFingerprint)
 	}
@@ -146,10 +146,10 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 func parseRotateAfter(s string) (time.Duration, error) {
 	d, err := keys.ParseDuration(s)
 	if err != nil {
-		return 0, Exitf(ExitUsage, "--rotate-after: %v", err)
+		return 0, usagef("--rotate-after: %v", err)
 	}
 	if d == 0 {
-		return 0, Exitf(ExitUsage, "--rotate-after must be longer than 0: write e.g. 90d, or never to turn the reminder off")
+		return 0, usagef("--rotate-after must be longer than 0: write e.g. 90d, or never to turn the reminder off")
 	}
 	return d, nil
 }

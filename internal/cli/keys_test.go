@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -26,8 +27,7 @@ import (
 // and config in temporary directories. Each flow runs twice: against an
 // in-memory keyring, and against the real Secret Service when there is a
 // session bus (.ci/with-keyring provides one; without it those runs skip).
-// No test here may run in parallel: they swap the keyring (testKeyBackend)
-// and the key clock (testKeyNow).
+// Each world has its own keyring and clock (in the run's Env).
 
 // Test keys: obviously fake. The fake provider accepts the "good" ones.
 const (
@@ -115,7 +115,8 @@ type kworld struct {
 	cfg, state string
 	env        map[string]string
 	kr         keys.Backend // the keyring tier uses, for checking what it holds
-	now        time.Time    // the key clock; zero: time.Now
+	keyring    keys.Backend // the keyring tier is given; nil: the OS keyring
+	now        time.Time    // the clock; zero: time.Now
 	outputs    []string     // everything tier printed
 }
 
@@ -178,17 +179,8 @@ func newKWorld(t *testing.T, real bool) *kworld {
 		})
 	} else {
 		mem := keys.NewMemoryBackend()
-		w.kr = mem
-		setKeyBackend(t, mem)
+		w.kr, w.keyring = mem, mem
 	}
-	prevNow := testKeyNow
-	testKeyNow = func() time.Time {
-		if w.now.IsZero() {
-			return time.Now()
-		}
-		return w.now
-	}
-	t.Cleanup(func() { testKeyNow = prevNow })
 	return w
 }
 
@@ -202,14 +194,23 @@ func (w *kworld) noBus() {
 	}
 	delete(w.env, "DBUS_SESSION_BUS_ADDRESS")
 	delete(w.env, "XDG_RUNTIME_DIR")
-	setKeyBackend(w.t, nil)
+	w.keyring = nil
 	w.kr = keys.NewMemoryBackend() // tier holds nothing anywhere
 }
 
-func setKeyBackend(t *testing.T, b keys.Backend) {
-	prev := testKeyBackend
-	testKeyBackend = b
-	t.Cleanup(func() { testKeyBackend = prev })
+// clock is the world's clock: w.now, or time.Now while that is zero.
+func (w *kworld) clock() time.Time {
+	if w.now.IsZero() {
+		return time.Now()
+	}
+	return w.now
+}
+
+// factory is what a run of tier sees: the world's environment, clock and
+// keyring.
+func (w *kworld) factory(stdin io.Reader, stdout, stderr io.Writer) *Env {
+	return &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return w.env[k] },
+		Now: w.clock, Keyring: w.keyring}
 }
 
 // providers writes the user's providers.yaml: the provider under test at
@@ -234,7 +235,7 @@ func (w *kworld) run(stdin string, args ...string) (stdout, stderr string, code 
 		args[i] = strings.ReplaceAll(a, "{p}", w.p)
 	}
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+	env := w.factory(strings.NewReader(stdin), &out, &errb)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	code = Run(ctx, env, args)
@@ -324,6 +325,7 @@ func (w *kworld) script(f *keyFake, steps []step) {
 // unverified), list with sources and an environment override, rotate,
 // a failed rotation, rollback, test and rm.
 func TestKeysLifecycle(t *testing.T) {
+	t.Parallel()
 	eachKeyring(t, func(t *testing.T, w *kworld) {
 		f := newKeyFake(t, goodKey, goodKey2, goodKey3)
 		down := newKeyFake(t)
@@ -383,6 +385,7 @@ func TestKeysLifecycle(t *testing.T) {
 
 // What 'tier keys test' exits with for each answer of the provider.
 func TestKeysTestExitCodes(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey)
 	down := newKeyFake(t)
@@ -412,6 +415,7 @@ func TestKeysTestExitCodes(t *testing.T) {
 // A stored key goes only to the host that verified it; 'tier keys test'
 // verifies it for a new host.
 func TestKeyPinnedToItsHost(t *testing.T) {
+	t.Parallel()
 	eachKeyring(t, func(t *testing.T, w *kworld) {
 		a, b := newKeyFake(t, goodKey), newKeyFake(t, goodKey)
 		hostA, hostB := strings.TrimPrefix(a.srv.URL, "http://"), strings.TrimPrefix(b.srv.URL, "http://")
@@ -456,6 +460,7 @@ func TestKeyPinnedToItsHost(t *testing.T) {
 // Where chat's key comes from: the environment variable, else the keyring,
 // else key_cmd, else an error that names all three with their commands.
 func TestKeySourceOrder(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2, goodKey3)
 	secretFile := filepath.Join(t.TempDir(), "secret") // outside config and state
@@ -516,6 +521,7 @@ func TestKeySourceOrder(t *testing.T) {
 // A key older than its rotation period gets one line on stderr from chat,
 // at most once a day; list marks it.
 func TestRotationReminder(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
@@ -565,6 +571,7 @@ func TestRotationReminder(t *testing.T) {
 
 // A key listed in the second it was stored is 0 days old, not of unknown age.
 func TestKeysListAgeOfANewKey(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
@@ -583,6 +590,7 @@ func TestKeysListAgeOfANewKey(t *testing.T) {
 // With no keyring to store into, 'keys set' says so before it reads the key
 // or asks the provider anything.
 func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	w.noBus()
 	f := newKeyFake(t, goodKey)
@@ -607,6 +615,7 @@ func TestKeysSetWithoutAKeyringFailsFirst(t *testing.T) {
 // Setting a key over another keeps the old one as the previous key, says
 // so, and a rollback restores it.
 func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2)
 	w.providers(f.url())
@@ -631,6 +640,7 @@ func TestKeysSetOverAnotherKeySaysSo(t *testing.T) {
 
 // An empty --name is the default key, and messages say so.
 func TestKeysEmptyNameIsTheDefault(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
@@ -647,6 +657,7 @@ func TestKeysEmptyNameIsTheDefault(t *testing.T) {
 // doctor with a working keyring, with none reachable (no session bus),
 // with the keyring turned off; and what set and chat say without a bus.
 func TestKeysDoctor(t *testing.T) {
+	t.Parallel()
 	t.Run("keyring reachable", func(t *testing.T) {
 		eachKeyring(t, func(t *testing.T, w *kworld) {
 			f := newKeyFake(t, goodKey, goodKey2)
@@ -722,6 +733,7 @@ func TestKeysDoctor(t *testing.T) {
 // --insecure-storage: only when asked, with a warning, in a 0600 file that
 // list marks; it works where no keyring does.
 func TestInsecureStorage(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	w.noBus()
 	f := newKeyFake(t, goodKey)
@@ -755,6 +767,7 @@ func TestInsecureStorage(t *testing.T) {
 // the key's credit in 'tier quota'; it is the stored key's, not that of a
 // key an environment variable overrides it with.
 func TestCreditGrant(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2)
 	w.providers(f.url())
@@ -795,6 +808,7 @@ func TestCreditGrant(t *testing.T) {
 
 // Flags checked before any key is read.
 func TestKeysUsageErrors(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey)
 	w.providers(f.url())
@@ -844,6 +858,7 @@ func TestKeysUsageErrors(t *testing.T) {
 // every command (the plaintext file, only written when asked for, is not
 // used here).
 func TestNoKeyMaterialAnywhere(t *testing.T) {
+	t.Parallel()
 	// Distinct characters, so that a 5-character window can only match
 	// the key itself.
 	k1, k2, bad := "TESTKEYabcdefghijklmn", "TESTKEYopqrstuvwxyzAB", "TESTKEYCDEFGHIJKLMNOP"
@@ -918,6 +933,7 @@ func TestNoKeyMaterialAnywhere(t *testing.T) {
 
 // --all adds the providers that have no key yet, with where to get one.
 func TestKeysListAll(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	w.providers(newKeyFake(t).url())
 	if out, stderr, code := w.run("", "keys", "list"); code != 0 || out != "" || !strings.Contains(stderr, "no keys yet") {
@@ -961,9 +977,10 @@ func (k *hungKeyring) Get(service, user string) (string, error) {
 // A keyring that does not answer costs one timeout per run, not one per
 // provider, and the error says why no key was found.
 func TestKeyringThatDoesNotAnswer(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	hung := &hungKeyring{MemoryBackend: keys.NewMemoryBackend()}
-	setKeyBackend(t, hung)
+	w.keyring = hung
 	w.providers(newKeyFake(t).url())
 	_, stderr, code := w.run("", "models", "--all")
 	if code != 0 || !strings.Contains(stderr, "skipped") || !strings.Contains(stderr, w.p) {
@@ -985,6 +1002,7 @@ func TestKeyringThatDoesNotAnswer(t *testing.T) {
 // secret-tool) is not sent anywhere until 'tier keys test' verifies it. list
 // and doctor show such keys.
 func TestKeyPinSurvivesLostState(t *testing.T) {
+	t.Parallel()
 	eachKeyring(t, func(t *testing.T, w *kworld) {
 		a, b := newKeyFake(t, goodKey, goodKey2), newKeyFake(t, goodKey, goodKey2)
 		hostA, hostB := strings.TrimPrefix(a.srv.URL, "http://"), strings.TrimPrefix(b.srv.URL, "http://")
@@ -1081,6 +1099,7 @@ func TestKeyPinSurvivesLostState(t *testing.T) {
 // line and Esc cancel it with exit 130, storing and sending nothing; the
 // line typed after that is not taken as the key.
 func TestKeyPromptCancels(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	f := newKeyFake(t, goodKey, goodKey2)
 	w.providers(f.url())
@@ -1088,7 +1107,7 @@ func TestKeyPromptCancels(t *testing.T) {
 		t.Helper()
 		master, tty := ptytest.Open(t)
 		var out, errb bytes.Buffer
-		env := &Env{Stdin: tty, Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+		env := w.factory(tty, &out, &errb)
 		done := make(chan int, 1)
 		go func() { done <- Run(context.Background(), env, args) }()
 		time.Sleep(100 * time.Millisecond)
@@ -1126,6 +1145,7 @@ func TestKeyPromptCancels(t *testing.T) {
 // A key whose provider cannot be reached is stored unverified, and tier
 // says so on both streams, with what to run; the README says the same.
 func TestKeysSetUnreachableSaysUnverified(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	down := newKeyFake(t)
 	down.srv.Close()
@@ -1150,6 +1170,7 @@ func TestKeysSetUnreachableSaysUnverified(t *testing.T) {
 // keys set and rotate complete only providers that take a key: not the
 // demo, nor a no_key profile.
 func TestKeysCompletionLeavesOutKeylessProviders(t *testing.T) {
+	t.Parallel()
 	w := newKWorld(t, false)
 	w.providers(newKeyFake(t).url(), "  local:\n    base_url: http://127.0.0.1:8080/v1\n    no_key: true\n    default_model: m\n")
 	for _, verb := range []string{"set", "rotate"} {

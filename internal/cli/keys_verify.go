@@ -53,9 +53,8 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 	if err != nil {
 		return keysErr(err, nil)
 	}
-	what := fmt.Sprintf("%s (%s from %s)", keyLabel(p.Name, name), keys.Fingerprint(r.Key), r.Source)
-	switch v.Status {
-	case keys.VerifyOK:
+	what := fmt.Sprintf("%s (%s from %s)", keys.Label(p.Name, name), keys.Fingerprint(r.Key), r.Source)
+	if v.Status == keys.VerifyOK {
 		fmt.Fprintf(env.Stdout, "OK: %s works: %s.\n", what, v.Message)
 		switch {
 		case !r.Source.Stored() || r.Host == v.Host:
@@ -65,17 +64,6 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, r.Host)
 		}
 		return nil
-	case keys.VerifyRefused:
-		return Exitf(ExitAuth, "%s: %s", what, v.Message)
-	case keys.VerifyUnreachable:
-		return Exitf(ExitNetwork, "%s could not be checked: %s", what, v.Message)
 	}
-	code := ExitUsage
-	switch v.HTTPStatus {
-	case 429:
-		code = ExitRateLimited
-	case 402:
-		code = ExitExhausted
-	}
-	return Exitf(code, "%s could not be checked: %s", what, v.Message)
+	return verifyErr(what, &v)
 }

@@ -2,20 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"io"
 	"sync"
-	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/overview"
-)
-
-// Test hooks: tests put an in-memory keyring and a clock of their own in
-// place of the OS keyring and time.Now. Production code never sets them.
-var (
-	testKeyBackend keys.Backend
-	testKeyNow     func() time.Time
 )
 
 // keyState is an app's key machinery, built on first use: the keys
@@ -47,7 +39,7 @@ func (a *app) keySession() (*keys.Manager, *keys.Session, error) {
 		ks.built = true
 		ks.mgr, ks.err = a.newKeyManager()
 		if ks.err == nil {
-			ks.session = ks.mgr.NewSession(a.env.Stderr)
+			ks.session = ks.mgr.NewSession(ks.mgr.CmdStderr)
 		}
 	}
 	return ks.mgr, ks.session, ks.err
@@ -58,13 +50,12 @@ func (a *app) newKeyManager() (*keys.Manager, error) {
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	m.CmdStderr = a.env.Stderr
+	// Reminders and key_cmd's stderr may come from several goroutines at
+	// once (a refresh asks providers concurrently).
+	m.CmdStderr = &lockedWriter{w: a.env.Stderr}
 	m.Now = a.now
-	if testKeyBackend != nil {
-		m.Backend = testKeyBackend
-	}
-	if testKeyNow != nil {
-		m.Now = testKeyNow
+	if a.env.Keyring != nil {
+		m.Backend = a.env.Keyring
 	}
 	return m, nil
 }
@@ -81,11 +72,11 @@ func (a *app) lookupKey(p *catalog.Profile, name, baseURL string) (keys.Resolved
 	}
 	_, s, err := a.keySession()
 	if err != nil {
-		return keys.Resolved{}, keyErr(err)
+		return keys.Resolved{}, authErr(err)
 	}
 	r, err := s.Lookup(context.Background(), p, name, baseURL)
 	if err != nil {
-		return keys.Resolved{}, keyErr(err)
+		return keys.Resolved{}, authErr(err)
 	}
 	return r, nil
 }
@@ -94,17 +85,6 @@ func (a *app) lookupKey(p *catalog.Profile, name, baseURL string) (keys.Resolved
 func (a *app) key(p *catalog.Profile, name, baseURL string) (string, error) {
 	r, err := a.lookupKey(p, name, baseURL)
 	return r.Key, err
-}
-
-func keyErr(err error) error {
-	var ee *ExitError
-	switch {
-	case errors.As(err, &ee):
-		return err
-	case errors.Is(err, context.Canceled):
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
-	}
-	return &ExitError{Code: ExitAuth, Err: err}
 }
 
 // keyInfo is the overview's view of a stored key's metadata: when it was
@@ -120,18 +100,17 @@ func (a *app) keyInfo(provider, name string) (overview.KeyInfo, bool) {
 	if c, err := a.catalog(); err == nil {
 		p = c.Providers[provider]
 	}
-	k := s.MetaInUse(p, provider, name)
-	if k == nil {
-		return overview.KeyInfo{}, false
-	}
-	info := overview.KeyInfo{Created: k.Created}
-	if g := k.Grant; g != nil {
-		og := &overview.Grant{Amount: g.Amount, Unit: g.Unit, GrantedAt: g.Granted}
-		if !g.Expires.IsZero() {
-			e := g.Expires
-			og.ExpiresAt = &e
-		}
-		info.Grant = og
-	}
-	return info, true
+	return overview.KeyInfoOf(s.MetaInUse(p, provider, name))
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

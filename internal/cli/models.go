@@ -2,27 +2,18 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
-
-func init() {
-	commands = append(commands, newModelsCmd)
-	finishers = append(finishers, registerNameCompletions)
-}
 
 type modelsOptions struct {
 	all, free, json, refresh bool
@@ -70,20 +61,20 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "every provider that has a key, fetched at once")
 	f.BoolVar(&o.free, "free", false, "only free models: the provider's free suffix (OpenRouter's :free), free in the catalog, or with published free-tier limits")
-	f.BoolVar(&o.json, "json", false, "print a JSON array of the merged models")
+	jsonFlag(f, &o.json, "print a JSON array of the merged models")
 	f.BoolVar(&o.refresh, "refresh", false, "fetch the lists even when the cache is fresh")
 	durationVar(f, &o.maxAge, "max-age", 24*time.Hour, "use a cached list younger than this without fetching (0: always fetch)")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "longest wait for each provider's list (0: no limit)")
-	f.StringVar(&o.key, "key", "default", "name of the stored key to use")
+	keyFlag(f, &o.key)
 	return cmd
 }
 
 func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) error {
 	if o.maxAge < 0 || o.timeout < 0 {
-		return Exitf(ExitUsage, "--max-age and --timeout must not be negative")
+		return usagef("--max-age and --timeout must not be negative")
 	}
 	if o.all && len(args) > 0 {
-		return Exitf(ExitUsage, "give provider names or --all, not both")
+		return usagef("give provider names or --all, not both")
 	}
 	a := newApp(env)
 	c, err := a.catalog()
@@ -106,31 +97,30 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	results := models.List(ctx, profiles, models.Options{
 		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,
 		Fetch: func(ctx context.Context, p *catalog.Profile) ([]openai.Model, *quota.Result, error) {
-			ms, q, err := eng.Models(ctx, p, o.key)
-			return ms, q, engineErr(err)
+			return eng.Models(ctx, p, o.key)
 		},
 	})
 	if ctx.Err() != nil {
-		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+		return ctx.Err()
 	}
 
 	now := a.now()
 	var entries []models.Entry
-	code := ExitOK
+	var failures []error
 	for i, r := range results {
 		name := profiles[i].Name
 		if r.Err != nil {
-			code = worseModelsExit(code, modelsExit(r.Err))
+			failures = append(failures, networkErr(r.Err))
 			msg := oneLine(r.Err.Error())
 			if !strings.Contains(msg, name) {
 				msg = name + ": " + msg
 			}
 			fmt.Fprintf(env.Stderr, "tier: %s\n", msg)
 			if r.Cached {
-				fmt.Fprintf(env.Stderr, "tier: %s: showing the list cached %s ago\n", name, cacheAge(now.Sub(r.FetchedAt)))
+				fmt.Fprintf(env.Stderr, "tier: %s: showing the list cached %s ago\n", name, ui.Age(now.Sub(r.FetchedAt)))
 			}
 		} else if r.Cached {
-			fmt.Fprintf(env.Stderr, "tier: %s: cached %s ago (--refresh to update)\n", name, cacheAge(now.Sub(r.FetchedAt)))
+			fmt.Fprintf(env.Stderr, "tier: %s: cached %s ago (--refresh to update)\n", name, ui.Age(now.Sub(r.FetchedAt)))
 		}
 		for _, w := range r.Warnings {
 			fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(w))
@@ -150,364 +140,33 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	if o.json {
 		writeJSONOut(env, entries)
 	} else if len(entries) > 0 {
-		th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
-		headers, rows := modelsTable(entries, len(profiles) > 1, now, th)
-		if err := ui.Table(env.Stdout, headers, rows, ui.IsTerminal(env.Stdout), th); err != nil {
-			return &ExitError{Code: ExitInternal, Err: fmt.Errorf("cannot write the table: %w", err)}
+		th := env.theme(env.Stdout)
+		headers, rows := ui.ModelsTable(entries, len(profiles) > 1, now, th)
+		if err := env.table(headers, rows, th, nil); err != nil {
+			return internalErr(fmt.Errorf("cannot write the table: %w", err))
 		}
-	} else if code == ExitOK {
+	} else if len(failures) == 0 {
 		what := "no models to show"
 		if o.free {
 			what = "no free models to show (without --free, all are shown)"
 		}
 		fmt.Fprintf(env.Stderr, "tier: %s\n", what)
 	}
-	if code != ExitOK {
-		return &ExitError{Code: code, Err: errors.New("some providers failed"), Silent: true}
+	if len(failures) > 0 {
+		return silent(worst(failures)) // each said on its line
 	}
 	return nil
 }
 
-// modelsProviders picks the providers to list: the named ones; or, with
-// --all (or when there is no default), every provider whose key resolves
-// plus those that need none, and the names skipped for want of a key; or
-// else the default provider.
+// modelsProviders picks the providers to list (models.Select): a
+// provider whose key does not resolve is skipped with --all.
 func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOptions) ([]*catalog.Profile, []string, error) {
-	var out []*catalog.Profile
-	if len(args) > 0 {
-		seen := map[string]bool{}
-		for _, name := range args {
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			p, err := c.Profile(name)
-			if err != nil {
-				return nil, nil, usageErr(err)
-			}
-			out = append(out, p)
-		}
-		return out, nil, nil
-	}
-	if !o.all && (a.env.Getenv("TIER_PROVIDER") != "" || c.Default != "") {
-		p, err := a.profile("")
-		if err != nil {
-			return nil, nil, err
-		}
-		return []*catalog.Profile{p}, nil, nil
-	}
-	var skipped []string
-	for _, name := range c.Names() {
-		p := c.Providers[name]
-		if p.NoKey || p.Demo {
-			out = append(out, p)
-			continue
-		}
+	return models.Select(c, args, o.all, a.env.Getenv, func(p *catalog.Profile) bool {
 		base, err := p.ResolveBaseURL(a.env.Getenv)
 		if err != nil {
 			base = p.BaseURL
 		}
-		if _, err := a.key(p, o.key, base); err != nil {
-			skipped = append(skipped, name)
-			continue
-		}
-		out = append(out, p)
-	}
-	return out, skipped, nil
-}
-
-// modelsExit is the exit code of one provider's failure.
-func modelsExit(err error) int {
-	var ee *ExitError
-	var ce *catalog.Error
-	var te *models.TimeoutError
-	var ae *api.Error
-	switch {
-	case errors.As(err, &ee):
-		return ee.Code
-	case errors.As(err, &ce):
-		return ExitUsage
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	case errors.As(err, &te):
-		return ExitNetwork
-	case errors.As(err, &ae):
-		return exitForClass(ae.Class)
-	}
-	return ExitNetwork
-}
-
-// modelsExitSeverity orders failures for `tier models`: the first is the most
-// severe (it needs the user's action), the last the most transient.
-var modelsExitSeverity = []int{ExitInterrupted, ExitInternal, ExitUsage, ExitAuth, ExitExhausted, ExitRateLimited, ExitNetwork}
-
-func worseModelsExit(a, b int) int {
-	rank := func(c int) int {
-		for i, s := range modelsExitSeverity {
-			if s == c {
-				return i
-			}
-		}
-		return len(modelsExitSeverity)
-	}
-	if a == ExitOK || rank(b) < rank(a) {
-		return b
-	}
-	return a
-}
-
-// modelsTable renders entries as table rows; unknown cells are "-".
-func modelsTable(entries []models.Entry, withProvider bool, now time.Time, th ui.Theme) ([]string, [][]string) {
-	headers := []string{"model", "status", "free", "context", "price $/M in/out", "limits", "quota", "note"}
-	if withProvider {
-		headers = append([]string{"provider"}, headers...)
-	}
-	rows := make([][]string, 0, len(entries))
-	for _, e := range entries {
-		var notes []string
-		if e.Default {
-			notes = append(notes, "default")
-		}
-		if !e.Listed {
-			notes = append(notes, th.Warning.Render("not listed"))
-		}
-		free := ""
-		if e.Free {
-			free = "yes" // a free model; "free tier": free within published limits
-			if e.FreeReason == catalog.FreeTierReason {
-				free = "free tier"
-			}
-		}
-		ctxLen := ""
-		if e.ContextLength > 0 {
-			ctxLen = contextLabel(e.ContextLength)
-		}
-		q := ""
-		if e.Quota != nil {
-			s := e.Quota.Project(now)
-			s.Provider, s.Model = "", ""
-			q = strings.TrimPrefix(ui.QuotaLine(s, now, th), " · ")
-		}
-		row := []string{e.ID, e.Status, free, ctxLen, priceCell(e.Price), limitsCell(e.Limits), q, strings.Join(notes, ", ")}
-		if withProvider {
-			row = append([]string{th.Provider.Render(e.Provider)}, row...)
-		}
-		for i := range row {
-			if row[i] == "" {
-				row[i] = "-"
-			}
-		}
-		rows = append(rows, row)
-	}
-	return headers, rows
-}
-
-// doubtMark marks a catalog figure whose source is not official and current
-// enough to be taken at face value.
-func doubtMark(confidence string) string {
-	switch confidence {
-	case "", "third_party":
-		return ""
-	}
-	return "?"
-}
-
-func priceCell(p *models.Price) string {
-	if p == nil {
-		return ""
-	}
-	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	var s string
-	if p.Currency == "USD" {
-		s = "$" + num(p.Input) + " / $" + num(p.Output)
-	} else {
-		s = num(p.Input) + " / " + num(p.Output) + " " + p.Currency
-	}
-	return s + doubtMark(p.Confidence)
-}
-
-// limitsCell renders "free: RPM 30 · RPD 14.4K; developer: …": one group a
-// tier, each window once (the most specific limit wins, as listed first).
-func limitsCell(ls []models.Limit) string {
-	var tiers []string
-	groups := map[string][]string{}
-	seen := map[string]bool{}
-	for _, l := range ls {
-		if _, ok := groups[l.Tier]; !ok {
-			tiers = append(tiers, l.Tier)
-			groups[l.Tier] = nil
-		}
-		mark := doubtMark(l.Confidence)
-		add := func(label string, v *int64) {
-			if v == nil || seen[l.Tier+"\x00"+label] {
-				return
-			}
-			seen[l.Tier+"\x00"+label] = true
-			groups[l.Tier] = append(groups[l.Tier], label+" "+limitFigure(*v)+mark)
-		}
-		add("RPM", l.RPM)
-		add("RPH", l.RPH)
-		add("RPD", l.RPD)
-		add("TPM", l.TPM)
-		add("TPH", l.TPH)
-		add("TPD", l.TPD)
-		add(l.Unit+"/min", l.PerMinute)
-		add(l.Unit+"/day", l.PerDay)
-		add(l.Unit+"/month", l.PerMonth)
-	}
-	parts := make([]string, 0, len(tiers))
-	for _, t := range tiers {
-		name := t
-		if t == "*" {
-			name = "all tiers"
-		}
-		parts = append(parts, name+": "+strings.Join(groups[t], " · "))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// limitFigure shows n exactly, in K, M or B from 10,000 on: 14400 → "14.4K".
-func limitFigure(n int64) string {
-	f := float64(n)
-	switch {
-	case n >= 1e9:
-		return strconv.FormatFloat(f/1e9, 'f', -1, 64) + "B"
-	case n >= 1e6:
-		return strconv.FormatFloat(f/1e6, 'f', -1, 64) + "M"
-	case n >= 1e4:
-		return strconv.FormatFloat(f/1e3, 'f', -1, 64) + "K"
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-// contextLabel shows a context length the usual way: 131072 → "128K",
-// 1048576 → "1M", 32000 → "32K"; other sizes exactly.
-func contextLabel(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.Itoa(n>>20) + "M"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.Itoa(n>>10) + "K"
-	}
-	return limitFigure(int64(n))
-}
-
-// cacheAge says how long ago, in one unit: "45s", "12m", "3h", "2d".
-func cacheAge(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return strconv.Itoa(max(0, int(d/time.Second))) + "s"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-}
-
-// ---- completion -------------------------------------------------------------
-
-// registerNameCompletions offers model names for every --model/-m flag and
-// provider names for every --provider/-p flag in the tree. Names come from
-// the catalog and the models cache only: completion never uses the network.
-func registerNameCompletions(root *cobra.Command, env *Env) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.Flag("model") != nil {
-			if _, ok := c.GetFlagCompletionFunc("model"); !ok {
-				_ = c.RegisterFlagCompletionFunc("model", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return completeModels(env, cmd, args, toComplete), cobra.ShellCompDirectiveNoFileComp
-				})
-			}
-		}
-		if c.Flag("provider") != nil {
-			if _, ok := c.GetFlagCompletionFunc("provider"); !ok {
-				_ = c.RegisterFlagCompletionFunc("provider", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return completeProviders(env, nil, toComplete), cobra.ShellCompDirectiveNoFileComp
-				})
-			}
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-}
-
-// completeModels lists the models of the provider named by the command's
-// --provider flag; on a command without one (tier quota PROVIDER... -m),
-// of the providers among its arguments; else of the default provider. Each
-// provider's cached list and catalog models, with a short description.
-func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete string) []string {
-	a := newApp(env)
-	var profiles []*catalog.Profile
-	if f := cmd.Flag("provider"); f != nil {
-		if p, err := a.profile(f.Value.String()); err == nil {
-			profiles = append(profiles, p)
-		}
-	} else if c, err := a.catalog(); err == nil {
-		for _, arg := range args {
-			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
-				profiles = append(profiles, p)
-			}
-		}
-		if len(profiles) == 0 {
-			if p, err := a.profile(""); err == nil {
-				profiles = append(profiles, p)
-			}
-		}
-	}
-	st, _ := a.store()
-	var out []string
-	seen := map[string]bool{}
-	for _, p := range profiles {
-		for _, e := range models.Known(st, p) {
-			if !strings.HasPrefix(e.ID, toComplete) || seen[e.ID] {
-				continue
-			}
-			seen[e.ID] = true
-			var desc []string
-			if len(profiles) > 1 {
-				desc = append(desc, p.Name)
-			}
-			if e.Default {
-				desc = append(desc, "default")
-			}
-			if e.Free && e.FreeReason == catalog.FreeTierReason {
-				desc = append(desc, "free tier")
-			} else if e.Free {
-				desc = append(desc, "free")
-			}
-			if e.Status != "" {
-				desc = append(desc, e.Status)
-			}
-			if len(desc) > 0 {
-				out = append(out, e.ID+"\t"+strings.Join(desc, ", "))
-			} else {
-				out = append(out, e.ID)
-			}
-		}
-	}
-	return out
-}
-
-// completeProviders lists the catalog's provider names not already in
-// given, with their display names.
-func completeProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).catalog()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, name := range c.Names() {
-		if !strings.HasPrefix(name, toComplete) || slices.Contains(given, name) {
-			continue
-		}
-		if d := c.Providers[name].DisplayName; d != "" {
-			out = append(out, name+"\t"+d)
-		} else {
-			out = append(out, name)
-		}
-	}
-	return out
+		_, err = a.key(p, o.key, base)
+		return err == nil
+	})
 }

@@ -179,6 +179,7 @@ func keysOf(m map[string]any) []string {
 }
 
 func TestModelsMergeJSON(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// A quota seen earlier for m1 with the default key.
 	rem, lim := int64(7), int64(1000)
@@ -254,6 +255,7 @@ func keysOfEntries(m map[string]map[string]any) []string {
 }
 
 func TestModelsTableAndFree(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		args    []string
@@ -315,6 +317,7 @@ func columns(line string) []string {
 // models (free: TPM 6000 on llama-3.1-8b-instant), so those two are free,
 // and say why; a model it lists with no free-tier limit is not.
 func TestModelsFreeTierLimitsCountAsFree(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	const key = "test-key-groq-0005"
 	groq := newFake(t, key, "", "llama-3.1-8b-instant", "llama-3.3-70b-versatile", "some-paid-model")
@@ -365,6 +368,7 @@ func TestModelsFreeTierLimitsCountAsFree(t *testing.T) {
 // 80 and 120 columns: no line is wider than the terminal, and every model
 // is still there. (internal/ui tests the layouts themselves.)
 func TestModelsTableFitsTheTerminal(t *testing.T) {
+	t.Parallel()
 	for _, cols := range []int{60, 80, 120} {
 		t.Run(fmt.Sprint(cols), func(t *testing.T) {
 			w := newWorld(t)
@@ -404,6 +408,7 @@ func TestModelsTableFitsTheTerminal(t *testing.T) {
 }
 
 func TestModelsConcurrentFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		args       []string
@@ -459,6 +464,7 @@ func TestModelsConcurrentFailures(t *testing.T) {
 }
 
 func TestModelsCache(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	step := func(name string, args []string, wantHits int64, wantStderr string, wantCode int) {
 		t.Helper()
@@ -495,6 +501,7 @@ func TestModelsCache(t *testing.T) {
 }
 
 func TestModelsDefaultProviderAndErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		env      map[string]string
@@ -531,6 +538,7 @@ func TestModelsDefaultProviderAndErrors(t *testing.T) {
 }
 
 func TestModelsCompletion(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		env  map[string]string

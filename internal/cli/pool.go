@@ -110,7 +110,7 @@ func (a *app) newPoolRun(name string, eng *engine.Engine) (*poolRun, error) {
 // or it stays rate limited; nothing that reached a reply is sent again.
 func (pr *poolRun) call(ctx context.Context, eng *engine.Engine, req engine.Request) (engine.Result, error) {
 	if len(pr.targets) == 0 {
-		return engine.Result{}, Exitf(ExitExhausted, "pool %q: no target has headroom now: %s", pr.name, pr.skippedText())
+		return engine.Result{}, exhaustedErr(fmt.Errorf("pool %q: no target has headroom now: %s", pr.name, pr.skippedText()))
 	}
 	var res engine.Result
 	var err error
@@ -123,7 +123,7 @@ func (pr *poolRun) call(ctx context.Context, eng *engine.Engine, req engine.Requ
 		last := i == len(pr.targets)-1
 		switch {
 		case err != nil && !last:
-			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(engineErr(err).Error())})
+			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(err.Error())})
 			continue
 		case err == nil && errors.As(res.Err, &ae) && pool.FallThrough(ae.Class) && !(res.Reply != nil && res.Reply.Wrote) && !last:
 			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(ae.Message)})
@@ -179,7 +179,7 @@ func (a *app) poolFirst(name string) (*catalog.Profile, string, string, error) {
 		return nil, "", "", err
 	}
 	if len(ts) == 0 {
-		return nil, "", "", Exitf(ExitUsage, "pool %q has no targets", name)
+		return nil, "", "", usagef("pool %q has no targets", name)
 	}
 	return ts[0].Profile, ts[0].Model, ts[0].Key, nil
 }
@@ -211,7 +211,7 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 		model = p.DefaultModel
 	}
 	if model == "" && len(rows) > 0 {
-		return nil, Exitf(ExitUsage, "%s has no default model and the first row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
+		return nil, usagef("%s has no default model and the first row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
 	}
 	t := pool.Target{Profile: p, Key: o.key, Model: model}
 	return []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: p.Name + "/" + o.key + "/" + orDash(model),

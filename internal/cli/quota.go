@@ -2,25 +2,18 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/ui"
 )
-
-func init() { commands = append(commands, newQuotaCmd) }
 
 type quotaOptions struct {
 	key, model   string
@@ -96,7 +89,7 @@ failed.`,
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "only this key name (default: every key)")
 	f.StringVarP(&o.model, "model", "m", "", "only this model")
-	f.BoolVar(&o.json, "json", false, "print a JSON array of snapshots")
+	jsonFlag(f, &o.json, "print a JSON array of snapshots")
 	f.BoolVar(&o.refresh, "refresh", false, "ask balance endpoints and /models first (no quota spent)")
 	f.BoolVar(&o.probe, "probe", false, "also spend one minimal request where limits come only with chat replies")
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
@@ -123,7 +116,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		return err
 	}
 	if (o.refresh || o.probe) && o.timeout <= 0 {
-		return Exitf(ExitUsage, "--timeout must be more than 0, e.g. --timeout 10s")
+		return usagef("--timeout must be more than 0, e.g. --timeout 10s")
 	}
 	for _, name := range args {
 		if _, err := cat.Profile(name); err != nil {
@@ -168,13 +161,11 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)
 		// A refresh that failed leaves the gate blind: what it would have
 		// learned may be what fails it. --allow-unknown does not excuse it.
-		code := ExitExhausted
+		auth := false
 		for _, f := range failures {
 			unmet = append(unmet, overview.Unmet{Provider: f.provider,
 				Message: f.provider + ": cannot be checked: its refresh failed (" + withoutProvider(f.provider, f.err.Error()) + ")"})
-			if f.auth() {
-				code = ExitAuth
-			}
+			auth = auth || exitCode(f.err) == ExitAuth
 		}
 		if len(args) == 0 && len(rows) == 0 {
 			what := "no provider has been used yet"
@@ -187,7 +178,11 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			fmt.Fprintf(env.Stderr, "tier: requirement not met: %s\n", u.Message)
 		}
 		if len(unmet) > 0 {
-			return &ExitError{Code: code, Err: fmt.Errorf("%d requirement(s) not met", len(unmet)), Silent: true}
+			err := fmt.Errorf("%d requirement(s) not met", len(unmet))
+			if auth { // for want of a key: exit 3, not 5
+				return silent(authErr(err))
+			}
+			return silent(exhaustedErr(err))
 		}
 		return nil
 	}
@@ -210,7 +205,7 @@ func (a *app) checkKeyNamed(names []string, key string) error {
 			return usageErr(err)
 		}
 		if !a.keyExists(p, key, seen) {
-			return Exitf(ExitAuth, "%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
+			return authf("%s has no key named %q: 'tier keys list' shows the keys there are, 'tier keys set %s --name %s' adds one", name, key, name, key)
 		}
 	}
 	return nil
@@ -223,10 +218,8 @@ func (a *app) overviewSource() overview.Source {
 	return overview.Source{Catalog: cat, Store: st, Now: a.now(), Keys: a.keyInfo, FirstSeen: overview.FirstSeen(st)}
 }
 
-// expirySoon is how close a credit's expiry must be for its row to be
-// highlighted and a warning printed (as chat's quota line does).
-const expirySoon = 7 * 24 * time.Hour
-
+// printQuotaTable prints rows as a table on stdout (ui.QuotaTable), its
+// legend and warnings on stderr; with no rows, what to do instead.
 func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptions) {
 	if len(rows) == 0 {
 		switch {
@@ -237,118 +230,20 @@ func printQuotaTable(env *Env, rows []overview.Row, now time.Time, o *quotaOptio
 		}
 		return
 	}
-	th := ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv))
-	// Columns: the windows any row has, in display order.
-	type window struct{ metric, period string }
-	col := map[window]int{}
-	var distinct []quota.Window
-	hasExpiry := false
-	for _, r := range rows {
-		for _, w := range r.Snapshot.Windows {
-			if _, ok := col[window{w.Metric, w.Period}]; !ok {
-				col[window{w.Metric, w.Period}] = 0
-				distinct = append(distinct, quota.Window{Metric: w.Metric, Period: w.Period})
-			}
-		}
-		if c := r.Snapshot.Credit; c != nil && c.ExpiresAt != nil {
-			hasExpiry = true
-		}
+	th := env.theme(env.Stdout)
+	qrows := make([]ui.QuotaRow, len(rows))
+	for i, r := range rows {
+		qrows[i] = ui.QuotaRow{Snapshot: r.Snapshot, Seen: r.Seen, ExpiryEstimated: r.ExpiryEstimated}
 	}
-	cols := ui.SortWindows(distinct)
-	for i, c := range cols {
-		col[window{c.Metric, c.Period}] = i
-	}
-	headers := []string{"provider", "key", "model"}
-	for _, c := range cols {
-		headers = append(headers, ui.WindowLabel(c))
-	}
-	headers = append(headers, "credit")
-	if hasExpiry {
-		headers = append(headers, "expires")
-	}
-	headers = append(headers, "seen")
-	var table [][]string
-	var legend struct{ missing, estimate, expiry, refilled, account bool }
-	for _, r := range rows {
-		s := r.Snapshot
-		model := s.Model
-		if model == "" {
-			model, legend.account = "(account)", true
-		}
-		soon := expiringSoon(s.Credit, now)
-		hl := func(st ui.Style, text string) string {
-			if soon {
-				return th.Warning.Render(text)
-			}
-			return st.Render(text)
-		}
-		row := []string{hl(th.Provider, s.Provider), hl(ui.Style{}, s.Key), hl(ui.Style{}, model)}
-		cells := make([]string, len(cols))
-		for _, w := range s.Windows {
-			if v := ui.WindowCell(w, now, th); v != "" {
-				cells[col[window{w.Metric, w.Period}]] = v
-				legend.estimate = legend.estimate || w.Source == quota.SourceEstimate
-				legend.refilled = legend.refilled || w.Source == quota.SourceProjected
-			}
-		}
-		for i, cell := range cells {
-			if cell == "" {
-				cells[i], legend.missing = "-", true
-			}
-		}
-		row = append(row, cells...)
-		credit, expires := "", ""
-		if c := s.Credit; c != nil {
-			amount := *c
-			amount.ExpiresAt = nil // in its own column
-			credit = ui.CreditCell(&amount, now, th)
-			legend.estimate = legend.estimate || (c.Source == quota.SourceEstimate && c.Remaining != nil)
-			if c.ExpiresAt != nil {
-				expires = expiryCell(*c.ExpiresAt, r.ExpiryEstimated, soon, now, th)
-				legend.expiry = legend.expiry || r.ExpiryEstimated
-			}
-		}
-		if b := ui.BudgetCell(s.Budget, now, th); b != "" { // a key's spending cap, beside any credit
-			credit = strings.TrimPrefix(credit+"; "+b, "; ")
-		}
-		if credit == "" {
-			credit, legend.missing = "-", true
-		}
-		row = append(row, credit)
-		if hasExpiry {
-			if expires == "" {
-				expires = "-"
-			}
-			row = append(row, expires)
-		}
-		seen := "never"
-		if !r.Seen.IsZero() {
-			seen = ui.FormatCountdown(now.Sub(r.Seen)) + " ago"
-		}
-		row = append(row, seen)
-		table = append(table, row)
-	}
-	ui.Table(env.Stdout, headers, table, th.Color(), th)
-	var notes []string
-	if legend.missing {
-		notes = append(notes, "- not reported")
-	}
-	if legend.estimate {
-		notes = append(notes, "~ estimated from calls made through tier (calls made elsewhere are not counted)")
-	}
-	if legend.expiry {
-		notes = append(notes, "~ expiry: the catalog's published validity, counted from when the key was added or first used")
-	}
-	if legend.refilled {
-		notes = append(notes, "(refilled) reset since last seen")
-	}
-	if legend.account {
-		notes = append(notes, "(account) the whole key, from its balance endpoint or GET /models")
-	}
+	headers, table, notes := ui.QuotaTable(qrows, now, th)
+	styled := th.Color()
+	env.table(headers, table, th, &styled)
 	if len(notes) > 0 {
 		fmt.Fprintln(env.Stderr, strings.Join(notes, " · "))
 	}
-	printQuotaWarnings(env, rows, now)
+	for _, w := range ui.QuotaWarnings(qrows, now) {
+		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
+	}
 }
 
 // selection names the --key and --model filters: `key "work" and model "m1"`.
@@ -363,77 +258,10 @@ func selection(o *quotaOptions) string {
 	return strings.Join(what, " and ")
 }
 
-// expiringSoon says whether credit that is left expires within expirySoon.
-func expiringSoon(c *quota.Credit, now time.Time) bool {
-	if c == nil || c.ExpiresAt == nil || (c.Remaining != nil && *c.Remaining <= 0) {
-		return false
-	}
-	left := c.ExpiresAt.Sub(now)
-	return left > 0 && left <= expirySoon
-}
-
-// expiryCell renders "in 62d (2027-01-22)", "in ~62d (2027-01-22)" for an
-// estimate, or "expired 3d ago (2026-11-18)": the words of the quota line
-// (ui.ExpiryText) in a column headed "expires".
-func expiryCell(at time.Time, estimated, soon bool, now time.Time, th ui.Theme) string {
-	date := at.In(time.Local).Format("2006-01-02")
-	text := strings.TrimPrefix(ui.ExpiryText(at, estimated, now), "expires ") + " (" + date + ")"
-	if !at.After(now) {
-		return th.Exhausted.Render(text)
-	}
-	switch {
-	case soon:
-		return th.Warning.Render(text)
-	case estimated:
-		return th.Estimate.Render(text)
-	}
-	return text
-}
-
-// printQuotaWarnings warns on stderr, as chat's quota line does: once per
-// provider and key whose credit expires within 7 days, and once per row
-// with an exhausted window.
-func printQuotaWarnings(env *Env, rows []overview.Row, now time.Time) {
-	warned := map[string]bool{}
-	for _, r := range rows {
-		s := r.Snapshot
-		who := s.Provider
-		if s.Key != "" && s.Key != "default" {
-			who += " (key " + s.Key + ")"
-		}
-		if expiringSoon(s.Credit, now) && !warned[who] {
-			warned[who] = true
-			msg := ui.ExpiryWarning(quota.Snapshot{Credit: s.Credit}, now)
-			if r.ExpiryEstimated {
-				msg += " (the expiry is an estimate)"
-			}
-			fmt.Fprintf(env.Stderr, "tier: warning: %s: %s\n", who, msg)
-		}
-		if !slices.ContainsFunc(s.Windows, func(w quota.Window) bool { return w.Remaining != nil && *w.Remaining <= 0 }) {
-			continue
-		}
-		windows := s
-		windows.Credit = nil
-		if w := ui.ExpiryWarning(windows, now); w != "" {
-			model := s.Model
-			if model == "" {
-				model = "(account)"
-			}
-			fmt.Fprintf(env.Stderr, "tier: warning: %s %s: %s\n", who, model, w)
-		}
-	}
-}
-
 // refreshFailure is a provider whose refresh failed, and why.
 type refreshFailure struct {
 	provider string
 	err      error
-}
-
-// auth says the refresh failed for want of a key, or a key refused.
-func (f refreshFailure) auth() bool {
-	var ae *api.Error
-	return CodeOf(f.err) == ExitAuth || (errors.As(f.err, &ae) && ae.Class == quota.ClassAuth)
 }
 
 // refreshQuota has the engine ask every selected provider what can be
@@ -445,13 +273,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 	if err != nil {
 		return nil, err
 	}
-	// Key reminders may be written from several goroutines at once.
-	env := a.env
-	locked := *env
-	locked.Stderr = &lockedWriter{w: env.Stderr}
-	a.env = &locked
 	results := eng.Refresh(ctx, engine.RefreshRequest{Providers: names, Key: o.key, Probe: o.probe, Model: o.model, Timeout: o.timeout})
-	a.env = env
 	explicit := len(names) > 0
 	var failed []string
 	var failures []refreshFailure
@@ -467,7 +289,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 			fmt.Fprintf(a.env.Stderr, "tier: %s: %s\n", r.Provider, oneLine(m))
 		}
 		if r.Err != nil {
-			err := engineErr(r.Err)
+			err := r.Err
 			fmt.Fprintf(a.env.Stderr, "tier: %s: refresh failed: %s\n", r.Provider, withoutProvider(r.Provider, err.Error()))
 			failed = append(failed, r.Provider)
 			failures = append(failures, refreshFailure{r.Provider, err})
@@ -477,7 +299,7 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 		fmt.Fprintln(a.env.Stderr, "tier: nothing to refresh: no provider has a key here (tier keys set PROVIDER)")
 	}
 	if len(failed) > 0 {
-		return failures, &ExitError{Code: ExitNetwork, Err: fmt.Errorf("refresh failed for %s", strings.Join(failed, ", ")), Silent: true}
+		return failures, silent(networkErr(fmt.Errorf("refresh failed for %s", strings.Join(failed, ", "))))
 	}
 	return nil, nil
 }
@@ -492,16 +314,4 @@ func withoutProvider(provider, msg string) string {
 		}
 	}
 	return strings.TrimPrefix(msg, provider+": ")
-}
-
-// lockedWriter serialises writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -111,6 +111,9 @@ type qworld struct {
 	t0     time.Time     // the clock's start
 	offset time.Duration // how far the clock has moved since t0
 	yaml   strings.Builder
+	// keyring is the keyring tier uses; nil: the OS keyring (turned off
+	// by TIER_NO_KEYRING, which newQWorld sets).
+	keyring keys.Backend
 }
 
 // providerSpec is a provider of the built-in catalog pointed at a fake
@@ -153,9 +156,6 @@ func newQWorld(t *testing.T, names ...string) *qworld {
 		"HOME":               t.TempDir(),
 		"TIER_STDIN_TIMEOUT": "10s",
 	}
-	prev := testNow
-	testNow = func() time.Time { return w.t0.Add(w.offset) }
-	t.Cleanup(func() { testNow = prev })
 	w.yaml.WriteString("providers:\n")
 	for _, n := range names {
 		w.add(qspecs[n])
@@ -188,6 +188,13 @@ func (w *qworld) writeConfig() {
 
 func (w *qworld) now() time.Time { return w.t0.Add(w.offset) }
 
+// factory is what a run of tier sees: the world's environment, frozen
+// clock and keyring.
+func (w *qworld) factory(stdin io.Reader, stdout, stderr io.Writer) *Env {
+	return &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return w.env[k] },
+		Now: w.now, Keyring: w.keyring}
+}
+
 // advance moves the clock.
 func (w *qworld) advance(d time.Duration) { w.offset += d }
 
@@ -212,7 +219,7 @@ func (w *qworld) run(args ...string) qrun {
 func (w *qworld) runIn(stdin string, args ...string) qrun {
 	w.t.Helper()
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }}
+	env := w.factory(strings.NewReader(stdin), &out, &errb)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r := qrun{args: args, code: Run(ctx, env, args), stdout: out.String(), stderr: errb.String()}
@@ -409,6 +416,7 @@ func qDate(at time.Time) string { return at.In(time.Local).Format("2006-01-02") 
 // tier made), credit, and how old it is; --json gives the same as
 // snapshots in the contract form.
 func TestQuotaAfterChatCalls(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "cerebras", "sambanova", "openrouter", "gemini", "deepseek")
 	for _, p := range []string{"groq", "cerebras", "sambanova", "gemini"} {
 		w.chat(p, 2, ExitOK)
@@ -514,6 +522,7 @@ func TestQuotaAfterChatCalls(t *testing.T) {
 // marked projected; estimates follow the clock too (rolling windows drop
 // old calls).
 func TestQuotaProjectionAfterReset(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "cerebras")
 	w.chat("groq", 2, ExitOK)
 	w.chat("cerebras", 2, ExitOK)
@@ -579,6 +588,7 @@ func TestQuotaProjectionAfterReset(t *testing.T) {
 // window, marked as estimates; calls made outside tier are not counted, and
 // quota says so.
 func TestQuotaEstimatesFromLedger(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "gemini") // dialect gemini: days end at midnight Pacific
 	la, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {
@@ -645,8 +655,9 @@ func TestQuotaEstimatesFromLedger(t *testing.T) {
 // creation, marked as an estimate. Within 7 days of it the row is
 // highlighted, quota warns once per key, and so does chat's quota line.
 func TestQuotaCreditExpiry(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "sambanova") // the catalog: $5, valid 90 days, on the free tier
-	setKeyBackend(t, keys.NewMemoryBackend())
+	w.keyring = keys.NewMemoryBackend()
 	delete(w.env, "TIER_NO_KEYRING")
 	delete(w.env, "SAMBANOVA_API_KEY") // the keys come from the keyring
 	key := w.provs["sambanova"].key
@@ -735,6 +746,7 @@ func qProviderLines(stderr string) map[string]string {
 // rate-limit headers, for every provider with a key, concurrently; one
 // that fails or does not answer in time does not hide the others.
 func TestQuotaRefresh(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "deepseek", "openrouter", "vercel", "groq", "cerebras", "gemini")
 	w.provs["deepseek"].setBalance(0, balanceDeepSeek, 0)
 	w.provs["openrouter"].setBalance(0, balanceOpenRouter, 0)
@@ -848,6 +860,7 @@ func mapsEqual(a, b map[string]string) bool {
 // only with chat replies, says so, and spends nothing where --refresh
 // already learned them.
 func TestQuotaProbe(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "deepseek")
 	// Cerebras answers the first request, then 429s.
 	cerebras := qspecs["cerebras"]
@@ -893,6 +906,7 @@ func TestQuotaProbe(t *testing.T) {
 // a selected provider has less left, 0 otherwise; an unknown window is a
 // usage error; a window not reported fails unless --allow-unknown.
 func TestQuotaRequire(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "deepseek", "gemini")
 	w.provs["deepseek"].setBalance(0, balanceDeepSeek, 0)
 
@@ -988,6 +1002,7 @@ func TestQuotaRequire(t *testing.T) {
 // A plain 'tier quota' reads local state only: no provider gets a request
 // (nor does the keyring), and it works with every provider gone.
 func TestQuotaNoNetwork(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "cerebras", "sambanova", "openrouter", "gemini", "deepseek", "vercel")
 	w.provs["deepseek"].setBalance(0, balanceDeepSeek, 0)
 	w.provs["vercel"].setBalance(0, balanceVercel, 0)
@@ -996,7 +1011,7 @@ func TestQuotaNoNetwork(t *testing.T) {
 		w.chat(p, 1, ExitOK)
 	}
 	w.must(ExitOK, "quota", "--refresh")
-	setKeyBackend(t, noKeyring{t})
+	w.keyring = noKeyring{t}
 
 	before := w.hits()
 	runs := [][]string{
@@ -1047,8 +1062,9 @@ func (k noKeyring) DeleteAll(service string) error {
 // What quota says with nothing stored, an unknown provider, filters that
 // match nothing, and a provider named but never used.
 func TestQuotaMessagesAndFilters(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq", "cerebras")
-	setKeyBackend(t, keys.NewMemoryBackend())
+	w.keyring = keys.NewMemoryBackend()
 	delete(w.env, "TIER_NO_KEYRING")
 
 	r := w.must(ExitOK, "quota")
@@ -1145,6 +1161,7 @@ func TestQuotaMessagesAndFilters(t *testing.T) {
 // Colour only on a terminal (or when forced), never with NO_COLOR; an
 // expiring credit highlights its row.
 func TestQuotaColour(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "sambanova") // the catalog's grant expires 90 days after first use
 	w.chat("sambanova", 1, ExitOK)
 	w.advance(86 * 24 * time.Hour)
@@ -1195,6 +1212,7 @@ func maps2(a, b map[string]string) map[string]string {
 // On a real terminal quota is a coloured table; NO_COLOR and TERM=dumb
 // turn the colour off.
 func TestQuotaColourOnATerminal(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t, "groq")
 	w.chat("groq", 1, ExitOK)
 	tests := []struct {
@@ -1215,8 +1233,9 @@ func TestQuotaColourOnATerminal(t *testing.T) {
 			}()
 			var errb bytes.Buffer
 			env := maps2(w.env, tc.env)
-			code := Run(context.Background(), &Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errb,
-				Getenv: func(k string) string { return env[k] }}, []string{"quota"})
+			f := w.factory(strings.NewReader(""), tty, &errb)
+			f.Getenv = func(k string) string { return env[k] }
+			code := Run(context.Background(), f, []string{"quota"})
 			tty.Close()
 			var out string
 			select {
@@ -1242,6 +1261,7 @@ func TestQuotaColourOnATerminal(t *testing.T) {
 // reports; a window or credit it reports but tier has not seen, or a refresh
 // that failed, fails the gate (exit 3 when the key is missing or refused).
 func TestQuotaRequireOnAFreshState(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		unset   string // a key variable removed from the environment
@@ -1306,6 +1326,7 @@ func TestQuotaRequireOnAFreshState(t *testing.T) {
 // --require credit=AMOUNT reads amounts exactly as 'tier keys set --credit'
 // does: what one accepts, the other accepts, with the same unit.
 func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"5USD", "5 usd", "$5", "€2.50", "£3", "1000000tokens", "7 token", "2dollars", "110CNY", "5", "0.5",
 		"5USD$", "$5USD", "five", "", "-1", "1e3", "5 US dollars"} {
 		amount, unit, cerr := keys.ParseCredit(in, "")
@@ -1327,6 +1348,7 @@ func TestRequireCreditTakesWhatCreditTakes(t *testing.T) {
 // of the reply that had it: --json gives it its own observed_at, the table
 // and the quota line say how old it is, never passing it off as fresh.
 func TestQuotaWindowKeepsItsOwnTime(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t)
 	spec := qspecs["groq"]
 	noRequests := http.Header{"X-Ratelimit-Limit-Requests": nil, "X-Ratelimit-Remaining-Requests": nil, "X-Ratelimit-Reset-Requests": nil}
@@ -1365,6 +1387,7 @@ func TestQuotaWindowKeepsItsOwnTime(t *testing.T) {
 // balance.url being overridden too; a balance URL on another host is still
 // refused before the key is sent.
 func TestQuotaRefreshThroughAProxy(t *testing.T) {
+	t.Parallel()
 	w := newQWorld(t)
 	fake := fakeprovider.New(fakeprovider.None)
 	balances := map[string]string{

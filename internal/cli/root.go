@@ -1,14 +1,15 @@
-// Package cli is tier's command layer: cobra commands, one file per command
-// group, flags and output wiring. It stays thin: the work is done by the
-// packages under internal/ that know nothing of cobra. Exit codes are mapped
-// in exit.go, in one place.
+// Package cli is tier's command layer: cobra commands (one file per
+// command or verb, all listed in NewRootCmd), shared flags and output
+// wiring, over one factory (Env: streams, environment, clock, keyring,
+// terminal) built in Main. It stays thin: the work is done by the packages
+// under internal/ that know nothing of cobra. Errors become exit codes in
+// exit.go, in one place.
 package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,15 +30,6 @@ var (
 	date    = ""
 )
 
-// Env is what a command run sees of the outside world; tests replace it.
-type Env struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
-	jq     *jqState // --jq, when given (jqflag.go)
-}
-
 // Main runs tier with args and returns the process exit code.
 func Main(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
@@ -48,12 +40,13 @@ func Main(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	return Run(ctx, env, args)
+	return Run(ctx, systemEnv(), args)
 }
 
 // Run executes the command tree against env.
 func Run(ctx context.Context, env *Env, args []string) int {
+	run := *env // what this run sets (--jq) stays out of the caller's Env
+	env = &run
 	env, err := absoluteDirs(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", err)
@@ -66,10 +59,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return ExitOK
 	}
 	err = cobraUsageError(err)
-	code := CodeOf(err)
-	if ctx.Err() != nil && code == ExitInternal {
-		code = ExitInterrupted
+	if ctx.Err() != nil {
+		err = interrupted(err)
 	}
+	code := exitCode(err)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Silent {
 		return code // the command has said it (and printed its JSON)
@@ -80,9 +73,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		// provider, a malformed --require).
 		writeJSONOut(env, struct {
 			Error jsonError `json:"error"`
-		}{jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}})
+		}{*newJSONError(err)})
 	}
-	fmt.Fprintf(env.Stderr, "tier: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
 	return code
 }
 
@@ -156,11 +149,11 @@ func cobraUsageError(err error) error {
 				hint = fmt.Sprintf(" (did you mean %q?)", f[0])
 			}
 		}
-		return Exitf(ExitUsage, "unknown command %s%s: see 'tier --help'", name, hint)
+		return usagef("unknown command %s%s: see 'tier --help'", name, hint)
 	}
 	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
 		if strings.HasPrefix(msg, p) {
-			return Exitf(ExitUsage, "%s: see the command's --help", oneLine(msg))
+			return usagef("%s: see the command's --help", oneLine(msg))
 		}
 	}
 	return err
@@ -215,7 +208,7 @@ func newHelpCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := c.Root().Find(args)
 			if err != nil || target == nil || len(rest) > 0 {
-				return Exitf(ExitUsage, "unknown help topic %q: see 'tier --help'", strings.Join(args, " "))
+				return usagef("unknown help topic %q: see 'tier --help'", strings.Join(args, " "))
 			}
 			target.InitDefaultHelpFlag()
 			target.InitDefaultVersionFlag()
@@ -232,7 +225,7 @@ func oneLine(s string) string {
 // NewRootCmd builds the whole command tree. The docs generator imports it.
 func NewRootCmd(env *Env) *cobra.Command {
 	if env == nil {
-		env = &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+		env = systemEnv()
 	}
 	root := &cobra.Command{
 		Use:   "tier",
@@ -252,15 +245,25 @@ dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("tier {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see '%s --help')", flagValueError(err), c.CommandPath())}
+		return usagef("%w (see '%s --help')", flagValueError(err), c.CommandPath())
 	})
 	root.SetHelpCommand(newHelpCmd())
-	for _, add := range commands {
-		root.AddCommand(add(env))
-	}
-	for _, fin := range finishers {
-		fin(root, env)
-	}
+	// Every command, in the order of their files (help lists them sorted).
+	root.AddCommand(
+		newBatchCmd(env),
+		newChatCmd(env),
+		newEnvironmentTopic(env),
+		newExitCodesTopic(env),
+		newJSONTopic(env),
+		newKeysCmd(env),
+		newModelsCmd(env),
+		newPoolsTopic(env),
+		newQuotaCmd(env),
+		newStatusCmd(env),
+		newVersionCmd(env),
+	)
+	registerNameCompletions(root, env)
+	addJQFlags(root, env) // after every command with --json is in
 	strictCompletion(root)
 	return root
 }
@@ -284,17 +287,10 @@ func strictCompletion(root *cobra.Command) {
 			if len(args) == 0 {
 				return cmd.Help()
 			}
-			return Exitf(ExitUsage, "unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
+			return usagef("unknown shell %q: tier completion supports %s (see 'tier completion --help')", args[0], strings.Join(shells, ", "))
 		}
 	}
 }
-
-// commands is filled by each command file's init, so that files stay independent.
-var commands []func(*Env) *cobra.Command
-
-// finishers run over the whole tree once it is built (e.g. to register flag
-// completions on every command that has a --model flag).
-var finishers []func(root *cobra.Command, env *Env)
 
 // versionInfo is what `tier version --json` prints.
 type versionInfo struct {
@@ -343,10 +339,6 @@ func currentVersion() versionInfo {
 	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
 }
 
-func init() { commands = append(commands, newVersionCmd) }
-
-func init() { commands = append(commands, newBatchCmd, newPoolsTopic) } // batch.go, pool.go
-
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
 func newVersionCmd(env *Env) *cobra.Command {
@@ -367,6 +359,6 @@ func newVersionCmd(env *Env) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object: version, commit, date, go")
+	jsonFlag(cmd.Flags(), &asJSON, "print a JSON object: version, commit, date, go")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 // Mistyped commands and help topics are usage errors: exit 2 and one line
 // that says what to do.
 func TestUsageErrorsFromTheCommandTree(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args   []string
 		code   int
@@ -56,6 +57,7 @@ func TestUsageErrorsFromTheCommandTree(t *testing.T) {
 // With --json, even a flag that does not parse gets a JSON error object on
 // stdout (and the usual line on stderr).
 func TestFlagErrorWithJSON(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"chat", "--json", "--bogus", "hi"}, {"quota", "--bogus", "--json"}, {"models", "--json", "--bogus"}} {
 		var stdout, stderr bytes.Buffer
 		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
@@ -82,6 +84,7 @@ func TestFlagErrorWithJSON(t *testing.T) {
 
 // Any command that fails before printing gets the JSON error object too.
 func TestUsageErrorWithJSON(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"quota", "--json", "--require", "xyz=1"}, {"quota", "nosuch", "--json"}, {"models", "nosuch", "--json"}} {
 		var stdout, stderr bytes.Buffer
 		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
@@ -102,6 +105,7 @@ func TestUsageErrorWithJSON(t *testing.T) {
 // `tier version` prints what `tier --version` prints (gh has both), and
 // --json gives the same facts as an object.
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	run := func(args ...string) (string, string, int) {
 		var stdout, stderr bytes.Buffer
 		vars := map[string]string{"TIER_STATE_DIR": t.TempDir(), "TIER_CONFIG_DIR": t.TempDir(), "TIER_NO_KEYRING": "1"}
@@ -142,6 +146,7 @@ func TestVersionCommand(t *testing.T) {
 // what it takes, never strconv's own text, with exit 2, in text and in the
 // --json error object.
 func TestFlagValueErrorsSayWhatTheFlagTakes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args   []string
 		msg    string
@@ -198,7 +203,7 @@ func TestFlagValueErrorsSayWhatTheFlagTakes(t *testing.T) {
 // A relative TIER_CONFIG_DIR or TIER_STATE_DIR is resolved against the
 // working directory once, when tier starts: messages name the absolute
 // path, and the state written is where the user pointed.
-func TestRelativeDirsAreResolvedAtStart(t *testing.T) {
+func TestRelativeDirsAreResolvedAtStart(t *testing.T) { // not parallel: it changes the working directory
 	dir := t.TempDir()
 	t.Chdir(dir)
 	if err := os.MkdirAll(filepath.Join(dir, "cfg"), 0o700); err != nil {

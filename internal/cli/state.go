@@ -25,7 +25,7 @@ func (a *app) checkState(names ...string) error {
 		return err
 	}
 	if err := st.Check(names...); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return err // exit 2
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ func (a *app) keyExists(p *catalog.Profile, name string, seen []quota.Snapshot) 
 		if p.NoKey || p.Demo || p.KeyCmd != "" {
 			return true
 		}
-		if v, _ := keys.EnvKey(p, name, a.env.Getenv); v != "" {
+		if a.envOverride(p, name) != "" {
 			return true
 		}
 	}

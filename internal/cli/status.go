@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"text/template"
@@ -10,10 +11,7 @@ import (
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/status"
 	"github.com/tier-cli/tier/internal/store"
-	"github.com/tier-cli/tier/internal/ui"
 )
-
-func init() { commands = append(commands, newStatusCmd) }
 
 type statusOptions struct {
 	format  string
@@ -76,7 +74,7 @@ changes nothing); the README's "See it everywhere" has them all.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "", "a Go text/template for the line (see the fields above)")
-	f.BoolVar(&o.json, "json", false, "print the line's data as a JSON object")
+	jsonFlag(f, &o.json, "print the line's data as a JSON object")
 	f.BoolVar(&o.strict, "strict", false, "exit non-zero when nothing is known or the state is damaged")
 	f.StringVar(&o.install, "install", "", "print the snippet for tmux, starship, bash, zsh or vim, and change nothing")
 	cmd.RegisterFlagCompletionFunc("install", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -89,25 +87,25 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 	if o.install != "" {
 		s, ok := status.Snippet(o.install)
 		if !ok {
-			return Exitf(ExitUsage, "no snippet for %q: --install takes one of %s", o.install, status.ToolList())
+			return usagef("no snippet for %q: --install takes one of %s", o.install, status.ToolList())
 		}
 		_, err := io.WriteString(env.Stdout, s)
 		return err
 	}
 	if o.format != "" && o.json {
-		return Exitf(ExitUsage, "--format and --json do not go together: --json prints the data a --format template sees")
+		return usagef("--format and --json do not go together: --json prints the data a --format template sees")
 	}
 	var tmpl *template.Template
 	if o.format != "" {
 		t, err := status.Parse(o.format)
 		if err != nil {
-			return Exitf(ExitUsage, "--format: %v", err)
+			return usagef("--format: %v", err)
 		}
 		tmpl = t
 	}
 	line, err := statusLine(env, args)
 	if err == nil && o.strict && len(line.Providers) == 0 {
-		err = Exitf(ExitExhausted, "nothing known yet: run 'tier chat' or 'tier quota --refresh' first")
+		err = exhaustedErr(errors.New("nothing known yet: run 'tier chat' or 'tier quota --refresh' first"))
 	}
 	if err != nil && o.strict {
 		return err
@@ -125,14 +123,14 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 		}
 		if err := status.Execute(env.Stdout, tmpl, line); err != nil {
 			if o.strict {
-				return Exitf(ExitUsage, "--format: %v", err)
+				return usagef("--format: %v", err)
 			}
 			_, err := fmt.Fprintln(env.Stdout)
 			return err
 		}
 	default:
 		now := newApp(env).now()
-		return status.Render(env.Stdout, line, now, ui.NewTheme(ui.ColorEnabled(env.Stdout, env.Getenv)))
+		return status.Render(env.Stdout, line, now, env.theme(env.Stdout))
 	}
 	return nil
 }

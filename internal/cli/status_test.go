@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,9 +27,7 @@ func statusWorld(t *testing.T) (dir string, env map[string]string) {
 	env = map[string]string{"TIER_STATE_DIR": dir, "TIER_CONFIG_DIR": filepath.Join(dir, "config"),
 		"TIER_NO_KEYRING": "1", "HOME": dir, "NO_COLOR": ""}
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	prev := testNow
-	testNow = func() time.Time { return now }
-	t.Cleanup(func() { testNow = prev })
+	setClock(t, env, func() time.Time { return now })
 	st := store.Open(dir)
 	i64 := func(v int64) *int64 { return &v }
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
@@ -47,14 +47,34 @@ func statusWorld(t *testing.T) (dir string, env map[string]string) {
 	return dir, env
 }
 
+// worldClocks holds the clock of each world's environment (setClock), so
+// that runEnv puts it in the run's Env.
+var worldClocks sync.Map // the map's pointer -> func() time.Time
+
+func setClock(t *testing.T, env map[string]string, now func() time.Time) {
+	key := reflect.ValueOf(env).UnsafePointer()
+	worldClocks.Store(key, now)
+	t.Cleanup(func() { worldClocks.Delete(key) })
+}
+
+// clockOf is env's world clock; nil (time.Now) for an environment made
+// apart.
+func clockOf(env map[string]string) func() time.Time {
+	if now, ok := worldClocks.Load(reflect.ValueOf(env).UnsafePointer()); ok {
+		return now.(func() time.Time)
+	}
+	return nil
+}
+
 func runEnv(env map[string]string, args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: clockOf(env)}
 	code = Run(context.Background(), e, args)
 	return out.String(), errb.String(), code
 }
 
 func TestStatusLine(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	out, errs, code := runEnv(env, "status")
 	want := "deepseek $4.20 exp 12d · groq 9/30rpm 880/1000rpd\n"
@@ -77,6 +97,7 @@ func TestStatusLine(t *testing.T) {
 }
 
 func TestStatusNeverBreaksAPrompt(t *testing.T) {
+	t.Parallel()
 	dir, env := statusWorld(t)
 	empty := map[string]string{}
 	for k, v := range env {
@@ -121,6 +142,7 @@ func TestStatusNeverBreaksAPrompt(t *testing.T) {
 }
 
 func TestStatusNeverReachesTheNetwork(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	env["HTTPS_PROXY"] = "http://127.0.0.1:1" // any request would fail
 	env["GROQ_API_KEY"] = "gsk_test_not_a_real_key_0000"
@@ -134,6 +156,7 @@ func TestStatusNeverReachesTheNetwork(t *testing.T) {
 // tmux's embedded command through sh, and the vim one through vim -es; a
 // tier on PATH is a script that runs this test binary's Run.
 func TestStatusSnippets(t *testing.T) {
+	t.Parallel()
 	_, env := statusWorld(t)
 	bin := t.TempDir()
 	helperTier(t, bin)
@@ -250,6 +273,7 @@ func TestHelperTier(t *testing.T) {
 // TestReadmeHasTheSnippets: the README's "See it everywhere" shows each
 // snippet exactly as --install prints it (and TestStatusSnippets runs).
 func TestReadmeHasTheSnippets(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/overview"
-	"github.com/tier-cli/tier/internal/ui"
 	"github.com/tier-cli/tier/internal/watch"
 )
 
@@ -36,22 +35,22 @@ func checkQuotaWatch(cmd *cobra.Command, o *quotaOptions) error {
 	if !w.on {
 		for _, name := range []string{"interval", "count"} {
 			if cmd.Flags().Changed(name) {
-				return Exitf(ExitUsage, "--%s goes with --watch", name)
+				return usagef("--%s goes with --watch", name)
 			}
 		}
 		return nil
 	}
 	switch {
 	case w.interval <= 0:
-		return Exitf(ExitUsage, "--interval must be more than 0, e.g. --interval 2s")
+		return usagef("--interval must be more than 0, e.g. --interval 2s")
 	case w.count < 0:
-		return Exitf(ExitUsage, "--count must be 0 (until quit) or more")
+		return usagef("--count must be 0 (until quit) or more")
 	case o.json || o.format != "":
-		return Exitf(ExitUsage, "--watch shows the table: it does not go with --json, --jq or --format")
+		return usagef("--watch shows the table: it does not go with --json, --jq or --format")
 	case o.refresh || o.probe:
-		return Exitf(ExitUsage, "--watch reads local state only: run 'tier quota --refresh' apart")
+		return usagef("--watch reads local state only: run 'tier quota --refresh' apart")
 	case o.require != "" || o.requireSet:
-		return Exitf(ExitUsage, "--watch does not go with --require (a gate is one check)")
+		return usagef("--watch does not go with --require (a gate is one check)")
 	}
 	return nil
 }
@@ -63,7 +62,7 @@ func checkQuotaWatch(cmd *cobra.Command, o *quotaOptions) error {
 func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) error {
 	in, isFile := env.Stdin.(*os.File)
 	out, _ := env.Stdout.(*os.File)
-	live := isFile && out != nil && ui.IsTerminal(in) && ui.IsTerminal(out)
+	live := isFile && out != nil && env.isTerminal(in) && env.isTerminal(out)
 	var rows []overview.Row
 	var problem string
 	frame := func(now time.Time, reload bool) (string, string) {
@@ -84,13 +83,18 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 		var table, notes bytes.Buffer
 		e := *env
 		e.Stdout, e.Stderr = &table, &notes
-		if live {
-			e.Stdout = &termBuffer{Buffer: &table, fd: out.Fd()}
+		if live { // the table sees the terminal's width and colours
+			e.Terminal = func(stream any) (bool, int) {
+				if stream == e.Stdout {
+					stream = out
+				}
+				return env.terminal(stream)
+			}
 		}
 		printQuotaTable(&e, rows, now, o)
 		return table.String(), notes.String() + problem
 	}
-	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: clock()}
+	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}
 	if live {
 		if err := watch.Live(ctx, in, out, frame, wo); err != nil {
 			return fmt.Errorf("the live view: %w", err)
@@ -99,12 +103,3 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 	}
 	return watch.Plain(ctx, env.Stdout, env.Stderr, frame, wo)
 }
-
-// termBuffer collects what is written for the terminal fd, so that the
-// table sees that terminal's width and colour.
-type termBuffer struct {
-	*bytes.Buffer
-	fd uintptr
-}
-
-func (b *termBuffer) Fd() uintptr { return b.fd }

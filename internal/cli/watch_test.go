@@ -59,9 +59,7 @@ func watchWorld(t *testing.T) (dir string, env map[string]string) {
 		"TIER_NO_KEYRING": "1", "HOME": dir, "NO_COLOR": "1", "TERM": "xterm"}
 	start := time.Now()
 	base := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	prev := testNow
-	testNow = func() time.Time { return base.Add(time.Since(start)) }
-	t.Cleanup(func() { testNow = prev })
+	setClock(t, env, func() time.Time { return base.Add(time.Since(start)) })
 	i64 := func(v int64) *int64 { return &v }
 	at := func(d time.Duration) *time.Time { t := base.Add(d); return &t }
 	if err := store.Open(dir).SaveSnapshot(quota.Snapshot{Provider: "groq", Key: "default", Model: "llama-3.1-8b-instant", ObservedAt: base, Windows: []quota.Window{
@@ -78,6 +76,7 @@ func watchWorld(t *testing.T) (dir string, env map[string]string) {
 // passes, a provider another process records appearing, and q or Ctrl-C
 // quitting with exit 0.
 func TestQuotaWatchLive(t *testing.T) {
+	t.Parallel()
 	for _, quit := range []string{"q", "\x03"} {
 		t.Run(map[string]string{"q": "q", "\x03": "ctrl-c"}[quit], func(t *testing.T) {
 			dir, env := watchWorld(t)
@@ -85,12 +84,12 @@ func TestQuotaWatchLive(t *testing.T) {
 			ptytest.SetSize(t, tty, 120, 30)
 			screen := &syncBuffer{}
 			go io.Copy(screen, master)
-			e := &Env{Stdin: tty, Stdout: tty, Stderr: tty, Getenv: func(k string) string { return env[k] }}
+			e := &Env{Stdin: tty, Stdout: tty, Stderr: tty, Getenv: func(k string) string { return env[k] }, Now: clockOf(env)}
 			done := make(chan int, 1)
 			go func() { done <- Run(context.Background(), e, []string{"quota", "--watch", "--interval", "200ms"}) }()
 			waitFor(t, screen, "\x1b[?1049h", "groq", "0/30", "q quits")
 			waitFor(t, screen, "(refilled)")
-			if err := store.Open(dir).SaveSnapshot(quota.Snapshot{Provider: "cerebras", Key: "default", Model: "llama3.1-8b", ObservedAt: testNow(),
+			if err := store.Open(dir).SaveSnapshot(quota.Snapshot{Provider: "cerebras", Key: "default", Model: "llama3.1-8b", ObservedAt: clockOf(env)(),
 				Windows: []quota.Window{{Metric: quota.Requests, Period: quota.PeriodMinute, Limit: ptr(int64(30)), Remaining: ptr(int64(17)), Source: quota.SourceHeader}}}); err != nil {
 				t.Fatal(err)
 			}
@@ -116,6 +115,7 @@ func ptr[T any](v T) *T { return &v }
 // TestQuotaWatchPlain: off a terminal, the table every interval, --count
 // times, and exit 0.
 func TestQuotaWatchPlain(t *testing.T) {
+	t.Parallel()
 	_, env := watchWorld(t)
 	start := time.Now()
 	out, errs, code := runEnv(env, "quota", "--watch", "--interval", "600ms", "--count", "4")

@@ -117,9 +117,7 @@ func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api
 		case err != nil:
 			errs = append(errs, fmt.Errorf("GET /models: %w", err))
 		case qr != nil && len(qr.Snapshot.Windows) > 0:
-			snap := qr.Snapshot
-			snap.Provider, snap.Key, snap.Model = p.Name, key, ""
-			if err := e.Store.SaveSnapshot(snap); err != nil {
+			if err := e.Store.SaveAccountSnapshot(qr.Snapshot, p.Name, key, e.Now()); err != nil {
 				errs = append(errs, err)
 			} else {
 				msgs = append(msgs, "limits refreshed from GET /models")

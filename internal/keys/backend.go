@@ -134,8 +134,8 @@ func sessionBus(getenv func(string) string, runUserDir string) (string, bool) {
 // ready says whether the library may be called at all.
 func (k *SystemKeyring) ready() error {
 	getenv := k.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+	if getenv == nil { // no environment given: none seen
+		getenv = func(string) string { return "" }
 	}
 	if Disabled(getenv) {
 		return &UnavailableError{Reason: "disabled by TIER_NO_KEYRING"}
@@ -151,7 +151,9 @@ func (k *SystemKeyring) ready() error {
 	}
 	if k.realLib {
 		// godbus looks only at DBUS_SESSION_BUS_ADDRESS and /run/user/UID;
-		// anything else makes it try dbus-launch.
+		// anything else makes it try dbus-launch. This is the process's
+		// own variable, read by the library, not tier's configuration
+		// (which comes through getenv): the one os.Getenv of tier's.
 		if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a == "" || strings.HasPrefix(a, "autolaunch:") {
 			os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 		}

@@ -95,9 +95,10 @@ func (m *Manager) now() time.Time {
 	return time.Now().UTC().Truncate(time.Second)
 }
 
+// getenv is the caller's environment; a Manager without one sees none.
 func (m *Manager) getenv(k string) string {
 	if m.Getenv == nil {
-		return os.Getenv(k)
+		return ""
 	}
 	return m.Getenv(k)
 }

@@ -101,12 +101,7 @@ func one(ctx context.Context, p *catalog.Profile, opt Options) Result {
 
 	live, qr, err := fetch(ctx, p, opt)
 	if qr != nil && len(qr.Snapshot.Windows) > 0 {
-		snap := qr.Snapshot
-		snap.Provider, snap.Key, snap.Model = p.Name, opt.Key, ""
-		if snap.ObservedAt.IsZero() {
-			snap.ObservedAt = opt.Now()
-		}
-		if serr := opt.Store.SaveSnapshot(snap); serr != nil {
+		if serr := opt.Store.SaveAccountSnapshot(qr.Snapshot, p.Name, opt.Key, opt.Now()); serr != nil {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: quota not saved: %v", p.Name, serr))
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -25,6 +26,24 @@ type KeyInfo struct {
 	Created time.Time // zero when unknown
 	// A grant the user recorded with 'tier keys set --credit'.
 	Grant *Grant
+}
+
+// KeyInfoOf is what the overview uses of a stored key's metadata: when it
+// was created and the credit grant recorded with it; false for none.
+func KeyInfoOf(k *keys.KeyMeta) (KeyInfo, bool) {
+	if k == nil {
+		return KeyInfo{}, false
+	}
+	info := KeyInfo{Created: k.Created}
+	if g := k.Grant; g != nil {
+		og := &Grant{Amount: g.Amount, Unit: g.Unit, GrantedAt: g.Granted}
+		if !g.Expires.IsZero() {
+			e := g.Expires
+			og.ExpiresAt = &e
+		}
+		info.Grant = og
+	}
+	return info, true
 }
 
 // Grant is a credit grant recorded by the user.
@@ -88,7 +107,7 @@ func (src Source) row(s quota.Snapshot, acct *quota.Snapshot) Row {
 	learned := slices.DeleteFunc(slices.Clone(out.Windows), func(w quota.Window) bool { return w.Source != quota.SourceLearned })
 	out.Windows = slices.DeleteFunc(out.Windows, func(w quota.Window) bool { return w.Source == quota.SourceLearned })
 	out.Windows = append(out.Windows, src.estimates(p, out, account, learned)...)
-	sortWindows(out.Windows)
+	quota.SortWindows(out.Windows)
 	out.Credit, r.ExpiryEstimated = src.credit(p, out)
 	r.Snapshot = out
 	return r
@@ -370,31 +389,4 @@ func (src Source) spentEstimate(p *catalog.Profile, s quota.Snapshot, amount flo
 	}
 	left := amount - (float64(prompt)*m.Price.Input+float64(completion)*m.Price.Output)/1e6
 	return &left
-}
-
-var periodOrder = map[string]int{quota.PeriodMinute: 0, quota.PeriodHour: 1, quota.PeriodDay: 2, quota.PeriodMonth: 3, quota.PeriodUnknown: 4}
-
-func metricOrder(m string) int {
-	switch m {
-	case quota.Requests:
-		return 0
-	case quota.Tokens:
-		return 1
-	}
-	return 2
-}
-
-func sortWindows(ws []quota.Window) {
-	slices.SortStableFunc(ws, func(a, b quota.Window) int {
-		if d := metricOrder(a.Metric) - metricOrder(b.Metric); d != 0 {
-			return d
-		}
-		if a.Metric != b.Metric {
-			if a.Metric < b.Metric {
-				return -1
-			}
-			return 1
-		}
-		return periodOrder[a.Period] - periodOrder[b.Period]
-	})
 }

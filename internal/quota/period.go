@@ -1,6 +1,7 @@
 package quota
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,3 +90,9 @@ func ValidPeriod(p string) bool {
 	c, ok := ParsePeriod(p)
 	return ok && c == p
 }
+
+// SortWindows sorts ws in place into the one order tier parses, shows and
+// writes windows in (compareWindows): requests, tokens, then other
+// metrics by name; within a metric, shortest period first (second →
+// minute → … → month), unknown last.
+func SortWindows(ws []Window) { slices.SortStableFunc(ws, compareWindows) }

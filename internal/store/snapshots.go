@@ -50,6 +50,17 @@ func (s *Store) SaveSnapshot(snap quota.Snapshot) error {
 	return err
 }
 
+// SaveAccountSnapshot records what a response that is not a chat (GET
+// /models) said about the key named key of provider as a whole: the
+// account's snapshot (model ""), observed now unless it says when.
+func (s *Store) SaveAccountSnapshot(snap quota.Snapshot, provider, key string, now time.Time) error {
+	snap.Provider, snap.Key, snap.Model = provider, key, ""
+	if snap.ObservedAt.IsZero() {
+		snap.ObservedAt = now
+	}
+	return s.SaveSnapshot(snap)
+}
+
 // SaveSnapshotMerged is SaveSnapshot that also returns the snapshot as it
 // now stands in the store (merged with what was there), saving the caller
 // a second read of the file.

@@ -27,6 +27,12 @@ func Countdown(ctx context.Context, w io.Writer, d time.Duration, label string) 
 	return countdown(ctx, w, d, label, IsTerminal(w), realClock)
 }
 
+// CountdownOn is Countdown on output the caller has found to be a terminal
+// or not (tty).
+func CountdownOn(ctx context.Context, w io.Writer, d time.Duration, label string, tty bool) error {
+	return countdown(ctx, w, d, label, tty, realClock)
+}
+
 func countdown(ctx context.Context, w io.Writer, d time.Duration, label string, tty bool, c clock) error {
 	if err := ctx.Err(); err != nil {
 		return err

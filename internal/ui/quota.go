@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -53,8 +52,7 @@ func QuotaLine(s quota.Snapshot, now time.Time, th Theme) string {
 // or a window is exhausted, and "" otherwise.
 func ExpiryWarning(s quota.Snapshot, now time.Time) string {
 	var warns []string
-	if c := s.Credit; c != nil && c.ExpiresAt != nil && expiresSoon(c, now) &&
-		(c.Remaining == nil || *c.Remaining > 0) {
+	if c := s.Credit; CreditExpiringSoon(c, now) {
 		what := "credit"
 		if c.Remaining != nil {
 			what += " " + creditAmount(c)
@@ -177,35 +175,10 @@ func windowLabel(w quota.Window) string {
 	return w.Metric + "/" + w.Period
 }
 
-// sortedWindows returns a sorted copy: requests, tokens, then other metrics
-// by name; within a metric, minute → hour → day → month → anything else.
+// sortedWindows returns a copy of ws in quota.SortWindows' order.
 func sortedWindows(ws []quota.Window) []quota.Window {
 	out := append([]quota.Window(nil), ws...)
-	metricRank := func(m string) int {
-		switch m {
-		case quota.Requests:
-			return 0
-		case quota.Tokens:
-			return 1
-		}
-		return 2
-	}
-	periodRank := func(p string) time.Duration { // shortest first, unknown last
-		if d, ok := quota.PeriodLength(p); ok {
-			return d
-		}
-		return math.MaxInt64
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if ra, rb := metricRank(a.Metric), metricRank(b.Metric); ra != rb {
-			return ra < rb
-		}
-		if a.Metric != b.Metric {
-			return a.Metric < b.Metric
-		}
-		return periodRank(a.Period) < periodRank(b.Period)
-	})
+	quota.SortWindows(out)
 	return out
 }
 
@@ -281,6 +254,13 @@ func creditStyle(c *quota.Credit, now time.Time, th Theme) Style {
 	default:
 		return th.OK
 	}
+}
+
+// CreditExpiringSoon says whether credit that is left expires within
+// expirySoon: its rows are highlighted and a warning says so, in the quota
+// line and in tier quota alike.
+func CreditExpiringSoon(c *quota.Credit, now time.Time) bool {
+	return c != nil && c.ExpiresAt != nil && (c.Remaining == nil || *c.Remaining > 0) && expiresSoon(c, now)
 }
 
 func expiresSoon(c *quota.Credit, now time.Time) bool {

@@ -29,11 +29,17 @@ func IsTerminal(w io.Writer) bool {
 //
 // getenv is os.Getenv in production; tests pass a map lookup.
 func ColorEnabled(w io.Writer, getenv func(string) string) bool {
+	return ColorFor(IsTerminal(w), getenv)
+}
+
+// ColorFor is ColorEnabled for output that is a terminal or not (tty), as
+// the caller has decided.
+func ColorFor(tty bool, getenv func(string) string) bool {
 	if getenv("NO_COLOR") != "" || getenv("CLICOLOR") == "0" {
 		return false
 	}
 	if f := getenv("CLICOLOR_FORCE"); f != "" && f != "0" {
 		return true
 	}
-	return getenv("TERM") != "dumb" && IsTerminal(w)
+	return getenv("TERM") != "dumb" && tty
 }

@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"io"
-	"os"
-
 	"charm.land/lipgloss/v2"
 )
 
@@ -52,11 +49,6 @@ func NewTheme(color bool) Theme {
 		Provider:  st(base.Foreground(lipgloss.Cyan).Bold(true)),
 		color:     color,
 	}
-}
-
-// ThemeFor returns the theme suited to w under the process environment.
-func ThemeFor(w io.Writer) Theme {
-	return NewTheme(ColorEnabled(w, os.Getenv))
 }
 
 // Color reports whether the theme emits colour.

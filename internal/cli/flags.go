@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/models"
+)
+
+// keyFlag is --key NAME of a command that sends one key (chat, models).
+func keyFlag(f *pflag.FlagSet, p *string) {
+	f.StringVar(p, "key", keys.DefaultName, "name of the stored key to use")
+}
+
+// jsonFlag is --json, usage saying what it prints. Run reads it to print
+// a failure as JSON too (wantsJSON).
+func jsonFlag(f *pflag.FlagSet, p *bool, usage string) {
+	f.BoolVar(p, "json", false, usage)
+}
+
+// registerNameCompletions offers model names for every --model/-m flag and
+// provider names for every --provider/-p flag in the tree. Names come from
+// the catalog and the models cache only: completion never uses the network.
+func registerNameCompletions(root *cobra.Command, env *Env) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Flag("model") != nil {
+			if _, ok := c.GetFlagCompletionFunc("model"); !ok {
+				_ = c.RegisterFlagCompletionFunc("model", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+					return completeModels(env, cmd, args, toComplete), cobra.ShellCompDirectiveNoFileComp
+				})
+			}
+		}
+		if c.Flag("provider") != nil {
+			if _, ok := c.GetFlagCompletionFunc("provider"); !ok {
+				_ = c.RegisterFlagCompletionFunc("provider", func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+					return completeProviders(env, nil, toComplete), cobra.ShellCompDirectiveNoFileComp
+				})
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// completeModels lists the models of the provider named by the command's
+// --provider flag; on a command without one (tier quota PROVIDER... -m),
+// of the providers among its arguments; else of the default provider. Each
+// provider's cached list and catalog models, with a short description.
+func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete string) []string {
+	a := newApp(env)
+	var profiles []*catalog.Profile
+	if f := cmd.Flag("provider"); f != nil {
+		if p, err := a.profile(f.Value.String()); err == nil {
+			profiles = append(profiles, p)
+		}
+	} else if c, err := a.catalog(); err == nil {
+		for _, arg := range args {
+			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
+				profiles = append(profiles, p)
+			}
+		}
+		if len(profiles) == 0 {
+			if p, err := a.profile(""); err == nil {
+				profiles = append(profiles, p)
+			}
+		}
+	}
+	st, _ := a.store()
+	return models.Completions(st, profiles, toComplete)
+}
+
+// completeProviders lists the catalog's provider names not already in
+// given, with their display names.
+func completeProviders(env *Env, given []string, toComplete string) []string {
+	c, err := newApp(env).catalog()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range c.Names() {
+		if !strings.HasPrefix(name, toComplete) || slices.Contains(given, name) {
+			continue
+		}
+		if d := c.Providers[name].DisplayName; d != "" {
+			out = append(out, name+"\t"+d)
+		} else {
+			out = append(out, name)
+		}
+	}
+	return out
+}
