@@ -9,6 +9,7 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // app holds what most commands need, loaded lazily once per run.
@@ -86,7 +87,8 @@ func (a *app) engine() (*engine.Engine, error) {
 
 func (a *app) newEngine(cat *catalog.Catalog, st *store.Store) *engine.Engine {
 	return &engine.Engine{Catalog: cat, Store: st, Keys: appKeys{a}, Now: a.now, Getenv: a.env.Getenv,
-		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce}
+		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce,
+		Usage: usage.New(st.Dir), Tag: a.env.Getenv("TIER_TAG")}
 }
 
 // appKeys is the engine's key source: the run's cached resolution, with its

@@ -23,6 +23,7 @@ func init() { commands = append(commands, newChatCmd) }
 
 type chatOptions struct {
 	provider, model, system, key string
+	tag                          string
 	maxTokens                    int
 	temperature                  float32
 	temperatureSet               bool
@@ -75,6 +76,7 @@ abandoned as a network failure (exit code 6).`,
 	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
 	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.StringVar(&o.tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
 	// and tier's jitter) fits, so a used-up minute is waited out by default.
@@ -160,6 +162,9 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	eng, err := a.engine()
 	if err != nil {
 		return fail(err, p.Name, model)
+	}
+	if o.tag != "" {
+		eng.Tag = o.tag
 	}
 
 	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}

@@ -24,6 +24,7 @@ import (
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // KeySource finds the secret of the key named name of profile p, to be sent
@@ -51,6 +52,10 @@ type Engine struct {
 	// Builtin is the built-in catalog, so that a balance endpoint moves
 	// with a base_url pointed at a proxy; nil leaves it where it is.
 	Builtin func() *catalog.Catalog
+	// Usage logs every call made (usage.go); nil logs none. Tag goes
+	// with each (--tag, TIER_TAG).
+	Usage *usage.Log
+	Tag   string
 }
 
 // Target is what one call goes to: a provider, one of its keys by name
@@ -74,6 +79,9 @@ type Request struct {
 	Target
 	Chat    api.ChatRequest
 	Options api.CallOptions
+	// Kind is what the usage log calls it: usage.KindChat when "",
+	// usage.KindBatch for a batch row.
+	Kind string
 }
 
 // Result is what a call did.
@@ -182,6 +190,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
 	res := e.record(req.Target, reply, earlier)
+	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
 	res.Err = callErr
 	if res.Learned {
 		left := e.Overview().Complete(*res.Snapshot)
