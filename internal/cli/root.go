@@ -258,6 +258,7 @@ dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 	for _, add := range commands {
 		root.AddCommand(add(env))
 	}
+	root.AddCommand(newUsageCmd(env))
 	for _, fin := range finishers {
 		fin(root, env)
 	}

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -40,5 +41,44 @@ func BenchmarkDirectWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		db.Close()
+	}
+}
+
+// seed100k fills a database in dir with 100,000 calls over 30 days (a
+// busy CI: 3,300 calls a day), each hour's job on one provider, key and
+// tag, with two models; or, adversarial, every call in a different group
+// from the one before (every call its own row of the slots table).
+func seed100k(b *testing.B, dir string, adversarial bool) {
+	db, err := New(dir).Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Insert(Calls100k(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), adversarial)...); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkReport100k is `tier usage` (open, ingest, report) over 100,000
+// logged calls.
+func BenchmarkReport100k(b *testing.B) {
+	for _, adversarial := range []bool{false, true} {
+		dir := b.TempDir()
+		seed100k(b, dir, adversarial)
+		for _, by := range []string{"", "provider", "tag"} {
+			b.Run(fmt.Sprintf("adversarial=%v/by=%s", adversarial, by), func(b *testing.B) {
+				for b.Loop() {
+					db, err := New(dir).Open()
+					if err != nil {
+						b.Fatal(err)
+					}
+					rep, err := db.Report(Query{Bucket: Daily, By: by, Loc: time.UTC})
+					if err != nil || rep.Total.Requests != 100000 {
+						b.Fatal(err, rep.Total.Requests)
+					}
+					db.Close()
+				}
+			})
+		}
 	}
 }

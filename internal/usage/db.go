@@ -92,6 +92,47 @@ CREATE TABLE alerts (
 	at INTEGER NOT NULL,
 	PRIMARY KEY (budget, period_start, threshold)
 );`},
+	// slots adds the calls up per quarter hour (which every time zone's
+	// offset is a whole number of) and group, kept by triggers, so that a
+	// report reads thousands of rows, not every call.
+	{"m003_slots", `
+CREATE TABLE slots (
+	slot INTEGER NOT NULL,          -- at / 900000
+	currency TEXT NOT NULL,         -- '' for the calls with no known cost
+	provider TEXT NOT NULL,
+	key_name TEXT NOT NULL,
+	model TEXT NOT NULL,
+	tag TEXT NOT NULL,
+	requests INTEGER NOT NULL,
+	prompt_tokens INTEGER NOT NULL,
+	completion_tokens INTEGER NOT NULL,
+	cost REAL,                      -- of the calls with a known cost
+	unknown_cost INTEGER NOT NULL,  -- calls with no known cost
+	cost_estimated INTEGER NOT NULL,
+	-- in this order, so that a report grouping by a prefix reads in order
+	PRIMARY KEY (slot, currency, provider, key_name, model, tag)
+) WITHOUT ROWID;
+INSERT INTO slots SELECT at / 900000, coalesce(currency, ''), provider, key_name, model, coalesce(tag, ''), count(*),
+	sum(prompt_tokens), sum(completion_tokens), sum(cost), sum(cost IS NULL), max(cost_estimated)
+	FROM calls WHERE true GROUP BY 1, 2, 3, 4, 5, 6;
+CREATE TRIGGER calls_slots_insert AFTER INSERT ON calls BEGIN
+	INSERT INTO slots VALUES (new.at / 900000, coalesce(new.currency, ''), new.provider, new.key_name, new.model, coalesce(new.tag, ''),
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+END;
+CREATE TRIGGER calls_slots_delete AFTER DELETE ON calls BEGIN
+	UPDATE slots SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE slot = old.at / 900000 AND provider = old.provider AND key_name = old.key_name AND model = old.model
+		AND tag = coalesce(old.tag, '') AND currency = coalesce(old.currency, '');
+	DELETE FROM slots WHERE requests <= 0;
+END;`},
 }
 
 func (d *DB) migrate() error {
