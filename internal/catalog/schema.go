@@ -13,6 +13,9 @@ type Catalog struct {
 	Default   string                    `yaml:"default,omitempty" json:"default,omitempty"`
 	Dialects  map[string]*quota.Dialect `yaml:"dialects,omitempty" json:"dialects,omitempty"`
 	Providers map[string]*Profile       `yaml:"providers" json:"providers"`
+	// Budgets are caps on tier's own calls (budget.go); only the user's
+	// file has them.
+	Budgets []Budget `yaml:"budgets,omitempty" json:"budgets,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }

@@ -82,7 +82,13 @@ func (a *app) engine() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.newEngine(cat, st), nil
+	eng := a.newEngine(cat, st)
+	b, err := a.budgets(cat, st)
+	if err != nil {
+		return nil, err
+	}
+	eng.Budget = b
+	return eng, nil
 }
 
 func (a *app) newEngine(cat *catalog.Catalog, st *store.Store) *engine.Engine {

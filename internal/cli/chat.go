@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -24,9 +25,10 @@ func init() { commands = append(commands, newChatCmd) }
 type chatOptions struct {
 	provider, model, system, key string
 	tag                          string
+	maxCost                      float64
 	maxTokens                    int
 	temperature                  float32
-	temperatureSet               bool
+	temperatureSet, maxCostSet   bool
 	noStdin, noStream, json      bool
 	quiet                        bool
 	retries                      int
@@ -62,6 +64,7 @@ abandoned as a network failure (exit code 6).`,
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.temperatureSet = cmd.Flags().Changed("temperature")
+			o.maxCostSet = cmd.Flags().Changed("max-cost")
 			return runChat(cmd.Context(), env, o, args)
 		},
 	}
@@ -77,6 +80,7 @@ abandoned as a network failure (exit code 6).`,
 	f.BoolVar(&o.json, "json", false, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
 	f.StringVar(&o.tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a call that could cost more than this, in the model's currency: prompt + --max-tokens at the catalog's price")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
 	// and tier's jitter) fits, so a used-up minute is waited out by default.
@@ -94,6 +98,7 @@ type chatJSON struct {
 	Usage        *api.Usage      `json:"usage,omitempty"`
 	LatencyMS    int64           `json:"latency_ms"`
 	Quota        *quota.Snapshot `json:"quota,omitempty"`
+	Alerts       []budget.Alert  `json:"alerts,omitempty"`
 	Error        *jsonError      `json:"error,omitempty"`
 }
 
@@ -166,6 +171,12 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if o.tag != "" {
 		eng.Tag = o.tag
 	}
+	if o.maxCostSet {
+		if !(o.maxCost >= 0) {
+			return fail(Exitf(ExitUsage, "--max-cost must not be negative"), p.Name, model)
+		}
+		eng.Budget.MaxCost = &o.maxCost
+	}
 
 	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}
 	if o.system != "" {
@@ -215,10 +226,15 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 	}
 
+	if !o.quiet {
+		for _, al := range res.Alerts {
+			fmt.Fprintf(env.Stderr, "tier: %s\n", al.Text())
+		}
+	}
 	err = chatError(callErr)
 	if o.json {
 		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
-			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap}
+			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
 		if err != nil {
 			code := CodeOf(err)
 			j.Error = &jsonError{Kind: kindOf(err, code), Message: oneLine(err.Error()), ExitCode: code}
@@ -301,6 +317,8 @@ func kindOf(err error, code int) string {
 		return "auth"
 	case ExitInterrupted:
 		return "interrupted"
+	case ExitBudget:
+		return "budget"
 	}
 	return "internal"
 }

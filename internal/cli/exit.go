@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -16,6 +17,7 @@ const (
 	ExitRateLimited = 4 // still 429 after retries, or the wait would exceed --max-wait
 	ExitExhausted   = 5 // quota or credit exhausted; unmet --require
 	ExitNetwork     = 6 // unreachable, timeout, 5xx after retries, stream cut
+	ExitBudget      = 7 // tier's own budget reached (or --max-cost): nothing was sent
 	ExitInterrupted = 130
 	// ExitBrokenPipe is the status of a process killed by SIGPIPE, which tier
 	// returns itself when stdout is closed under it (tier chat ... | head),
@@ -48,6 +50,10 @@ func CodeOf(err error) int {
 	}
 	if errors.Is(err, store.ErrCorrupt) {
 		return ExitUsage
+	}
+	var br *budget.Refused
+	if errors.As(err, &br) {
+		return ExitBudget
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {

@@ -259,6 +259,7 @@ dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 		root.AddCommand(add(env))
 	}
 	root.AddCommand(newUsageCmd(env))
+	root.AddCommand(newBudgetCmd(env))
 	for _, fin := range finishers {
 		fin(root, env)
 	}

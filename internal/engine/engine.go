@@ -19,6 +19,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/overview"
@@ -56,6 +57,9 @@ type Engine struct {
 	// with each (--tag, TIER_TAG).
 	Usage *usage.Log
 	Tag   string
+	// Budget checks a call before it is sent and alerts after it
+	// (usage.go); nil checks nothing.
+	Budget *budget.Checker
 }
 
 // Target is what one call goes to: a provider, one of its keys by name
@@ -106,6 +110,9 @@ type Result struct {
 	// Unsaved says what could not be saved in the state directory and
 	// why ("usage and quota not saved: ..."); "" when all was.
 	Unsaved string
+	// Alerts are the budget thresholds this call crossed, each once a
+	// period.
+	Alerts []budget.Alert
 }
 
 // ConfigError is a call that cannot be made as the profile stands (a base
@@ -165,8 +172,12 @@ func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
 // req.Options and the provider's hints allow, records the usage and every
 // response's snapshot, and completes the last one with what is left. The
 // error is non-nil only when no call could be made (the base URL or the
-// key); the call's own failure is Result.Err.
+// key) or a budget refused it (a *budget.Refused, before anything was
+// sent); the call's own failure is Result.Err.
 func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
+	if err := e.checkBudget(ctx, req); err != nil {
+		return Result{}, err
+	}
 	cl, err := e.Client(ctx, req.Profile, req.key())
 	if err != nil {
 		return Result{}, err
@@ -191,6 +202,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	reply, callErr := cl.Chat(ctx, chat, opts)
 	res := e.record(req.Target, reply, earlier)
 	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
+	res.Alerts = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
 	if res.Learned {
 		left := e.Overview().Complete(*res.Snapshot)

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"errors"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/usage"
 )
@@ -70,6 +72,33 @@ func outcome(reply *api.Reply, err error) string {
 		return string(quota.ClassNetwork)
 	}
 	return "interrupted"
+}
+
+// checkBudget refuses req (a *budget.Refused) when its worst case could
+// pass --max-cost or a hard budget in its scope.
+func (e *Engine) checkBudget(ctx context.Context, req Request) error {
+	if !e.Budget.Active() {
+		return nil
+	}
+	sent := 0
+	for _, m := range req.Chat.Messages {
+		sent += len(m.Content)
+	}
+	return e.Budget.Check(ctx, budget.Call{Profile: req.Profile, Key: req.key(), Model: req.Model, Tag: e.Tag,
+		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens)})
+}
+
+// alerts are the budget thresholds the call just logged crossed; what
+// could not be read or saved is added to *unsavedMsg.
+func (e *Engine) alerts(ctx context.Context, t Target, reply *api.Reply, unsavedMsg *string) []budget.Alert {
+	if reply == nil || e.Usage == nil || e.Budget == nil {
+		return nil
+	}
+	alerts, err := e.Budget.After(ctx, t.Profile.Name, t.key(), e.Tag)
+	var u unsaved
+	u.note("budget alerts", err)
+	*unsavedMsg = joinUnsaved(*unsavedMsg, u.message())
+	return alerts
 }
 
 // joinUnsaved is both messages of what was not saved, "" when neither.

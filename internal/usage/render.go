@@ -50,6 +50,9 @@ func Money(amount float64, currency string) string {
 		}
 	}
 	n := strconv.FormatFloat(amount, 'f', digits, 64)
+	if a := math.Abs(amount); a > 0 && a < 0.000001 {
+		n = strconv.FormatFloat(amount, 'g', 2, 64)
+	}
 	if currency == "USD" || currency == "" {
 		return "$" + n
 	}
