@@ -180,6 +180,12 @@ func Start(period string, now time.Time, loc *time.Location) (time.Time, time.Ti
 // unknown says how many), from db.
 func Spent(db *usage.DB, b catalog.Budget, now time.Time, loc *time.Location) (spent float64, unknown int64, err error) {
 	start, _ := Start(b.Period, now, loc)
+	return spentSince(db, b, start)
+}
+
+// spentSince is what the calls in b's scope spent since start (from the
+// start of its quarter hour).
+func spentSince(db *usage.DB, b catalog.Budget, start time.Time) (spent float64, unknown int64, err error) {
 	q := `SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(CASE WHEN currency = ? THEN cost END), 0),
 		coalesce(sum(CASE WHEN currency IN (?, '') THEN unknown_cost ELSE requests END), 0)
 		FROM slots WHERE slot >= ?`

@@ -17,6 +17,23 @@ type Status struct {
 	// UnknownCost counts the calls in scope with no known cost (a money
 	// budget counts them as 0).
 	UnknownCost int64 `json:"unknown_cost_requests,omitempty"`
+	// RunsOutAt is when the limit is reached at the pace of the last
+	// hour's calls in scope, when that is within the period: an estimate.
+	RunsOutAt *time.Time `json:"runs_out_at,omitempty"`
+}
+
+// Text is s for people: "budget ci: $1.20 of $2.00 today (60%), runs out at ~15:00".
+func (s Status) Text(now time.Time, loc *time.Location) string {
+	t := fmt.Sprintf("budget %s (%s): %s of %s %s (%.0f%%)", s.Name, s.Scope, amount(s.Spent, s.Unit), amount(s.Limit, s.Unit), periodText(s.Period), s.Percent)
+	if s.RunsOutAt != nil {
+		at := s.RunsOutAt.In(loc)
+		layout := "Jan 2 15:04 MST"
+		if at.YearDay() == now.In(loc).YearDay() && at.Year() == now.In(loc).Year() {
+			layout = "15:04 MST"
+		}
+		t += ", runs out at ~" + at.Format(layout) + " at the current pace"
+	}
+	return t
 }
 
 // StatusHeaders are the columns of Status.Cells.
@@ -53,7 +70,17 @@ func Statuses(log *usage.Log, entries []Entry, now time.Time, loc *time.Location
 			return nil, err
 		}
 		_, end := Start(e.Period, now, loc)
-		out = append(out, Status{Entry: e, Scope: Describe(e.Budget), Spent: spent, Percent: spent / e.Limit * 100, Resets: end, UnknownCost: unknown})
+		st := Status{Entry: e, Scope: Describe(e.Budget), Spent: spent, Percent: spent / e.Limit * 100, Resets: end, UnknownCost: unknown}
+		hourAgo := now.Add(-time.Hour).Truncate(15 * time.Minute)
+		if last, _, err := spentSince(db, e.Budget, hourAgo); err == nil && last > 0 && spent < e.Limit {
+			if h := (e.Limit - spent) / (last / now.Sub(hourAgo).Hours()); h < 24*366 {
+				at := now.Add(time.Duration(h * float64(time.Hour))).UTC().Truncate(time.Minute)
+				if end.IsZero() || at.Before(end) {
+					st.RunsOutAt = &at
+				}
+			}
+		}
+		out = append(out, st)
 	}
 	return out, nil
 }

@@ -164,7 +164,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		writeQuotaFormat(env, o.format, rows, src.Now)
 	} else {
 		printQuotaTable(env, rows, src.Now, o)
-		printRunway(env, rows, src.Now)
+		a.printRunway(env, rows, src.Now)
 	}
 	if len(reqs) > 0 {
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)

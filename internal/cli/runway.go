@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/usage"
 )
@@ -35,9 +36,11 @@ func (a *app) addRunway(rows []overview.Row, now time.Time) {
 	}
 }
 
-// printRunway says on stderr what runs out when, one line a row.
-func printRunway(env *Env, rows []overview.Row, now time.Time) {
+// printRunway says on stderr what runs out when, one line a row, and
+// where tier's own budgets stand.
+func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 	loc := localZone(env)
+	defer a.printBudgets(now, loc)
 	for _, r := range rows {
 		if t := usage.RunwayText(r.Snapshot, now, loc); t != "" {
 			who := r.Snapshot.Provider + " " + r.Snapshot.Key
@@ -46,6 +49,27 @@ func printRunway(env *Env, rows []overview.Row, now time.Time) {
 			}
 			fmt.Fprintf(env.Stderr, "tier: %s: %s, at the current pace\n", who, t)
 		}
+	}
+}
+
+// printBudgets says on stderr where each budget stands (tier budget list
+// has them as a table).
+func (a *app) printBudgets(now time.Time, loc *time.Location) {
+	cat, err := a.catalog()
+	if err != nil {
+		return
+	}
+	entries, err := a.budgetEntries(cat)
+	st, serr := a.store()
+	if err != nil || serr != nil || len(entries) == 0 {
+		return
+	}
+	statuses, err := budget.Statuses(usage.New(st.Dir), entries, now, loc)
+	if err != nil {
+		return
+	}
+	for _, s := range statuses {
+		fmt.Fprintf(a.env.Stderr, "tier: %s\n", s.Text(now, loc))
 	}
 }
 
