@@ -31,7 +31,7 @@ catalog's price of the model, marked ~ (an estimate); a call whose price is not 
 as unknown, never as 0. --by groups each period by provider, key (provider/key), model or tag
 (--tag or TIER_TAG at the call).
 
-The log is a SQLite database, usage.db in the state directory (see 'tier help usage'):
+The log is a SQLite database, usage.db in the state directory (see 'tier help usage-log'):
 sqlite3 or datasette open it.`,
 		Example: `  tier usage
   tier usage --monthly --by provider
