@@ -125,3 +125,25 @@ func TestStart(t *testing.T) {
 		t.Errorf("total has a period")
 	}
 }
+
+// alert_cmd gets the alert in its environment and is cut at AlertTimeout.
+func TestAlertCmd(t *testing.T) {
+	old := AlertTimeout
+	AlertTimeout = 300 * time.Millisecond
+	defer func() { AlertTimeout = old }()
+	now := t0
+	c := checker(t, &now, catalog.Budget{Name: "slow", Limit: 1, Period: "day", AlertCmd: "sleep 5"},
+		catalog.Budget{Name: "env", Limit: 1, Period: "day", AlertCmd: `test "$TIER_ALERT_BUDGET $TIER_ALERT_THRESHOLD $TIER_ALERT_UNIT" = "env 50 USD"`})
+	spend(t, c, now, 0.6, 1)
+	start := time.Now()
+	as, err := c.After(context.Background(), "groq", "default", "")
+	if err != nil || len(as) != 2 {
+		t.Fatalf("%v %+v", err, as)
+	}
+	if as[0].CmdError == "" || time.Since(start) > 3*time.Second {
+		t.Errorf("a slow alert_cmd was not cut: %q after %s", as[0].CmdError, time.Since(start))
+	}
+	if as[1].CmdError != "" {
+		t.Errorf("alert_cmd did not see the alert: %s", as[1].CmdError)
+	}
+}
