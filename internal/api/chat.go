@@ -24,6 +24,9 @@ type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+	// Cost is what the provider says the call cost (OpenRouter's
+	// usage.cost, in USD); nil when it does not say.
+	Cost *float64 `json:"cost,omitempty"`
 }
 
 // ChatRequest is one chat completion.

@@ -82,6 +82,8 @@ func (p *chunkParser) parse(data []byte, c *chunk) error {
 					return p.int(&c.Usage.CompletionTokens)
 				case "total_tokens":
 					return p.int(&c.Usage.TotalTokens)
+				case "cost":
+					return p.float(&c.Usage.Cost)
 				}
 				return p.skip()
 			})
@@ -346,6 +348,20 @@ func (p *chunkParser) int(dst *int) error {
 		return nil // a non-number usage figure is ignored, not fatal
 	}
 	*dst = int(v)
+	return nil
+}
+
+// float reads a number into *dst; anything else leaves it nil.
+func (p *chunkParser) float(dst **float64) error {
+	start := p.pos
+	if err := p.skip(); err != nil {
+		return err
+	}
+	v, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+	if err != nil {
+		return nil
+	}
+	*dst = &v
 	return nil
 }
 

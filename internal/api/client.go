@@ -49,6 +49,9 @@ type Client struct {
 	oa   *openai.Client
 }
 
+// KeyFingerprint is the fingerprint of the client's key ("" without one).
+func (c *Client) KeyFingerprint() string { return c.cfg.KeyFingerprint }
+
 // New builds a client. No request is made.
 func New(cfg Config) *Client {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")

@@ -73,6 +73,12 @@ func overlay(c *Catalog, over *yaml.Node, userPath string) (*Catalog, error) {
 		}
 		tree.Content = append(tree.Content, scalar("default"), n)
 	}
+	if n := lookup(over, "budgets"); n != nil && !isNull(deref(n)) {
+		if err := n.Decode(&c.Budgets); err != nil {
+			return nil, mergeError(userPath, err)
+		}
+		tree.Content = append(tree.Content, scalar("budgets"), n)
+	}
 	dialects, touched, err := overlayEntries(lookup(over, "dialects"), &c.Dialects, user)
 	if err != nil {
 		return nil, mergeError(userPath, err)

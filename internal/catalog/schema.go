@@ -17,6 +17,9 @@ type Catalog struct {
 	// the key: every key of the provider), for tier chat -p POOL and tier
 	// batch; internal/pool resolves them.
 	Pools map[string][]string `yaml:"pools,omitempty" json:"pools,omitempty"`
+	// Budgets are caps on tier's own calls (budget.go); only the user's
+	// file has them.
+	Budgets []Budget `yaml:"budgets,omitempty" json:"budgets,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // app holds what most commands need, loaded lazily once per run.
@@ -69,12 +70,19 @@ func (a *app) engine() (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.newEngine(cat, st), nil
+	eng := a.newEngine(cat, st)
+	b, err := a.budgets(cat, st)
+	if err != nil {
+		return nil, err
+	}
+	eng.Budget = b
+	return eng, nil
 }
 
 func (a *app) newEngine(cat *catalog.Catalog, st *store.Store) *engine.Engine {
 	return &engine.Engine{Catalog: cat, Store: st, Keys: appKeys{a}, Now: a.now, Getenv: a.env.Getenv,
-		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce}
+		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce,
+		Usage: usage.New(st.Dir), Tag: a.env.Getenv("TIER_TAG")}
 }
 
 // appKeys is the engine's key source: the run's cached resolution, with its

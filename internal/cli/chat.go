@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/prompt"
@@ -22,9 +23,11 @@ import (
 type chatOptions struct {
 	provider, model, system, key string
 	pool                         string // pool.go
+	tag                          string
+	maxCost                      float64
 	maxTokens                    int
 	temperature                  float32
-	temperatureSet               bool
+	temperatureSet, maxCostSet   bool
 	noStdin, noStream, json      bool
 	quiet                        bool
 	retries                      int
@@ -60,6 +63,7 @@ abandoned as a network failure (exit code 6).`,
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.temperatureSet = cmd.Flags().Changed("temperature")
+			o.maxCostSet = cmd.Flags().Changed("max-cost")
 			return runChat(cmd.Context(), env, o, args)
 		},
 	}
@@ -75,6 +79,8 @@ abandoned as a network failure (exit code 6).`,
 	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
 	jsonFlag(f, &o.json, "print one JSON object with the reply, usage and quota")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.StringVar(&o.tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a call that could cost more than this, in the model's currency: prompt + --max-tokens at the catalog's price")
 	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
 	// and tier's jitter) fits, so a used-up minute is waited out by default.
@@ -92,6 +98,7 @@ type chatJSON struct {
 	Usage        *api.Usage      `json:"usage,omitempty"`
 	LatencyMS    int64           `json:"latency_ms"`
 	Quota        *quota.Snapshot `json:"quota,omitempty"`
+	Alerts       []budget.Alert  `json:"alerts,omitempty"`
 	Error        *jsonError      `json:"error,omitempty"`
 	Pool         *poolJSON       `json:"pool,omitempty"` // pool.go
 }
@@ -174,6 +181,15 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
+	if o.tag != "" {
+		eng.Tag = o.tag
+	}
+	if o.maxCostSet {
+		if !(o.maxCost >= 0) {
+			return fail(usagef("--max-cost must not be negative"), p.Name, model)
+		}
+		eng.Budget.MaxCost = &o.maxCost
+	}
 
 	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}
 	if o.system != "" {
@@ -236,10 +252,15 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 	}
 
+	if !o.quiet {
+		for _, al := range res.Alerts {
+			fmt.Fprintf(env.Stderr, "tier: %s\n", al.Text())
+		}
+	}
 	err = chatError(callErr)
 	if o.json {
 		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
-			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap}
+			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
 		if pr != nil {
 			j.Pool = pr.json()
 		}

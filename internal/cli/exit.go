@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/keys"
@@ -25,6 +26,7 @@ const (
 	ExitRateLimited = 4 // still 429 after retries, or the wait would exceed --max-wait
 	ExitExhausted   = 5 // quota or credit exhausted; unmet --require
 	ExitNetwork     = 6 // unreachable, timeout, 5xx after retries, stream cut
+	ExitBudget      = 7 // tier's own budget reached (or --max-cost): nothing was sent
 	ExitInterrupted = 130
 	// ExitBrokenPipe is the status of a process killed by SIGPIPE, which tier
 	// returns itself when stdout is closed under it (tier chat ... | head),
@@ -64,6 +66,8 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, store.ErrCorrupt):
 		return ExitUsage
+	case errors.As(err, new(*budget.Refused)):
+		return ExitBudget
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.Is(err, context.Canceled), errors.Is(err, keys.ErrCancelled):
@@ -137,6 +141,8 @@ func kindOf(err error) string {
 		return "auth"
 	case ExitInterrupted:
 		return "interrupted"
+	case ExitBudget:
+		return "budget"
 	}
 	return "internal"
 }

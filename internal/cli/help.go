@@ -49,6 +49,7 @@ var exitCodes = []struct {
 	{ExitRateLimited, "Rate limited: still 429 after --retries, or the wait would exceed --max-wait."},
 	{ExitExhausted, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},
 	{ExitNetwork, "Network: unreachable, timeout, 5xx after the retries, or the reply stream was cut."},
+	{ExitBudget, "tier's own budget reached: a hard budget (tier budget, providers.yaml's budgets) or --max-cost would be passed by the call's worst case, so nothing was sent. Distinct from 5, the provider's own exhaustion."},
 	{ExitInterrupted, "Interrupted (Ctrl-C)."},
 	{ExitBrokenPipe, "Stdout was closed before the reply ended (tier chat ... | head); the call is still recorded. The same status a process killed by SIGPIPE has."},
 }

@@ -142,6 +142,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	if err != nil {
 		return err
 	}
+	a.addRunway(rows, src.Now)
 	if o.json {
 		snaps := make([]quota.Snapshot, 0, len(rows))
 		for _, r := range rows {
@@ -156,6 +157,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 		writeQuotaFormat(env, o.format, rows, src.Now)
 	} else {
 		printQuotaTable(env, rows, src.Now, o)
+		a.printRunway(env, rows, src.Now)
 	}
 	if len(reqs) > 0 {
 		unmet := overview.Check(rows, reqs, o.allowUnknown, src.Now)

@@ -268,8 +268,8 @@ func (w *qworld) snaps(r qrun) []quota.Snapshot {
 	}
 	allowed := map[string][]string{
 		"snapshot": {"provider", "key", "model", "observed_at", "windows", "retry_after_s", "credit", "budget"},
-		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at", "learned_at"},
-		"credit":   {"remaining", "granted", "unit", "expires_at", "source", "granted_remaining", "topped_up_remaining"},
+		"window":   {"metric", "period", "limit", "remaining", "reset_at", "source", "observed_at", "learned_at", "runs_out_at", "burn_per_hour"},
+		"credit":   {"remaining", "granted", "unit", "expires_at", "source", "granted_remaining", "topped_up_remaining", "lasts_until", "burn_per_day"},
 	}
 	check := func(what string, m map[string]json.RawMessage) {
 		for k := range m {

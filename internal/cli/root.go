@@ -235,7 +235,8 @@ After every reply it shows what is left: requests and tokens per minute and day 
 reset countdowns, and credit with its expiry. tier quota shows the same for every provider
 without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
 it as one short line for a status bar or a prompt, tier quota --format prometheus for
-dashboards, and every command with --json takes --jq EXPR to pick from it.`,
+dashboards, and every command with --json takes --jq EXPR to pick from it. tier usage shows
+what tier's calls used and cost; tier budget caps it, checked before each call.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -251,6 +252,8 @@ dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 	// Every command, in the order of their files (help lists them sorted).
 	root.AddCommand(
 		newBatchCmd(env),
+		newBudgetCmd(env),
+		newBudgetsTopic(env),
 		newChatCmd(env),
 		newEnvironmentTopic(env),
 		newExitCodesTopic(env),
@@ -260,6 +263,8 @@ dashboards, and every command with --json takes --jq EXPR to pick from it.`,
 		newPoolsTopic(env),
 		newQuotaCmd(env),
 		newStatusCmd(env),
+		newUsageCmd(env),
+		newUsageTopic(env),
 		newVersionCmd(env),
 	)
 	registerNameCompletions(root, env)

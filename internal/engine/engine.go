@@ -19,11 +19,13 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // KeySource finds the secret of the key named name of profile p, to be sent
@@ -51,6 +53,13 @@ type Engine struct {
 	// Builtin is the built-in catalog, so that a balance endpoint moves
 	// with a base_url pointed at a proxy; nil leaves it where it is.
 	Builtin func() *catalog.Catalog
+	// Usage logs every call made (usage.go); nil logs none. Tag goes
+	// with each (--tag, TIER_TAG).
+	Usage *usage.Log
+	Tag   string
+	// Budget checks a call before it is sent and alerts after it
+	// (usage.go); nil checks nothing.
+	Budget *budget.Checker
 }
 
 // Target is what one call goes to: a provider, one of its keys by name
@@ -74,6 +83,9 @@ type Request struct {
 	Target
 	Chat    api.ChatRequest
 	Options api.CallOptions
+	// Kind is what the usage log calls it: usage.KindChat when "",
+	// usage.KindBatch for a batch row.
+	Kind string
 }
 
 // Result is what a call did.
@@ -98,6 +110,9 @@ type Result struct {
 	// Unsaved says what could not be saved in the state directory and
 	// why ("usage and quota not saved: ..."); "" when all was.
 	Unsaved string
+	// Alerts are the budget thresholds this call crossed, each once a
+	// period.
+	Alerts []budget.Alert
 }
 
 // ConfigError is a call that cannot be made as the profile stands (a base
@@ -157,8 +172,12 @@ func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
 // req.Options and the provider's hints allow, records the usage and every
 // response's snapshot, and completes the last one with what is left. The
 // error is non-nil only when no call could be made (the base URL or the
-// key); the call's own failure is Result.Err.
+// key) or a budget refused it (a *budget.Refused, before anything was
+// sent); the call's own failure is Result.Err.
 func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
+	if err := e.checkBudget(ctx, req); err != nil {
+		return Result{}, err
+	}
 	cl, err := e.Client(ctx, req.Profile, req.key())
 	if err != nil {
 		return Result{}, err
@@ -182,6 +201,8 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
 	res := e.record(req.Target, reply, earlier)
+	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
+	res.Alerts = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
 	if res.Learned {
 		left := e.Overview().Complete(*res.Snapshot)

@@ -13,6 +13,7 @@ import (
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // RefreshRequest says what to ask without a chat.
@@ -135,7 +136,8 @@ func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api
 		reply, err := client.Chat(ctx, api.ChatRequest{Model: model, MaxTokens: 1,
 			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "ping"}}},
 			api.CallOptions{Retries: 0})
-		unsaved = e.Record(Target{Profile: p, Key: key, Model: model}, reply).Unsaved
+		probed := Target{Profile: p, Key: key, Model: model}
+		unsaved = joinUnsaved(e.Record(probed, reply).Unsaved, e.logCall(probed, usage.KindProbe, client, reply, err))
 		var ae *api.Error
 		switch {
 		case err == nil:

@@ -73,6 +73,9 @@ type Step struct {
 	StreamError string
 	// NoUsage leaves out the usage (final usage chunk, usage member).
 	NoUsage bool
+	// Cost, when set, is reported in the usage as OpenRouter does
+	// (usage.cost, USD).
+	Cost string
 	// NoDone ends the stream without "data: [DONE]".
 	NoDone bool
 	// CutBody, when > 0, sends only this many bytes of a non-streamed
@@ -260,6 +263,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	u := usageJSON(prompt, tokens)
 	if st.NoUsage {
 		u = ""
+	} else if st.Cost != "" {
+		u = strings.TrimSuffix(u, "}") + `,"cost":` + st.Cost + `}`
 	}
 	if !req.Stream {
 		s.complete(w, model, words, tokens, u, st.CutBody)

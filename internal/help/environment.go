@@ -20,6 +20,8 @@ func Environment(c *catalog.Catalog) []Group {
 			Title: "Choosing a provider",
 			Entries: []Entry{
 				{"TIER_PROVIDER", "Provider used when -p/--provider is not given (default: " + def + ")."},
+				{"TZ", "Time zone of 'tier usage' buckets (days from its midnight), e.g. Europe/Berlin; default: the system's."},
+				{"TIER_TAG", "Label logged with every call in the usage log (a project, a CI job), as --tag does; 'tier usage --by tag' adds them up."},
 			},
 		},
 		{

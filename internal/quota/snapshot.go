@@ -64,6 +64,11 @@ type Window struct {
 	// limit no header or catalog gives (source "learned", or an "estimate"
 	// made from it).
 	LearnedAt *time.Time `json:"learned_at,omitempty"`
+	// RunsOutAt is when the window runs out at the pace of tier's calls of
+	// the last hour (BurnPerHour, in the metric's unit), when that is
+	// before its reset: an estimate (internal/usage.Runway).
+	RunsOutAt   *time.Time `json:"runs_out_at,omitempty"`
+	BurnPerHour *float64   `json:"burn_per_hour,omitempty"`
 }
 
 // Label names the window in words: "input tokens per minute", "requests
@@ -88,6 +93,10 @@ type Credit struct {
 	// (DeepSeek's granted_balance and topped_up_balance).
 	GrantedRemaining  *float64 `json:"granted_remaining,omitempty"`
 	ToppedUpRemaining *float64 `json:"topped_up_remaining,omitempty"`
+	// LastsUntil is when the credit runs out at the pace of tier's calls
+	// of the last 7 days (BurnPerDay, in Unit): an estimate.
+	LastsUntil *time.Time `json:"lasts_until,omitempty"`
+	BurnPerDay *float64   `json:"burn_per_day,omitempty"`
 }
 
 // Budget is a spending cap set on a key (OpenRouter's /key "limit"): what

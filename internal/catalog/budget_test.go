@@ -1,0 +1,35 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBudgets(t *testing.T) {
+	c, err := loadUser(t, "budgets:\n  - name: ci\n    provider: groq\n    key: ci\n    limit: 2\n  - name: tokens\n    tag: nightly\n    limit: 100000\n    unit: tokens\n    period: day\n    mode: soft\n    alert_at: [90]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Budgets) != 2 || c.Budgets[0].Key != "ci" || c.Budgets[1].AlertAt[0] != 90 {
+		t.Fatalf("budgets %+v", c.Budgets)
+	}
+	b := c.Budgets[0]
+	b.Normalize()
+	if b.Unit != "USD" || b.Period != "month" || b.Mode != "hard" || len(b.AlertAt) != 3 {
+		t.Errorf("defaults %+v", b)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"budgets:\n  - name: a\n    limit: 0\n", userPath + ":3: budgets[0]: limit must be more than 0"},
+		{"budgets:\n  - name: a\n    limit: 1\n    period: year\n", userPath + ":4: budgets[0]: period \"year\" is not one of day, week, month, total"},
+		{"budgets:\n  - name: a\n    limit: 1\n    provider: grok\n", userPath + ":4: budgets[0]: unknown provider \"grok\""},
+		{"budgets:\n  - name: a\n    limit: 1\n    key: ci\n", userPath + ":4: budgets[0]: key names a key of a provider"},
+		{"budgets:\n  - name: a\n    limit: 1\n    mdoe: soft\n", userPath + ":4:"},
+		{"budgets:\n  - name: a\n    limit: 1\n  - name: a\n    limit: 2\n", userPath + ":4: budgets[1]: a second budget named \"a\""},
+		{"budgets:\n  - name: a\n    limit: 1\n    alert_at: [120]\n", userPath + ":4: budgets[0]: alert_at holds percentages"},
+	} {
+		_, err := loadUser(t, tc.yaml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}

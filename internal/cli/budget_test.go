@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tier-cli/tier/internal/fakeprovider"
+)
+
+// pricedGroq is a world with groq's fake model priced at $1 per thousand
+// tokens, in and out.
+func pricedGroq(t *testing.T) *qworld {
+	w := newQWorld(t)
+	s := qspecs["groq"]
+	s.extra = "    models:\n      - id: " + fakeprovider.Model + "\n        price: {input: 1000, output: 1000, as_of: 2026-12-01, source: \"https://fake.test/prices\"}\n"
+	w.add(s)
+	w.writeConfig()
+	return w
+}
+
+// A hard budget refuses before the network (the fake sees nothing), exit
+// 7; its alerts come once per threshold.
+func TestBudgetRefusesBeforeSending(t *testing.T) {
+	w := pricedGroq(t)
+	out := filepath.Join(t.TempDir(), "alerts")
+	w.must(0, "budget", "set", "ci", "--provider", "groq", "--limit", "0.1", "--period", "day", "--alert-cmd", "echo \"$TIER_ALERT_BUDGET $TIER_ALERT_THRESHOLD\" >> "+out)
+	fake := w.provs["groq"]
+	var stderr strings.Builder
+	refused := false
+	for i := 0; i < 40 && !refused; i++ {
+		before := len(fake.chats())
+		r := w.run("chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--retries", "0", "--max-tokens", "10", "hello")
+		stderr.WriteString(r.stderr)
+		switch r.code {
+		case 0:
+		case ExitBudget:
+			refused = true
+			if n := len(fake.chats()); n != before {
+				t.Fatalf("a refused call reached the provider (%d requests, %d before)", n, before)
+			}
+			if !strings.Contains(r.stderr, "budget ci reached") || !strings.Contains(r.stderr, "nothing was sent") {
+				t.Errorf("refusal says %q", r.stderr)
+			}
+		default:
+			t.Fatalf("%s", r)
+		}
+	}
+	if !refused {
+		t.Fatal("the budget never refused a call")
+	}
+	for _, th := range []string{"50% reached", "80% reached"} {
+		if n := strings.Count(stderr.String(), th); n != 1 {
+			t.Errorf("%q alerted %d times, want once:\n%s", th, n, stderr.String())
+		}
+	}
+	b, _ := os.ReadFile(out)
+	if got := string(b); !strings.Contains(got, "ci 50\n") || !strings.Contains(got, "ci 80\n") {
+		t.Errorf("alert_cmd saw %q", got)
+	}
+	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--json", "hello")
+	var j chatJSON
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Error == nil || j.Error.Kind != "budget" || j.Error.ExitCode != 7 {
+		t.Errorf("--json refusal: %v %s", err, r.stdout)
+	}
+	// Another scope is not this budget's.
+	w.must(0, "budget", "set", "ci", "--provider", "groq", "--key", "other", "--limit", "0.1")
+	w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")
+	w.must(0, "budget", "rm", "ci")
+	if r := w.must(0, "budget", "list", "--json"); !strings.Contains(r.stdout, `"budgets":[]`) {
+		t.Errorf("after rm: %s", r.stdout)
+	}
+}
+
+func TestMaxCost(t *testing.T) {
+	w := pricedGroq(t)
+	// 2 prompt tokens + 100 out at $0.001 each: $0.102 at worst.
+	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "100", "--max-cost", "0.05", "hello")
+	if len(w.provs["groq"].chats()) != 0 || !strings.Contains(r.stderr, "more than --max-cost") {
+		t.Errorf("--max-cost: %s", r)
+	}
+	w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "--max-cost", "0.05", "hello")
+	// A soft budget alerts (in --json too) and never refuses.
+	w.must(0, "budget", "set", "soft", "--limit", "0.001", "--mode", "soft")
+	r = w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--json", "--max-tokens", "10", "hello")
+	var j chatJSON
+	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || len(j.Alerts) != 1 || j.Alerts[0].Threshold != 100 {
+		t.Errorf("soft budget alerts: %v %s", err, r.stdout)
+	}
+}
+
+func TestBudgetFromProvidersYAML(t *testing.T) {
+	w := pricedGroq(t)
+	w.yaml.WriteString("budgets:\n  - name: tokens\n    limit: 5\n    unit: tokens\n")
+	w.writeConfig()
+	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")
+	if len(w.provs["groq"].chats()) != 0 || !strings.Contains(r.stderr, "budget tokens reached") {
+		t.Errorf("%s", r)
+	}
+	if r := w.must(0, "budget", "list"); !strings.Contains(r.stdout, "providers.yaml") {
+		t.Errorf("list: %s", r)
+	}
+	w.must(ExitUsage, "budget", "rm", "tokens")
+	w.must(ExitUsage, "budget", "set", "tokens", "--limit", "3")
+	w.yaml.WriteString("  - name: bad\n    limit: -1\n")
+	w.writeConfig()
+	if r := w.must(ExitUsage, "budget", "list"); !strings.Contains(r.stderr, "providers.yaml:") {
+		t.Errorf("bad budget: %s", r)
+	}
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tier-cli/tier/internal/usage"
+)
+
+type usageOptions struct {
+	daily, weekly, monthly bool
+	since, by              string
+	json                   bool
+}
+
+func newUsageCmd(env *Env) *cobra.Command {
+	o := &usageOptions{}
+	cmd := &cobra.Command{
+		Use:   "usage",
+		Short: "Show what tier's calls used and cost, per day, week or month",
+		Long: `Show what every call tier made (chat, probes, batch rows) used: requests, input and output
+tokens and cost per day (--weekly, --monthly), with a bar chart on a terminal and the totals.
+Days start at midnight in the local time zone (TZ), weeks on Mondays.
+
+The cost is what the provider reported for the call when it does (OpenRouter), else the
+catalog's price of the model, marked ~ (an estimate); a call whose price is not known counts
+as unknown, never as 0. --by groups each period by provider, key (provider/key), model or tag
+(--tag or TIER_TAG at the call).
+
+The log is a SQLite database, usage.db in the state directory (see 'tier help usage-log'):
+sqlite3 or datasette open it.`,
+		Example: `  tier usage
+  tier usage --monthly --by provider
+  tier usage --since 7d --by tag --json | jq '.total.cost'`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              func(cmd *cobra.Command, args []string) error { return runUsage(env, o) },
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.daily, "daily", false, "one row a day (the default)")
+	f.BoolVar(&o.weekly, "weekly", false, "one row a week (from Monday)")
+	f.BoolVar(&o.monthly, "monthly", false, "one row a month")
+	f.StringVar(&o.since, "since", "", "only calls since a date (2026-12-01) or an age (36h, 7d, 2w, 3m)")
+	f.StringVar(&o.by, "by", "", "group each period by provider, key, model or tag")
+	jsonFlag(f, &o.json, "print the report as a JSON object")
+	cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions(usage.Groupings, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runUsage(env *Env, o *usageOptions) error {
+	a := newApp(env)
+	now := a.now()
+	q := usage.Query{Bucket: usage.Daily, By: o.by, Loc: localZone(env)}
+	if n := btoi(o.daily) + btoi(o.weekly) + btoi(o.monthly); n > 1 {
+		return usagef("--daily, --weekly and --monthly exclude each other: pass one")
+	}
+	switch {
+	case o.weekly:
+		q.Bucket = usage.Weekly
+	case o.monthly:
+		q.Bucket = usage.Monthly
+	}
+	if o.by != "" && !validGrouping(o.by) {
+		return usagef("--by takes provider, key, model or tag, got %q", o.by)
+	}
+	if o.since != "" {
+		t, err := usage.ParseSince(o.since, now, q.Loc)
+		if err != nil {
+			return usageErr(err)
+		}
+		q.Since = t
+	}
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	db, err := usage.New(st.Dir).Open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := db.Report(q)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSONOut(env, rep)
+	}
+	if len(rep.Rows) == 0 {
+		fmt.Fprintln(env.Stderr, "tier: no calls logged yet"+sinceText(o.since)+": every tier chat, probe and batch row is")
+		return nil
+	}
+	tty := env.isTerminal(env.Stdout)
+	heads, rows := rep.Cells(tty)
+	return env.table(heads, rows, env.theme(env.Stdout), nil)
+}
+
+// localZone is the time zone of TZ as the run's environment gives it (so
+// tests can set it), else the process's local one.
+func localZone(env *Env) *time.Location {
+	if tz := strings.TrimPrefix(env.Getenv("TZ"), ":"); tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func validGrouping(by string) bool {
+	for _, g := range usage.Groupings {
+		if g == by {
+			return true
+		}
+	}
+	return false
+}
+
+func sinceText(since string) string {
+	if since == "" {
+		return ""
+	}
+	return " since " + since
+}

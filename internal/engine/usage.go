@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/usage"
+)
+
+// entry is the usage log's row for a call to t that came back as reply
+// with callErr: tokens as reported (else estimated from the bytes), cost
+// as reported (else at the catalog's price, else unknown).
+func (e *Engine) entry(t Target, kind, fingerprint string, reply *api.Reply, callErr error) usage.Entry {
+	if kind == "" {
+		kind = usage.KindChat
+	}
+	u := usage.Entry{At: e.Now(), Kind: kind, Provider: t.Profile.Name, Key: t.key(), Model: t.Model,
+		LatencyMS: reply.Latency.Milliseconds(), Outcome: outcome(reply, callErr), Tag: e.Tag, Fingerprint: fingerprint}
+	var reported *float64
+	switch {
+	case reply.Usage != nil:
+		u.PromptTokens = int64(reply.Usage.PromptTokens)
+		u.CompletionTokens = int64(reply.Usage.CompletionTokens)
+		reported = reply.Usage.Cost
+	case reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK):
+		u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
+		u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
+		u.TokensEstimated = true
+	}
+	u.SetCost(t.Profile, reported)
+	if u.PromptTokens == 0 && u.CompletionTokens == 0 && reported == nil {
+		// Refused before any work (a 429, a bad key): nothing was billed.
+		zero := 0.0
+		u.Cost, u.CostEstimated = &zero, false
+		if u.Currency == "" {
+			u.Currency = "USD"
+		}
+	}
+	return u
+}
+
+// logCall logs the call in the usage log, when there is one and a call was
+// made; it returns what could not be saved ("" when all was).
+func (e *Engine) logCall(t Target, kind string, cl *api.Client, reply *api.Reply, callErr error) string {
+	if e.Usage == nil || reply == nil {
+		return ""
+	}
+	var u unsaved
+	u.note("usage log", e.Usage.Append(e.entry(t, kind, cl.KeyFingerprint(), reply, callErr)))
+	return u.message()
+}
+
+// outcome is the class of the call's result: "ok", a quota.Class,
+// "stream_cut", "interrupted" or "output".
+func outcome(reply *api.Reply, err error) string {
+	var ae *api.Error
+	var oe *api.OutputError
+	switch {
+	case err == nil:
+		return string(quota.ClassOK)
+	case errors.As(err, &ae):
+		if ae.StreamCut {
+			return "stream_cut"
+		}
+		return string(ae.Class)
+	case errors.As(err, &oe):
+		return "output"
+	case reply.Quota == nil:
+		return string(quota.ClassNetwork)
+	}
+	return "interrupted"
+}
+
+// checkBudget refuses req (a *budget.Refused) when its worst case could
+// pass --max-cost or a hard budget in its scope.
+func (e *Engine) checkBudget(ctx context.Context, req Request) error {
+	if !e.Budget.Active() {
+		return nil
+	}
+	sent := 0
+	for _, m := range req.Chat.Messages {
+		sent += len(m.Content)
+	}
+	return e.Budget.Check(ctx, budget.Call{Profile: req.Profile, Key: req.key(), Model: req.Model, Tag: e.Tag,
+		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens)})
+}
+
+// alerts are the budget thresholds the call just logged crossed; what
+// could not be read or saved is added to *unsavedMsg.
+func (e *Engine) alerts(ctx context.Context, t Target, reply *api.Reply, unsavedMsg *string) []budget.Alert {
+	if reply == nil || e.Usage == nil || e.Budget == nil {
+		return nil
+	}
+	alerts, err := e.Budget.After(ctx, t.Profile.Name, t.key(), e.Tag)
+	var u unsaved
+	u.note("budget alerts", err)
+	*unsavedMsg = joinUnsaved(*unsavedMsg, u.message())
+	return alerts
+}
+
+// joinUnsaved is both messages of what was not saved, "" when neither.
+func joinUnsaved(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}

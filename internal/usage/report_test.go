@@ -1,0 +1,124 @@
+package usage
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skip(err)
+	}
+	return loc
+}
+
+func seeded(t testing.TB, entries ...Entry) *DB {
+	t.Helper()
+	db, err := New(t.TempDir()).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Insert(entries...); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func cost(f float64) *float64 { return &f }
+
+// The same calls fall in different days in two time zones.
+func TestReportTimeZones(t *testing.T) {
+	db := seeded(t,
+		Entry{At: at("2026-12-02T23:30:00Z"), Kind: KindChat, Provider: "groq", Key: "default", Model: "a", PromptTokens: 10, CompletionTokens: 5, Cost: cost(0.5), Currency: "USD", Outcome: "ok"},
+		Entry{At: at("2026-12-03T01:00:00Z"), Kind: KindChat, Provider: "groq", Key: "ci", Model: "a", PromptTokens: 1, CompletionTokens: 1, Cost: cost(0.25), Currency: "USD", CostEstimated: true, Outcome: "ok"},
+		Entry{At: at("2026-12-03T12:00:00Z"), Kind: KindChat, Provider: "deepseek", Key: "default", Model: "b", PromptTokens: 100, Outcome: "ok", Tag: "nightly"},
+	)
+	cases := []struct {
+		zone string
+		want []string // period:requests
+	}{
+		{"UTC", []string{"2026-12-02:1", "2026-12-03:2"}},
+		{"America/New_York", []string{"2026-12-02:2", "2026-12-03:1"}}, // 01:00Z is 20:00 the day before
+		{"Asia/Kathmandu", []string{"2026-12-03:3"}},                   // +05:45
+	}
+	for _, c := range cases {
+		rep, err := db.Report(Query{Loc: mustLoc(t, c.zone)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rep.Rows {
+			got = append(got, r.Period+":"+itoa(r.Requests))
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s: %v, want %v", c.zone, got, c.want)
+		}
+		if rep.Total.Requests != 3 || rep.Total.Cost["USD"] != 0.75 || rep.Total.UnknownCost != 1 || !rep.Total.CostEstimated {
+			t.Errorf("%s: total %+v", c.zone, rep.Total)
+		}
+	}
+	rep, _ := db.Report(Query{Loc: time.UTC, By: "tag", Bucket: Monthly})
+	if len(rep.Rows) != 2 || rep.Rows[0].Group != "" || rep.Rows[1].Group != "nightly" || rep.Rows[1].Period != "2026-12" {
+		t.Errorf("by tag, monthly: %+v", rep.Rows)
+	}
+	if got := FormatCost(rep.Rows[1].Totals); got != "unknown" {
+		t.Errorf("a call with no price costs %q, want unknown", got)
+	}
+	if got := FormatCost(rep.Total); got != "~$0.7500 +1 unknown" {
+		t.Errorf("total cost %q", got)
+	}
+	rep, _ = db.Report(Query{Loc: time.UTC, By: "key", Bucket: Weekly, Since: at("2026-12-03T00:00:00Z")})
+	if len(rep.Rows) != 2 || rep.Rows[0].Period != "2026-11-30" || rep.Rows[0].Group != "deepseek/default" || rep.Rows[1].Group != "groq/ci" {
+		t.Errorf("by key, weekly, since: %+v", rep.Rows)
+	}
+	if _, err := db.Report(Query{By: "colour"}); err == nil {
+		t.Error("grouping by an unknown column works")
+	}
+}
+
+func itoa(n int64) string { return Tokens(n) }
+
+func TestParseSince(t *testing.T) {
+	now := at("2026-12-03T12:00:00Z")
+	for in, want := range map[string]string{
+		"2026-12-01": "2026-12-01T00:00:00Z", "20261201": "2026-12-01T00:00:00Z",
+		"36h": "2026-12-02T00:00:00Z", "7d": "2026-11-26T12:00:00Z", "2w": "2026-11-19T12:00:00Z", "1m": "2026-11-03T12:00:00Z",
+	} {
+		got, err := ParseSince(in, now, time.UTC)
+		if err != nil || !got.Equal(at(want)) {
+			t.Errorf("%s: %v %v, want %s", in, got, err, want)
+		}
+	}
+	if _, err := ParseSince("yesterday", now, time.UTC); err == nil {
+		t.Error("yesterday parsed")
+	}
+}
+
+func TestCellsBars(t *testing.T) {
+	rep := Report{Bucket: Daily, Rows: []Row{
+		{Period: "2026-12-01", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 1}}},
+		{Period: "2026-12-02", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 0.5}}},
+	}, Total: Totals{Requests: 2, TotalTokens: 20, Cost: map[string]float64{"USD": 1.5}}}
+	_, rows := rep.Cells(true)
+	if n := len([]rune(rows[0][6])); n != barWidth {
+		t.Errorf("largest bar %d cells, want %d", n, barWidth)
+	}
+	if n := len([]rune(rows[1][6])); n != barWidth/2 {
+		t.Errorf("half bar %d cells, want %d", n, barWidth/2)
+	}
+	if heads, _ := rep.Cells(false); len(heads) != 6 {
+		t.Errorf("plain headers %v: no chart column in a pipe", heads)
+	}
+}
