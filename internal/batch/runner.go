@@ -9,6 +9,7 @@ import (
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 // Caller makes one call; *engine.Engine is one.
@@ -298,6 +299,7 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
 		Chat: api.ChatRequest{Model: model, Messages: j.row.Body.Messages, MaxTokens: j.row.Body.maxTokens(),
 			Temperature: j.row.Body.Temperature},
 		Options: api.CallOptions{KeepContent: true, StallTimeout: r.cfg.StallTimeout},
+		Kind:    usage.KindBatch,
 	}
 	go func() {
 		res, err := r.cfg.Caller.Call(ctx, req)

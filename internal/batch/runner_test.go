@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/fakeprovider"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 func run1(t *testing.T, fp *fakeprovider.Server, n int, cfg Config) (*memSink, Summary) {
@@ -172,5 +174,34 @@ func TestRunPoolFallsThroughOnCredit(t *testing.T) {
 	}
 	if n := len(broke.Requests()); n != 1 {
 		t.Errorf("%d requests to the target out of credit, want 1", n)
+	}
+}
+
+// kindRecorder passes calls on to its engine and keeps each request's Kind.
+type kindRecorder struct {
+	Caller
+	kinds chan string
+}
+
+func (k kindRecorder) Call(ctx context.Context, req engine.Request) (engine.Result, error) {
+	k.kinds <- req.Kind
+	return k.Caller.Call(ctx, req)
+}
+
+// TestRunLogsRowsAsBatch: the usage log tells a batch row from a chat.
+func TestRunLogsRowsAsBatch(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	rec := kindRecorder{Caller: e, kinds: make(chan string, 3)}
+	cfg := Config{MaxConcurrency: 1, Caller: rec, Sink: &memSink{}, Targets: []Target{target(t, cat, "fa", "default")}}
+	if _, err := Run(context.Background(), cfg, rowsOf(3)); err != nil {
+		t.Fatal(err)
+	}
+	close(rec.kinds)
+	for k := range rec.kinds {
+		if k != usage.KindBatch {
+			t.Errorf("a row was sent as kind %q, want %q", k, usage.KindBatch)
+		}
 	}
 }
