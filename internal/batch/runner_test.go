@@ -193,7 +193,7 @@ func TestRunLogsRowsAsBatch(t *testing.T) {
 	fp := fakeprovider.New(fakeprovider.Cerebras)
 	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
 	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
-	rec := kindRecorder{Caller: e, kinds: make(chan string, 3)}
+	rec := kindRecorder{Caller: e, kinds: make(chan string, 100)}
 	cfg := Config{MaxConcurrency: 1, Caller: rec, Sink: &memSink{}, Targets: []Target{target(t, cat, "fa", "default")}}
 	if _, err := Run(context.Background(), cfg, rowsOf(3)); err != nil {
 		t.Fatal(err)
