@@ -23,7 +23,6 @@ import (
 // 429's retry-after is beyond --max-wait (or tier retries), the message must
 // still say which bucket ran out, as it does when tier gives up.
 func TestAnthropicRateLimitNamesTheBucketBeyondMaxWait(t *testing.T) {
-	t.Skip("defect: the exit-4 'more than --max-wait' and 'retrying in' lines do not name the bucket that ran out (ITPM); fix after the engine refactor")
 	reset := time.Now().Add(40 * time.Second).UTC().Format(time.RFC3339)
 	w := newWorld(t, fakeprovider.Anthropic, fakeprovider.Step{Status: 429,
 		Body: `{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}`,

@@ -87,6 +87,11 @@ type Error struct {
 	Message   string
 	RetryIn   time.Duration // when the provider says a retry can succeed
 	Exhausted *quota.Window
+	// RanOut names the window at 0 behind a rate limit when the
+	// provider's message does not (quota.Result.RanOut); every line that
+	// speaks of the rate limit (the error, "retrying in", "more than
+	// --max-wait") names it.
+	RanOut    string
 	StreamCut bool
 	// NoRetry says that sending the request again cannot help or could
 	// cost twice: a 2xx status arrived (the provider may bill the request
@@ -154,7 +159,7 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 		if waited+wait > opt.MaxWait {
 			if hint <= 0 || waited+hint > opt.MaxWait {
 				if ae.Class == quota.ClassRateLimited {
-					ae.Message = c.tooLong(hint, wait, opt.MaxWait)
+					ae.Message = c.tooLong(ae.RanOut, hint, wait, opt.MaxWait)
 				}
 				return reply, err
 			}
@@ -186,24 +191,33 @@ func retryable(c quota.Class) bool {
 }
 
 // tooLong says that a rate limit's wait is more than --max-wait allows,
-// naming whose time it is: the provider's hint, or tier's own backoff.
-func (c *Client) tooLong(hint, wait, maxWait time.Duration) string {
-	if hint > 0 {
-		return fmt.Sprintf("%s: rate limited; the provider says a retry could succeed in %s, more than --max-wait %s allows",
-			c.cfg.Provider, quota.Countdown(hint), maxWait)
+// naming whose time it is: the provider's hint, or tier's own backoff; and
+// the window that ran out, when known (ranOut).
+func (c *Client) tooLong(ranOut string, hint, wait, maxWait time.Duration) string {
+	what := "rate limited"
+	if ranOut != "" {
+		what += " (" + ranOut + " used up)"
 	}
-	return fmt.Sprintf("%s: rate limited, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
-		c.cfg.Provider, quota.Countdown(wait), maxWait)
+	if hint > 0 {
+		return fmt.Sprintf("%s: %s; the provider says a retry could succeed in %s, more than --max-wait %s allows",
+			c.cfg.Provider, what, quota.Countdown(hint), maxWait)
+	}
+	return fmt.Sprintf("%s: %s, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
+		c.cfg.Provider, what, quota.Countdown(wait), maxWait)
 }
 
 // describe is why tier waits before a retry (the countdown's label).
 func describe(e *Error, hint, stall time.Duration) string {
 	switch e.Class {
 	case quota.ClassRateLimited:
-		if hint <= 0 {
-			return "rate limited (429); the provider gave no time, so tier backs off"
+		what := "rate limited (429)"
+		if e.RanOut != "" {
+			what = "rate limited (429, " + e.RanOut + " used up)"
 		}
-		return "rate limited (429)"
+		if hint <= 0 {
+			return what + "; the provider gave no time, so tier backs off"
+		}
+		return what
 	case quota.ClassQuotaExhausted:
 		if w := e.Exhausted; w != nil && w.ResetAt != nil {
 			return fmt.Sprintf("%s; the provider gives its reset as %s", exhaustedWhat(w), resetTime(*w.ResetAt))
@@ -462,7 +476,7 @@ func (c *Client) classify(ctx context.Context, err error, qr *quota.Result) erro
 		}
 		return &Error{Class: quota.ClassNetwork, Message: fmt.Sprintf("%s: cannot reach %s: %s", c.cfg.Provider, hostOf(c.cfg.BaseURL), netReason(err)), Err: err}
 	}
-	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, Err: err}
+	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, RanOut: qr.RanOut(), Err: err}
 	e.Status = statusOf(err)
 	return e
 }
@@ -514,8 +528,8 @@ func (c *Client) message(qr *quota.Result) string {
 	case quota.ClassRateLimited:
 		// Say which bucket ran out (Anthropic: input tokens while "tokens"
 		// looks fine) unless the provider's message already does.
-		if w := qr.Exhausted; w != nil && !strings.Contains(strings.ToLower(msg), w.Label()) {
-			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, w.Label(), orDefault(msg, "429 Too Many Requests"))
+		if ranOut := qr.RanOut(); ranOut != "" {
+			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, ranOut, orDefault(msg, "429 Too Many Requests"))
 		}
 		return fmt.Sprintf("%s: rate limited: %s", p, orDefault(msg, "429 Too Many Requests"))
 	case quota.ClassInvalid:

@@ -198,6 +198,11 @@ func TestJitterWithinMaxWait(t *testing.T) {
 var dayDialect = &quota.Dialect{Name: "day", Windows: []quota.HeaderWindow{{Metric: "requests", Period: "day",
 	Limit: "x-day-limit", Remaining: "x-day-remaining", Reset: "x-day-reset", Format: quota.ResetSeconds}}}
 
+// itpmDialect names Anthropic's input-token bucket (a per-minute window
+// whose reset is in seconds here).
+var itpmDialect = &quota.Dialect{Name: "itpm", Windows: []quota.HeaderWindow{{Metric: quota.InputTokens, Period: "minute",
+	Limit: "x-itpm-limit", Remaining: "x-itpm-remaining", Reset: "x-itpm-reset", Format: quota.ResetSeconds}}}
+
 // status429 answers 429 with the headers kv and the error body.
 func status429(body string, kv ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -255,6 +260,13 @@ func TestRetryDecisions(t *testing.T) {
 			first:   status429(plain, "x-day-limit", "100", "x-day-remaining", "0", "x-day-reset", "30"),
 			dialect: dayDialect, maxWait: 5 * time.Second, hits: 1, class: quota.ClassQuotaExhausted,
 			err: []string{"fake: requests per day exhausted; the provider gives its reset as", "(in 3"}, notErr: []string{"resets in"}},
+		{name: "input-token bucket at 0, the message silent on it: the retry names it",
+			first:   status429(`{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}`, "Retry-After", "1", "x-itpm-limit", "40000", "x-itpm-remaining", "0", "x-itpm-reset", "40"),
+			dialect: itpmDialect, maxWait: time.Minute, hits: 2, why: "fake: rate limited (429, input tokens per minute used up)"},
+		{name: "input-token bucket at 0, the wait beyond --max-wait: the refusal names it",
+			first:   status429(`{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}`, "Retry-After", "20", "x-itpm-limit", "40000", "x-itpm-remaining", "0", "x-itpm-reset", "40"),
+			dialect: itpmDialect, maxWait: time.Second, hits: 1, class: quota.ClassRateLimited,
+			err: []string{"fake: rate limited (input tokens per minute used up); the provider says a retry could succeed in 20s, more than --max-wait 1s allows"}},
 		{name: "no such host: not retried, names the host and what to check", transport: dnsFailure{},
 			maxWait: time.Minute, hits: 0, class: quota.ClassNetwork,
 			err: []string{"fake: cannot resolve api.nope.invalid (no such host): check base_url in providers.yaml and the network"}},
