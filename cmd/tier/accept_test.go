@@ -46,7 +46,6 @@ func TestAnthropicRateLimitNamesTheBucketBeyondMaxWait(t *testing.T) {
 // verified there. (The plaintext file holds a key other than testKey, which
 // the harness looks for in every file.)
 func TestUnverifiedPinIsNotCalledVerified(t *testing.T) {
-	t.Skip("defect: a key stored unverified is said to be 'verified for' the host it was only stored for (chat, keys list, doctor); fix after the clikeys refactor (its wording is asserted in internal/cli/keys_test.go)")
 	w := newWorldAt(t, "http://127.0.0.1:1/v1", "groq")
 	w.setenv("TIER_NO_KEYRING=1", "FAKE_KEY=")
 	set := w.run(run{args: []string{"keys", "set", "fake", "--insecure-storage"}, stdin: stdinData, input: "test-key-unverified-0003\n"})
