@@ -99,7 +99,6 @@ func TestREADMEListsEveryExitCode(t *testing.T) {
 // and exit 6 with; the README's first command must still answer (the
 // counters unsaved, one warning), or fail at once saying why.
 func TestDemoUnwritableStateIsNoServerError(t *testing.T) {
-	t.Skip("defect: demo with an unwritable state dir is reported as 'server error (500)', retried 3 times, exit 6; fix after the engine refactor")
 	w := newWorldAt(t, "http://127.0.0.1:1/v1", "groq")
 	if err := os.MkdirAll(w.state, 0o700); err != nil {
 		t.Fatal(err)
