@@ -121,10 +121,10 @@ func TestDemoUnwritableStateIsNoServerError(t *testing.T) {
 // that (a 429 from the upstream) rides a 200 body with an "error" object and
 // no choices (https://github.com/BerriAI/litellm/pull/21755,
 // https://github.com/nodetool-ai/nodetool/pull/5755). The streaming path
-// reports it; --no-stream must too, not exit 0 with an empty reply. (Not
-// retried: the 2xx arrived, and it may be billed.)
+// reports it; --no-stream must too, not exit 0 with an empty reply. (An
+// error object in place of the reply is no billed reply: the usual retry
+// rules apply, in both modes, as to the same error with its own status.)
 func TestNoStreamErrorInA200BodyIsAnError(t *testing.T) {
-	t.Skip("defect: --no-stream takes a 200 whose body is only an error object for an empty success (exit 0, nothing said); fix after the engine refactor")
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(rw, `{"error":{"message":"Rate limit exceeded: free-models-per-day","code":429},"user_id":"user_x"}`)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,6 +99,9 @@ type Error struct {
 	// whatever became of its reply), or the host does not exist.
 	NoRetry bool
 	Err     error
+	// inBody: an error object came in place of the reply, inside a 2xx
+	// (see inBodyError); not a billed reply, so not NoRetry.
+	inBody bool
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -224,6 +228,9 @@ func describe(e *Error, hint, stall time.Duration) string {
 		}
 		return "quota exhausted"
 	case quota.ClassServer:
+		if e.inBody {
+			return "an error in place of the reply"
+		}
 		return fmt.Sprintf("server error (%d)", e.Status)
 	}
 	if errors.Is(e.Err, errStalled) {
@@ -324,7 +331,7 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
 	}
 	var ae *Error
-	if wd.answered && errors.As(err, &ae) {
+	if wd.answered && errors.As(err, &ae) && !ae.inBody {
 		ae.NoRetry = true // a 2xx arrived: the provider may have billed it
 	}
 	return err
@@ -359,6 +366,9 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 		}
 		return &Error{Class: quota.ClassNetwork, Status: resp.StatusCode, Err: err, StreamCut: true,
 			Message: fmt.Sprintf("%s: the reply was cut off after %d bytes (%s)", c.cfg.Provider, len(body), netReason(err))}
+	}
+	if cc.failed() {
+		return c.inBodyError(ctx, cc.Error, resp.Header, req.Model, "the reply", reply)
 	}
 	if cc.Model != "" {
 		reply.Model = cc.Model
@@ -398,6 +408,70 @@ type completion struct {
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *Usage `json:"usage"`
+	// Error is an error object sent with the 2xx in place of the reply
+	// (OpenRouter's upstream failing after its 200).
+	Error json.RawMessage `json:"error"`
+}
+
+// failed says whether the body is an error object rather than a reply: an
+// "error" member and no content.
+func (cc *completion) failed() bool {
+	if len(cc.Error) == 0 || string(cc.Error) == "null" {
+		return false
+	}
+	for _, ch := range cc.Choices {
+		if ch.Message.Content != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// inBodyError is the failure an error object inside a 2xx reply stands for
+// (errJSON: the "error" member of a non-streamed body, or of a stream's
+// event; header: the 2xx's). OpenRouter commits its 200 before the
+// upstream runs, so the upstream's failure rides the body
+// (https://github.com/BerriAI/litellm/pull/21755). Both delivery modes
+// classify it alike: its code, when it is an HTTP error status, and its
+// message decide the class as a response of that status would (429 → rate
+// limited, 402 → exhausted); anything else is a server error, "error in
+// the stream/reply". It becomes the call's quota result. It is the
+// provider's refusal, not a reply it may bill, so it is not NoRetry: the
+// usual retry rules apply in both modes (a stream whose content began is
+// still not sent again, as Chat never resends once Out was written).
+func (c *Client) inBodyError(ctx context.Context, errJSON []byte, header http.Header, model, where string, reply *Reply) error {
+	status := bodyErrorStatus(errJSON)
+	body := make([]byte, 0, len(errJSON)+10)
+	body = append(append(append(body, `{"error":`...), errJSON...), '}')
+	r := c.observe(&Exchange{Status: status, Header: header, Body: body, At: c.cfg.Now()}, model)
+	reply.Quota = &r
+	err := c.classify(ctx, fmt.Errorf("an error object in place of the reply (code %d)", status), &r)
+	ae, ok := err.(*Error)
+	if !ok {
+		return err // cancelled
+	}
+	ae.Status, ae.StreamCut, ae.inBody = status, reply.Wrote, true
+	if ae.Class == quota.ClassServer {
+		ae.Message = fmt.Sprintf("%s: error in %s: %s", c.cfg.Provider, where, orDefault(c.redact(r.Message), "unknown"))
+	}
+	return ae
+}
+
+// bodyErrorStatus is the HTTP status an error object inside a 2xx stands
+// for: its "code" when that is an error status (number or string), else
+// 500: a failure nothing says more of.
+func bodyErrorStatus(errJSON []byte) int {
+	var e struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(errJSON, &e) != nil {
+		return http.StatusInternalServerError
+	}
+	n, err := strconv.Atoi(strings.Trim(string(e.Code), `"`))
+	if err != nil || n < 400 || n > 599 {
+		return http.StatusInternalServerError
+	}
+	return n
 }
 
 // post sends the chat request and returns the response of a 2xx status;
@@ -622,9 +696,7 @@ func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req Cha
 				Message: fmt.Sprintf("%s: the stream sent malformed data", c.cfg.Provider)}
 		}
 		if ch.ErrorJSON != nil {
-			r := quota.Parse(c.cfg.Dialect, quota.Response{Status: http.StatusInternalServerError, Body: append([]byte(`{"error":`), append(ch.ErrorJSON, '}')...), At: c.cfg.Now()})
-			return &Error{Class: quota.ClassServer, StreamCut: reply.Wrote,
-				Message: fmt.Sprintf("%s: error in the stream: %s", c.cfg.Provider, orDefault(c.redact(r.Message), "unknown"))}
+			return c.inBodyError(ctx, ch.ErrorJSON, resp.Header, req.Model, "the stream", reply)
 		}
 		if ch.Model != "" && reply.Model != ch.Model {
 			reply.Model = ch.Model
