@@ -16,8 +16,8 @@ import (
 	"github.com/tier-cli/tier/internal/fakeprovider"
 )
 
-// Defects found by the acceptance run of issues 10 and 11 whose fixes lie
-// in files being refactored; each is skipped until the refactor lands.
+// Defects found by the acceptance run of issues 10 and 11, each tested
+// end to end as a user meets it.
 
 // Anthropic's input-token bucket at 0 while "tokens" looks healthy: when the
 // 429's retry-after is beyond --max-wait (or tier retries), the message must
