@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,12 +91,20 @@ type Error struct {
 	Message   string
 	RetryIn   time.Duration // when the provider says a retry can succeed
 	Exhausted *quota.Window
+	// RanOut names the window at 0 behind a rate limit when the
+	// provider's message does not (quota.Result.RanOut); every line that
+	// speaks of the rate limit (the error, "retrying in", "more than
+	// --max-wait") names it.
+	RanOut    string
 	StreamCut bool
 	// NoRetry says that sending the request again cannot help or could
 	// cost twice: a 2xx status arrived (the provider may bill the request
 	// whatever became of its reply), or the host does not exist.
 	NoRetry bool
 	Err     error
+	// inBody: an error object came in place of the reply, inside a 2xx
+	// (see inBodyError); not a billed reply, so not NoRetry.
+	inBody bool
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -157,7 +166,7 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 		if waited+wait > opt.MaxWait {
 			if hint <= 0 || waited+hint > opt.MaxWait {
 				if ae.Class == quota.ClassRateLimited {
-					ae.Message = c.tooLong(hint, wait, opt.MaxWait)
+					ae.Message = c.tooLong(ae.RanOut, hint, wait, opt.MaxWait)
 				}
 				return reply, err
 			}
@@ -189,30 +198,42 @@ func retryable(c quota.Class) bool {
 }
 
 // tooLong says that a rate limit's wait is more than --max-wait allows,
-// naming whose time it is: the provider's hint, or tier's own backoff.
-func (c *Client) tooLong(hint, wait, maxWait time.Duration) string {
-	if hint > 0 {
-		return fmt.Sprintf("%s: rate limited; the provider says a retry could succeed in %s, more than --max-wait %s allows",
-			c.cfg.Provider, quota.Countdown(hint), maxWait)
+// naming whose time it is: the provider's hint, or tier's own backoff; and
+// the window that ran out, when known (ranOut).
+func (c *Client) tooLong(ranOut string, hint, wait, maxWait time.Duration) string {
+	what := "rate limited"
+	if ranOut != "" {
+		what += " (" + ranOut + " used up)"
 	}
-	return fmt.Sprintf("%s: rate limited, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
-		c.cfg.Provider, quota.Countdown(wait), maxWait)
+	if hint > 0 {
+		return fmt.Sprintf("%s: %s; the provider says a retry could succeed in %s, more than --max-wait %s allows",
+			c.cfg.Provider, what, quota.Countdown(hint), maxWait)
+	}
+	return fmt.Sprintf("%s: %s, and the provider gave no time to wait; tier's backoff (%s) is more than --max-wait %s allows",
+		c.cfg.Provider, what, quota.Countdown(wait), maxWait)
 }
 
 // describe is why tier waits before a retry (the countdown's label).
 func describe(e *Error, hint, stall time.Duration) string {
 	switch e.Class {
 	case quota.ClassRateLimited:
-		if hint <= 0 {
-			return "rate limited (429); the provider gave no time, so tier backs off"
+		what := "rate limited (429)"
+		if e.RanOut != "" {
+			what = "rate limited (429, " + e.RanOut + " used up)"
 		}
-		return "rate limited (429)"
+		if hint <= 0 {
+			return what + "; the provider gave no time, so tier backs off"
+		}
+		return what
 	case quota.ClassQuotaExhausted:
 		if w := e.Exhausted; w != nil && w.ResetAt != nil {
 			return fmt.Sprintf("%s; the provider gives its reset as %s", exhaustedWhat(w), resetTime(*w.ResetAt))
 		}
 		return "quota exhausted"
 	case quota.ClassServer:
+		if e.inBody {
+			return "an error in place of the reply"
+		}
 		return fmt.Sprintf("server error (%d)", e.Status)
 	}
 	if errors.Is(e.Err, errStalled) {
@@ -313,7 +334,7 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
 	}
 	var ae *Error
-	if wd.answered && errors.As(err, &ae) {
+	if wd.answered && errors.As(err, &ae) && !ae.inBody {
 		ae.NoRetry = true // a 2xx arrived: the provider may have billed it
 	}
 	return err
@@ -348,6 +369,9 @@ func (c *Client) attempt(ctx context.Context, wd *watchdog, req ChatRequest, opt
 		}
 		return &Error{Class: quota.ClassNetwork, Status: resp.StatusCode, Err: err, StreamCut: true,
 			Message: fmt.Sprintf("%s: the reply was cut off after %d bytes (%s)", c.cfg.Provider, len(body), netReason(err))}
+	}
+	if cc.failed() {
+		return c.inBodyError(ctx, cc.Error, resp.Header, req.Model, "the reply", reply)
 	}
 	if cc.Model != "" {
 		reply.Model = cc.Model
@@ -387,6 +411,70 @@ type completion struct {
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *Usage `json:"usage"`
+	// Error is an error object sent with the 2xx in place of the reply
+	// (OpenRouter's upstream failing after its 200).
+	Error json.RawMessage `json:"error"`
+}
+
+// failed says whether the body is an error object rather than a reply: an
+// "error" member and no content.
+func (cc *completion) failed() bool {
+	if len(cc.Error) == 0 || string(cc.Error) == "null" {
+		return false
+	}
+	for _, ch := range cc.Choices {
+		if ch.Message.Content != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// inBodyError is the failure an error object inside a 2xx reply stands for
+// (errJSON: the "error" member of a non-streamed body, or of a stream's
+// event; header: the 2xx's). OpenRouter commits its 200 before the
+// upstream runs, so the upstream's failure rides the body
+// (https://github.com/BerriAI/litellm/pull/21755). Both delivery modes
+// classify it alike: its code, when it is an HTTP error status, and its
+// message decide the class as a response of that status would (429 → rate
+// limited, 402 → exhausted); anything else is a server error, "error in
+// the stream/reply". It becomes the call's quota result. It is the
+// provider's refusal, not a reply it may bill, so it is not NoRetry: the
+// usual retry rules apply in both modes (a stream whose content began is
+// still not sent again, as Chat never resends once Out was written).
+func (c *Client) inBodyError(ctx context.Context, errJSON []byte, header http.Header, model, where string, reply *Reply) error {
+	status := bodyErrorStatus(errJSON)
+	body := make([]byte, 0, len(errJSON)+10)
+	body = append(append(append(body, `{"error":`...), errJSON...), '}')
+	r := c.observe(&Exchange{Status: status, Header: header, Body: body, At: c.cfg.Now()}, model)
+	reply.Quota = &r
+	err := c.classify(ctx, fmt.Errorf("an error object in place of the reply (code %d)", status), &r)
+	ae, ok := err.(*Error)
+	if !ok {
+		return err // cancelled
+	}
+	ae.Status, ae.StreamCut, ae.inBody = status, reply.Wrote, true
+	if ae.Class == quota.ClassServer {
+		ae.Message = fmt.Sprintf("%s: error in %s: %s", c.cfg.Provider, where, orDefault(c.redact(r.Message), "unknown"))
+	}
+	return ae
+}
+
+// bodyErrorStatus is the HTTP status an error object inside a 2xx stands
+// for: its "code" when that is an error status (number or string), else
+// 500: a failure nothing says more of.
+func bodyErrorStatus(errJSON []byte) int {
+	var e struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(errJSON, &e) != nil {
+		return http.StatusInternalServerError
+	}
+	n, err := strconv.Atoi(strings.Trim(string(e.Code), `"`))
+	if err != nil || n < 400 || n > 599 {
+		return http.StatusInternalServerError
+	}
+	return n
 }
 
 // post sends the chat request and returns the response of a 2xx status;
@@ -465,7 +553,7 @@ func (c *Client) classify(ctx context.Context, err error, qr *quota.Result) erro
 		}
 		return &Error{Class: quota.ClassNetwork, Message: fmt.Sprintf("%s: cannot reach %s: %s", c.cfg.Provider, hostOf(c.cfg.BaseURL), netReason(err)), Err: err}
 	}
-	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, Err: err}
+	e := &Error{Class: qr.Class, Message: c.message(qr), RetryIn: qr.RetryAfter, Exhausted: qr.Exhausted, RanOut: qr.RanOut(), Err: err}
 	e.Status = statusOf(err)
 	return e
 }
@@ -517,8 +605,8 @@ func (c *Client) message(qr *quota.Result) string {
 	case quota.ClassRateLimited:
 		// Say which bucket ran out (Anthropic: input tokens while "tokens"
 		// looks fine) unless the provider's message already does.
-		if w := qr.Exhausted; w != nil && !strings.Contains(strings.ToLower(msg), w.Label()) {
-			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, w.Label(), orDefault(msg, "429 Too Many Requests"))
+		if ranOut := qr.RanOut(); ranOut != "" {
+			return fmt.Sprintf("%s: rate limited (%s used up): %s", p, ranOut, orDefault(msg, "429 Too Many Requests"))
 		}
 		return fmt.Sprintf("%s: rate limited: %s", p, orDefault(msg, "429 Too Many Requests"))
 	case quota.ClassInvalid:
@@ -611,9 +699,7 @@ func (c *Client) stream(ctx context.Context, wd *watchdog, cap *capture, req Cha
 				Message: fmt.Sprintf("%s: the stream sent malformed data", c.cfg.Provider)}
 		}
 		if ch.ErrorJSON != nil {
-			r := quota.Parse(c.cfg.Dialect, quota.Response{Status: http.StatusInternalServerError, Body: append([]byte(`{"error":`), append(ch.ErrorJSON, '}')...), At: c.cfg.Now()})
-			return &Error{Class: quota.ClassServer, StreamCut: reply.Wrote,
-				Message: fmt.Sprintf("%s: error in the stream: %s", c.cfg.Provider, orDefault(c.redact(r.Message), "unknown"))}
+			return c.inBodyError(ctx, ch.ErrorJSON, resp.Header, req.Model, "the stream", reply)
 		}
 		if ch.Model != "" && reply.Model != ch.Model {
 			reply.Model = ch.Model

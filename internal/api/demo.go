@@ -30,10 +30,13 @@ type Demo struct {
 	Now     func() time.Time
 }
 
-// DemoCounter keeps the demo's request counts across runs (store.Store
-// implements it). CountDemoRequest counts one request at now against rpm a
-// minute and rpd a UTC day, and returns the counts after it and whether it
-// was allowed; a refused request is not counted.
+// DemoCounter keeps the demo's request counts across runs (the store's,
+// through the engine). CountDemoRequest counts one request at now against
+// rpm a minute and rpd a UTC day, and returns the counts after it and
+// whether it was allowed; a refused request is not counted. Counts it
+// could not save are still counts (nil error: the counter reports that
+// itself, as a call's unsaved usage is); an error means no count could be
+// made at all, and the demo answers 500.
 type DemoCounter interface {
 	CountDemoRequest(now time.Time, rpm, rpd int64) (minute, day int64, allowed bool, err error)
 }

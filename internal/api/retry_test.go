@@ -64,9 +64,10 @@ func silentAfterHeaders(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestNothingBilledIsResent: once a 2xx status arrived, the provider may
-// bill the request, so however the reply then fails (cut, stalled, an error
-// in the stream, unreadable) it is never sent again; what arrived is kept.
-// Failures before any 2xx are still retried.
+// bill the request, so however the reply then fails (cut, stalled,
+// unreadable) it is never sent again; what arrived is kept. Failures before
+// any 2xx are still retried, and so is an error object in place of the
+// reply (TestErrorInA2xxBody).
 func TestNothingBilledIsResent(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -93,9 +94,6 @@ func TestNothingBilledIsResent(t *testing.T) {
 			hits: 1, message: "the reply stalled"},
 		{name: "streamed, cut after 200 before any content", handler: stream200(), stream: true,
 			hits: 1, message: "the stream was cut"},
-		{name: "streamed, error chunk after 200 before any content", stream: true,
-			handler: stream200(`{"error":{"message":"overloaded"},"choices":[]}`),
-			hits:    1, message: "error in the stream: overloaded"},
 		{name: "streamed, silent after 200 (watchdog)", handler: silentAfterHeaders, stream: true,
 			hits: 1, message: "the reply stalled"},
 		{name: "500 before any 2xx: retried", handler: func(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +128,95 @@ func TestNothingBilledIsResent(t *testing.T) {
 			}
 			if out.String() != tt.content || reply.Content != tt.content {
 				t.Errorf("Out %q, Content %q; want %q", out.String(), reply.Content, tt.content)
+			}
+		})
+	}
+}
+
+// TestErrorInA2xxBody: an error object in place of the reply, inside a 200
+// (OpenRouter, whose 200 is sent before the upstream runs:
+// https://github.com/BerriAI/litellm/pull/21755), is classified alike
+// streamed or not, by its code and message as that status would be, and
+// retried by the usual rules: it is no billed reply. Content that already
+// reached Out is never sent again.
+func TestErrorInA2xxBody(t *testing.T) {
+	body200 := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, body)
+		}
+	}
+	const (
+		rateLimited = `{"error":{"message":"Rate limit exceeded: free-models-per-min","code":429},"user_id":"user_x"}`
+		noCredit    = `{"error":{"message":"Insufficient credits. Add more using https://openrouter.ai/credits","code":402}}`
+		noCode      = `{"error":{"message":"upstream overloaded"}}`
+	)
+	tests := []struct {
+		name    string
+		first   http.HandlerFunc // the first request's answer; later ones succeed
+		stream  bool
+		hits    int64
+		class   quota.Class // "" means success
+		message string
+		content string
+	}{
+		{name: "not streamed, 429 in the body: rate limited, retried", first: body200(rateLimited), hits: 2, content: "one two three four"},
+		{name: "streamed, 429 in an event: rate limited, retried", stream: true, first: stream200(rateLimited), hits: 2, content: "one two three four "},
+		{name: "not streamed, 402 in the body: exhausted, not retried", first: body200(noCredit), hits: 1,
+			class: quota.ClassQuotaExhausted, message: "fake: the credit balance is used up: Insufficient credits"},
+		{name: "streamed, 402 in an event: exhausted, not retried", stream: true, first: stream200(noCredit), hits: 1,
+			class: quota.ClassQuotaExhausted, message: "fake: the credit balance is used up: Insufficient credits"},
+		{name: "not streamed, no code: a server error, retried", first: body200(noCode), hits: 2, content: "one two three four"},
+		{name: "streamed, no code before any content: a server error, retried", stream: true,
+			first: stream200(`{"error":{"message":"overloaded"},"choices":[]}`), hits: 2, content: "one two three four "},
+		{name: "streamed, error after content: not sent again", stream: true,
+			first: stream200(`{"choices":[{"delta":{"content":"one "}}]}`, noCode), hits: 1,
+			class: quota.ClassServer, message: "fake: error in the stream: upstream overloaded", content: "one "},
+		{name: "not streamed, a null error beside the reply: success", first: body200(`{"error":null,"choices":[{"message":{"content":"ok"}}]}`),
+			hits: 1, content: "ok"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) == 1 {
+					tt.first(w, r)
+					return
+				}
+				if tt.stream {
+					w.Header().Set("Content-Type", "text/event-stream")
+					for _, word := range []string{"one ", "two ", "three ", "four "} {
+						fmt.Fprintf(w, "data: {\"choices\":[{\"delta\":{\"content\":%q}}]}\n\n", word)
+					}
+					io.WriteString(w, "data: [DONE]\n\n")
+					return
+				}
+				w.Write([]byte(completeBody))
+			}))
+			defer srv.Close()
+			c := New(Config{Provider: "fake", BaseURL: srv.URL + "/v1"})
+			var out bytes.Buffer
+			reply, err := c.Chat(context.Background(), ChatRequest{Model: "m1"}, CallOptions{Stream: tt.stream, Out: &out,
+				Retries: 3, MaxWait: time.Minute, Wait: func(context.Context, time.Duration, string) error { return nil }})
+			if n := hits.Load(); n != tt.hits {
+				t.Errorf("the provider got %d requests, want %d (err %v)", n, tt.hits, err)
+			}
+			var ae *Error
+			switch {
+			case tt.class == "" && err != nil:
+				t.Errorf("err = %v, want success", err)
+			case tt.class != "" && !errors.As(err, &ae):
+				t.Errorf("err = %v, want an *Error of class %s", err, tt.class)
+			case tt.class != "":
+				if ae.Class != tt.class || !strings.Contains(ae.Message, tt.message) {
+					t.Errorf("class %s, message %q; want %s, %q", ae.Class, ae.Message, tt.class, tt.message)
+				}
+				if reply.Quota == nil || reply.Quota.Class != tt.class {
+					t.Errorf("the call's quota result %+v, want class %s", reply.Quota, tt.class)
+				}
+			}
+			if out.String() != tt.content {
+				t.Errorf("Out %q, want %q", out.String(), tt.content)
 			}
 		})
 	}
@@ -198,6 +285,11 @@ func TestJitterWithinMaxWait(t *testing.T) {
 var dayDialect = &quota.Dialect{Name: "day", Windows: []quota.HeaderWindow{{Metric: "requests", Period: "day",
 	Limit: "x-day-limit", Remaining: "x-day-remaining", Reset: "x-day-reset", Format: quota.ResetSeconds}}}
 
+// itpmDialect names Anthropic's input-token bucket (a per-minute window
+// whose reset is in seconds here).
+var itpmDialect = &quota.Dialect{Name: "itpm", Windows: []quota.HeaderWindow{{Metric: quota.InputTokens, Period: "minute",
+	Limit: "x-itpm-limit", Remaining: "x-itpm-remaining", Reset: "x-itpm-reset", Format: quota.ResetSeconds}}}
+
 // status429 answers 429 with the headers kv and the error body.
 func status429(body string, kv ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -255,6 +347,13 @@ func TestRetryDecisions(t *testing.T) {
 			first:   status429(plain, "x-day-limit", "100", "x-day-remaining", "0", "x-day-reset", "30"),
 			dialect: dayDialect, maxWait: 5 * time.Second, hits: 1, class: quota.ClassQuotaExhausted,
 			err: []string{"fake: requests per day exhausted; the provider gives its reset as", "(in 3"}, notErr: []string{"resets in"}},
+		{name: "input-token bucket at 0, the message silent on it: the retry names it",
+			first:   status429(`{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}`, "Retry-After", "1", "x-itpm-limit", "40000", "x-itpm-remaining", "0", "x-itpm-reset", "40"),
+			dialect: itpmDialect, maxWait: time.Minute, hits: 2, why: "fake: rate limited (429, input tokens per minute used up)"},
+		{name: "input-token bucket at 0, the wait beyond --max-wait: the refusal names it",
+			first:   status429(`{"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}`, "Retry-After", "20", "x-itpm-limit", "40000", "x-itpm-remaining", "0", "x-itpm-reset", "40"),
+			dialect: itpmDialect, maxWait: time.Second, hits: 1, class: quota.ClassRateLimited,
+			err: []string{"fake: rate limited (input tokens per minute used up); the provider says a retry could succeed in 20s, more than --max-wait 1s allows"}},
 		{name: "no such host: not retried, names the host and what to check", transport: dnsFailure{},
 			maxWait: time.Minute, hits: 0, class: quota.ClassNetwork,
 			err: []string{"fake: cannot resolve api.nope.invalid (no such host): check base_url in providers.yaml and the network"}},

@@ -442,7 +442,7 @@ func TestKeyPinnedToItsHost(t *testing.T) {
 		}
 
 		out, stderr, code := w.run("", "keys", "test", "{p}")
-		if code != 0 || !strings.Contains(out, "now verified for "+hostB+" (it was for "+hostA+")") {
+		if code != 0 || !strings.Contains(out, "now verified for "+hostB+" (it was pinned to "+hostA+")") {
 			t.Fatalf("keys test on host B: exit %d: %s %s", code, out, stderr)
 		}
 		if _, stderr, code := w.run("", chat...); code != 0 || b.chats.Load() != 1 {
@@ -1037,13 +1037,13 @@ func TestKeyPinSurvivesLostState(t *testing.T) {
 		}{
 			{desc: "record deleted, profile at another host: refused",
 				setup: func() { loseState("delete"); w.providers(b.url()) }, args: chat, code: ExitAuth,
-				errOut: []string{"verified for " + hostA, "now points at " + hostB, "only if you trust " + hostB, "tier keys test " + w.p}},
+				errOut: []string{"pinned to " + hostA, "now points at " + hostB, "only if you trust " + hostB, "tier keys test " + w.p}},
 			{desc: "record emptied: still refused",
-				setup: func() { loseState("empty") }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostA}},
+				setup: func() { loseState("empty") }, args: chat, code: ExitAuth, errOut: []string{"pinned to " + hostA}},
 			{desc: "list shows the key tier has no record of",
 				args: []string{"keys", "list"}, code: 0, out: [][]string{{w.p, "default", "keyring", "…0001"}}},
 			{desc: "doctor finds the pin broken",
-				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0001", "verified for " + hostA, hostB}}},
+				args: []string{"keys", "doctor"}, code: ExitAuth, out: [][]string{{"error:", "…0001", "pinned to " + hostA, hostB}}},
 			{desc: "back at host A it works, record or not",
 				setup: func() { w.providers(a.url()) }, args: chat, code: 0},
 			{desc: "an entry tier never recorded (secret-tool, another machine) is never sent",
@@ -1067,7 +1067,7 @@ func TestKeyPinSurvivesLostState(t *testing.T) {
 			{desc: "and stays pinned to host B with the record lost again",
 				setup: func() { loseState("delete") }, args: chat, code: 0, sentToB: 1},
 			{desc: "but not to host A",
-				setup: func() { w.providers(a.url()) }, args: chat, code: ExitAuth, errOut: []string{"verified for " + hostB}},
+				setup: func() { w.providers(a.url()) }, args: chat, code: ExitAuth, errOut: []string{"pinned to " + hostB}},
 		}
 		for _, s := range steps {
 			if s.setup != nil {

@@ -61,7 +61,7 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 		case r.Host == "":
 			fmt.Fprintf(env.Stdout, "The key is now verified for %s and pinned to it (it was not verified for any host).\n", v.Host)
 		default:
-			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was for %s).\n", v.Host, r.Host)
+			fmt.Fprintf(env.Stdout, "The key is now verified for %s (it was pinned to %s).\n", v.Host, r.Host)
 		}
 		return nil
 	}

@@ -126,9 +126,17 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // the demo provider's in process, counting in the store. No request is
 // made; the key is resolved (an error is the KeySource's).
 func (e *Engine) Client(ctx context.Context, p *catalog.Profile, keyName string) (*api.Client, error) {
+	c, _, err := e.client(ctx, p, keyName)
+	return c, err
+}
+
+// client is Client, and for the demo provider the counter its requests
+// are counted with (nil for other providers), which says whether the
+// counts could be saved.
+func (e *Engine) client(ctx context.Context, p *catalog.Profile, keyName string) (*api.Client, *demoCounter, error) {
 	base, err := p.ResolveBaseURL(e.Getenv)
 	if err != nil {
-		return nil, &ConfigError{Err: err}
+		return nil, nil, &ConfigError{Err: err}
 	}
 	cfg := api.Config{
 		Provider:  p.Name,
@@ -141,18 +149,19 @@ func (e *Engine) Client(ctx context.Context, p *catalog.Profile, keyName string)
 	}
 	if p.Demo {
 		rpm, rpd := demoLimits(p)
-		cfg.Transport = (&api.Demo{Counter: e.Store, RPM: rpm, RPD: rpd, Now: e.Now}).Transport()
-		return api.New(cfg), nil
+		dc := &demoCounter{store: e.Store}
+		cfg.Transport = (&api.Demo{Counter: dc, RPM: rpm, RPD: rpd, Now: e.Now}).Transport()
+		return api.New(cfg), dc, nil
 	}
 	key, source, err := e.Keys.Key(ctx, p, keyName, base)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.Key, cfg.KeySource = key, source
 	if key != "" {
 		cfg.KeyFingerprint = keys.Fingerprint(key)
 	}
-	return api.New(cfg), nil
+	return api.New(cfg), nil, nil
 }
 
 func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
@@ -178,7 +187,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	if err := e.checkBudget(ctx, req); err != nil {
 		return Result{}, err
 	}
-	cl, err := e.Client(ctx, req.Profile, req.key())
+	cl, demo, err := e.client(ctx, req.Profile, req.key())
 	if err != nil {
 		return Result{}, err
 	}
@@ -200,7 +209,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
-	res := e.record(req.Target, reply, earlier)
+	res := e.record(req.Target, reply, demo.unsaved(), earlier)
 	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
 	res.Alerts = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
@@ -217,13 +226,14 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 // and what arrived), and the last response's snapshot, merged with what
 // was stored, unless the request itself was refused with no figures.
 func (e *Engine) Record(t Target, reply *api.Reply) Result {
-	return e.record(t, reply, nil)
+	return e.record(t, reply, nil, nil)
 }
 
-// record is Record, with the error that saving an earlier response's
-// snapshot met, if any.
-func (e *Engine) record(t Target, reply *api.Reply, earlier error) (res Result) {
+// record is Record, with the error that saving the demo's counters met
+// and the one that saving an earlier response's snapshot met, if any.
+func (e *Engine) record(t Target, reply *api.Reply, demo, earlier error) (res Result) {
 	var unsaved unsaved
+	unsaved.note("demo counters", demo)
 	res.Reply = reply
 	defer func() {
 		unsaved.note("quota", earlier)

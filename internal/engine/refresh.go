@@ -68,7 +68,7 @@ func (e *Engine) Refresh(ctx context.Context, req RefreshRequest) []Refreshed {
 			if p.Demo && !explicit {
 				return
 			}
-			client, err := e.Client(ctx, p, key)
+			client, demo, err := e.client(ctx, p, key)
 			if err != nil {
 				if explicit {
 					res.Err = err
@@ -78,7 +78,7 @@ func (e *Engine) Refresh(ctx context.Context, req RefreshRequest) []Refreshed {
 			res.Asked = true
 			cctx, cancel := context.WithTimeout(ctx, req.Timeout)
 			defer cancel()
-			res.Messages, res.Unsaved, res.Err = e.refreshOne(cctx, p, client, key, req)
+			res.Messages, res.Unsaved, res.Err = e.refreshOne(cctx, p, client, demo, key, req)
 			if res.Err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 				res.Err = fmt.Errorf("no answer within %s (--timeout)", req.Timeout)
 			}
@@ -92,7 +92,7 @@ func (e *Engine) Refresh(ctx context.Context, req RefreshRequest) []Refreshed {
 // dialect has rate-limit headers, and, with Probe, one minimal chat
 // request when neither told anything about its windows. It returns what it
 // did, one message each, what it could not save, and what failed.
-func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api.Client, key string, req RefreshRequest) ([]string, string, error) {
+func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api.Client, demo *demoCounter, key string, req RefreshRequest) ([]string, string, error) {
 	var msgs []string
 	var errs []error
 	learned := false // a window was reported
@@ -137,7 +137,7 @@ func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api
 			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "ping"}}},
 			api.CallOptions{Retries: 0})
 		probed := Target{Profile: p, Key: key, Model: model}
-		unsaved = joinUnsaved(e.Record(probed, reply).Unsaved, e.logCall(probed, usage.KindProbe, client, reply, err))
+		unsaved = joinUnsaved(e.record(probed, reply, demo.unsaved(), nil).Unsaved, e.logCall(probed, usage.KindProbe, client, reply, err))
 		var ae *api.Error
 		switch {
 		case err == nil:

@@ -138,7 +138,7 @@ func pinNote(k foundKey, prof *catalog.Profile) string {
 		return ""
 	}
 	if host, err := hostOf(prof.BaseURL); err == nil && host != k.Host {
-		return "not sent: verified for " + k.Host + ", the profile points at " + host + " (see '" + test + "')"
+		return "not sent: " + k.pin().pinned() + ", the profile points at " + host + " (see '" + test + "')"
 	}
 	return ""
 }

@@ -85,6 +85,45 @@ type storedPin struct {
 	Where string
 	// Host is the host on record ("" for none).
 	Host string
+	// Check is whether Host accepted the key, as tier's record says: a
+	// key stored unverified (its host unreachable, --no-verify) is pinned
+	// to the host it was stored for, never verified there.
+	Check pinCheck
+}
+
+// pinCheck is what tier's record says of the key at the host it is pinned
+// to.
+type pinCheck int
+
+const (
+	pinCheckUnknown    pinCheck = iota // no record of this key (state lost, stored by another program)
+	pinCheckVerified                   // the host accepted it ('keys set', 'keys test')
+	pinCheckUnverified                 // stored for the host without a check
+)
+
+// checkOf reads the record meta of the key with fingerprint fp pinned to
+// host.
+func checkOf(meta *KeyMeta, fp, host string) pinCheck {
+	switch {
+	case meta == nil || host == "" || fp != "" && meta.Fingerprint != fp:
+		return pinCheckUnknown
+	case meta.VerifiedHost == host && !meta.LastVerified.IsZero():
+		return pinCheckVerified
+	}
+	return pinCheckUnverified
+}
+
+// pinned says where the key may go, and no more than tier knows: "verified
+// for HOST", "pinned to HOST (stored unverified)", or "pinned to HOST" when
+// tier has no record of a check.
+func (k storedPin) pinned() string {
+	switch k.Check {
+	case pinCheckVerified:
+		return "verified for " + k.Host
+	case pinCheckUnverified:
+		return "pinned to " + k.Host + " (stored unverified)"
+	}
+	return "pinned to " + k.Host
 }
 
 func whereStored(backend string) string {
@@ -111,8 +150,12 @@ func checkHost(k storedPin, baseURL string) error {
 		return fmt.Errorf("the key %s (%s) is %s, not verified for any host, so tier does not send it; only if you trust %s, run '%s' to verify it there and pin it",
 			keyLabel(k.Provider, k.Name), k.Fingerprint, k.Where, host, test)
 	}
-	return fmt.Errorf("key %q for %s (%s) was verified for %s, but the profile now points at %s; only if you trust %s, run '%s' to verify it there and pin it",
-		k.Name, k.Provider, k.Fingerprint, k.Host, host, host, test)
+	verb := "is"
+	if k.Check == pinCheckVerified {
+		verb = "was"
+	}
+	return fmt.Errorf("key %q for %s (%s) %s %s, but the profile now points at %s; only if you trust %s, run '%s' to verify it there and pin it",
+		k.Name, k.Provider, k.Fingerprint, verb, k.pinned(), host, host, test)
 }
 
 // foundKey is one stored key as List and Doctor see it.
@@ -138,7 +181,8 @@ func (k foundKey) pin() storedPin {
 	if k.Key == "" && k.Meta != nil {
 		fp, where = k.Meta.Fingerprint, whereStored(k.Meta.Backend)
 	}
-	return storedPin{Provider: k.Provider, Name: k.Name, Fingerprint: fp, Where: where, Host: k.Host}
+	return storedPin{Provider: k.Provider, Name: k.Name, Fingerprint: fp, Where: where, Host: k.Host,
+		Check: checkOf(k.Meta, fp, k.Host)}
 }
 
 // findStored lists every stored key: those tier has a record of, those in

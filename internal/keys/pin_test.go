@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The host a stored key may go to is on record in the keyring item itself:
@@ -142,5 +143,29 @@ func (te *testEnv) loseMeta(t *testing.T) {
 	t.Helper()
 	if err := os.Remove(filepath.Join(te.m.Store.Dir, "keys.json")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A key is said to be verified for its host only when tier's record of
+// that very key says the host accepted it.
+func TestCheckOf(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name string
+		meta *KeyMeta
+		fp   string
+		want pinCheck
+	}{
+		{"verified there", &KeyMeta{Fingerprint: "…0001", VerifiedHost: "api.groq.com", LastVerified: at}, "…0001", pinCheckVerified},
+		{"stored unverified (host unreachable, --no-verify)", &KeyMeta{Fingerprint: "…0001"}, "…0001", pinCheckUnverified},
+		{"rotated unverified: the old key's host, no check of this key", &KeyMeta{Fingerprint: "…0001", VerifiedHost: "api.groq.com"}, "…0001", pinCheckUnverified},
+		{"verified for another host", &KeyMeta{Fingerprint: "…0001", VerifiedHost: "other.example", LastVerified: at}, "…0001", pinCheckUnverified},
+		{"no record", nil, "…0001", pinCheckUnknown},
+		{"the record is of another key", &KeyMeta{Fingerprint: "…0009", VerifiedHost: "api.groq.com", LastVerified: at}, "…0001", pinCheckUnknown},
+	}
+	for _, tt := range tests {
+		if got := checkOf(tt.meta, tt.fp, "api.groq.com"); got != tt.want {
+			t.Errorf("%s: checkOf = %d, want %d", tt.name, got, tt.want)
+		}
 	}
 }

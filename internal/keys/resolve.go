@@ -248,7 +248,9 @@ func (m *Manager) KeyFor(ctx context.Context, p *catalog.Profile, name, baseURL 
 		return r, err
 	}
 	if r.Source.Stored() {
-		k := storedPin{Provider: p.Name, Name: normName(name), Fingerprint: Fingerprint(r.Key), Where: whereStored(string(r.Source)), Host: r.Host}
+		fp := Fingerprint(r.Key)
+		k := storedPin{Provider: p.Name, Name: normName(name), Fingerprint: fp, Where: whereStored(string(r.Source)), Host: r.Host,
+			Check: checkOf(r.Meta, fp, r.Host)}
 		if err := checkHost(k, baseURL); err != nil {
 			return Resolved{}, err
 		}

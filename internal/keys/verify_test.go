@@ -95,9 +95,13 @@ func TestHostOf(t *testing.T) {
 }
 
 func TestCheckHost(t *testing.T) {
-	pinned := storedPin{Provider: "groq", Name: "default", Fingerprint: "…0001", Where: "in the keyring", Host: "api.groq.com"}
+	pinned := storedPin{Provider: "groq", Name: "default", Fingerprint: "…0001", Where: "in the keyring", Host: "api.groq.com", Check: pinCheckVerified}
 	noHost := pinned
-	noHost.Host = ""
+	noHost.Host, noHost.Check = "", pinCheckUnknown
+	unverified := pinned
+	unverified.Check = pinCheckUnverified
+	unrecorded := pinned
+	unrecorded.Check = pinCheckUnknown
 	work := pinned
 	work.Name = "work"
 	tests := []struct {
@@ -114,6 +118,11 @@ func TestCheckHost(t *testing.T) {
 			`key "default" for groq (…0001) was verified for api.groq.com, but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq' to verify it there and pin it`},
 		{"other port", pinned, "https://api.groq.com:8443/v1",
 			`key "default" for groq (…0001) was verified for api.groq.com, but the profile now points at api.groq.com:8443; only if you trust api.groq.com:8443, run 'tier keys test groq' to verify it there and pin it`},
+		{"stored unverified: pinned, never said to be verified", unverified, "https://evil.example/v1",
+			`key "default" for groq (…0001) is pinned to api.groq.com (stored unverified), but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq' to verify it there and pin it`},
+		{"no record of a check: pinned, nothing claimed", unrecorded, "https://evil.example/v1",
+			`key "default" for groq (…0001) is pinned to api.groq.com, but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq' to verify it there and pin it`},
+		{"stored unverified, same host: sent", unverified, "https://api.groq.com/openai/v1", ""},
 		{"named key", work, "https://evil.example/v1",
 			`key "work" for groq (…0001) was verified for api.groq.com, but the profile now points at evil.example; only if you trust evil.example, run 'tier keys test groq --name work' to verify it there and pin it`},
 	}

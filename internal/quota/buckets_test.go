@@ -158,3 +158,27 @@ func TestExhaustedLabel(t *testing.T) {
 		}
 	}
 }
+
+// RanOut names the bucket behind a rate limit only when the provider's
+// message does not, and only for a rate limit.
+func TestRanOut(t *testing.T) {
+	zero := int64(0)
+	input := &Window{Metric: InputTokens, Period: PeriodMinute, Remaining: &zero}
+	tests := []struct {
+		name string
+		r    Result
+		want string
+	}{
+		{"the message is silent", Result{Class: ClassRateLimited, Exhausted: input, Message: "Rate limited"}, "input tokens per minute"},
+		{"no message at all", Result{Class: ClassRateLimited, Exhausted: input}, "input tokens per minute"},
+		{"the message names it", Result{Class: ClassRateLimited, Exhausted: input,
+			Message: "This request would exceed the rate limit for your organization of 20,000 Input Tokens per minute."}, ""},
+		{"nothing at 0", Result{Class: ClassRateLimited, Message: "Rate limited"}, ""},
+		{"no rate limit", Result{Class: ClassQuotaExhausted, Exhausted: input}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.r.RanOut(); got != tt.want {
+			t.Errorf("%s: RanOut() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package quota
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -132,6 +133,22 @@ func exhaustedWindow(ws []Window, observedAt time.Time) *Window {
 	}
 	c := best.clone()
 	return &c
+}
+
+// RanOut names the window at 0 behind a rate limit ("input tokens per
+// minute") when the provider's own message does not name it (Anthropic's
+// "Rate limited" while its input-token bucket is empty and "tokens" looks
+// healthy); "" when nothing is known to be at 0, the message already says
+// it, or the result is no rate limit.
+func (r Result) RanOut() string {
+	if r.Class != ClassRateLimited || r.Exhausted == nil {
+		return ""
+	}
+	l := r.Exhausted.Label()
+	if strings.Contains(strings.ToLower(r.Message), l) {
+		return ""
+	}
+	return l
 }
 
 // LimitHit returns, for a quota_exhausted result with no window at 0, a copy
