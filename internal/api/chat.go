@@ -103,7 +103,7 @@ type Error struct {
 	NoRetry bool
 	Err     error
 	// inBody: an error object came in place of the reply, inside a 2xx
-	// (see inBodyError); not a billed reply, so not NoRetry.
+	// (see inBodyError).
 	inBody bool
 }
 
@@ -334,7 +334,7 @@ func (c *Client) chatOnce(ctx context.Context, req ChatRequest, opt CallOptions,
 			Message: fmt.Sprintf("%s: nothing arrived for %s: the reply stalled (TIER_STALL_TIMEOUT)", c.cfg.Provider, opt.StallTimeout)}
 	}
 	var ae *Error
-	if wd.answered && errors.As(err, &ae) && !ae.inBody {
+	if wd.answered && errors.As(err, &ae) {
 		ae.NoRetry = true // a 2xx arrived: the provider may have billed it
 	}
 	return err
@@ -438,10 +438,10 @@ func (cc *completion) failed() bool {
 // classify it alike: its code, when it is an HTTP error status, and its
 // message decide the class as a response of that status would (429 → rate
 // limited, 402 → exhausted); anything else is a server error, "error in
-// the stream/reply". It becomes the call's quota result. It is the
-// provider's refusal, not a reply it may bill, so it is not NoRetry: the
-// usual retry rules apply in both modes (a stream whose content began is
-// still not sent again, as Chat never resends once Out was written).
+// the stream/reply". It becomes the call's quota result. Like anything
+// after a 2xx it is never sent again (chatOnce sets NoRetry): whether a
+// provider bills a request its 200 committed to is not ours to guess, so
+// tier fails closed and exits with the class's code for the user to rerun.
 func (c *Client) inBodyError(ctx context.Context, errJSON []byte, header http.Header, model, where string, reply *Reply) error {
 	status := bodyErrorStatus(errJSON)
 	body := make([]byte, 0, len(errJSON)+10)

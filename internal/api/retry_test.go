@@ -64,10 +64,9 @@ func silentAfterHeaders(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestNothingBilledIsResent: once a 2xx status arrived, the provider may
-// bill the request, so however the reply then fails (cut, stalled,
-// unreadable) it is never sent again; what arrived is kept. Failures before
-// any 2xx are still retried, and so is an error object in place of the
-// reply (TestErrorInA2xxBody).
+// bill the request, so however the reply then fails (cut, stalled, an error
+// in the stream, unreadable) it is never sent again; what arrived is kept.
+// Failures before any 2xx are still retried.
 func TestNothingBilledIsResent(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -94,6 +93,9 @@ func TestNothingBilledIsResent(t *testing.T) {
 			hits: 1, message: "the reply stalled"},
 		{name: "streamed, cut after 200 before any content", handler: stream200(), stream: true,
 			hits: 1, message: "the stream was cut"},
+		{name: "streamed, error chunk after 200 before any content", stream: true,
+			handler: stream200(`{"error":{"message":"overloaded"},"choices":[]}`),
+			hits:    1, message: "error in the stream: overloaded"},
 		{name: "streamed, silent after 200 (watchdog)", handler: silentAfterHeaders, stream: true,
 			hits: 1, message: "the reply stalled"},
 		{name: "500 before any 2xx: retried", handler: func(w http.ResponseWriter, r *http.Request) {
@@ -137,8 +139,7 @@ func TestNothingBilledIsResent(t *testing.T) {
 // (OpenRouter, whose 200 is sent before the upstream runs:
 // https://github.com/BerriAI/litellm/pull/21755), is classified alike
 // streamed or not, by its code and message as that status would be, and
-// retried by the usual rules: it is no billed reply. Content that already
-// reached Out is never sent again.
+// like anything after a 2xx never sent again.
 func TestErrorInA2xxBody(t *testing.T) {
 	body200 := func(body string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -160,15 +161,19 @@ func TestErrorInA2xxBody(t *testing.T) {
 		message string
 		content string
 	}{
-		{name: "not streamed, 429 in the body: rate limited, retried", first: body200(rateLimited), hits: 2, content: "one two three four"},
-		{name: "streamed, 429 in an event: rate limited, retried", stream: true, first: stream200(rateLimited), hits: 2, content: "one two three four "},
+		{name: "not streamed, 429 in the body: rate limited, not sent again", first: body200(rateLimited), hits: 1,
+			class: quota.ClassRateLimited, message: "Rate limit exceeded: free-models-per-min"},
+		{name: "streamed, 429 in an event: rate limited, not sent again", stream: true, first: stream200(rateLimited), hits: 1,
+			class: quota.ClassRateLimited, message: "Rate limit exceeded: free-models-per-min"},
 		{name: "not streamed, 402 in the body: exhausted, not retried", first: body200(noCredit), hits: 1,
 			class: quota.ClassQuotaExhausted, message: "fake: the credit balance is used up: Insufficient credits"},
 		{name: "streamed, 402 in an event: exhausted, not retried", stream: true, first: stream200(noCredit), hits: 1,
 			class: quota.ClassQuotaExhausted, message: "fake: the credit balance is used up: Insufficient credits"},
-		{name: "not streamed, no code: a server error, retried", first: body200(noCode), hits: 2, content: "one two three four"},
-		{name: "streamed, no code before any content: a server error, retried", stream: true,
-			first: stream200(`{"error":{"message":"overloaded"},"choices":[]}`), hits: 2, content: "one two three four "},
+		{name: "not streamed, no code: a server error, not sent again", first: body200(noCode), hits: 1,
+			class: quota.ClassServer, message: "fake: error in the reply: upstream overloaded"},
+		{name: "streamed, no code before any content: a server error, not sent again", stream: true,
+			first: stream200(`{"error":{"message":"overloaded"},"choices":[]}`), hits: 1,
+			class: quota.ClassServer, message: "fake: error in the stream: overloaded"},
 		{name: "streamed, error after content: not sent again", stream: true,
 			first: stream200(`{"choices":[{"delta":{"content":"one "}}]}`, noCode), hits: 1,
 			class: quota.ClassServer, message: "fake: error in the stream: upstream overloaded", content: "one "},

@@ -55,8 +55,8 @@ Retry-After, the reset headers or the error body say, plus jitter, within --max-
 and says so. A used-up quota or credit is not retried unless its stated reset is within
 --max-wait: tier says which window ran out and when it resets. A reply whose 2xx status arrived
 is never sent again, since the provider may bill it: if it is cut, what arrived is kept (exit 6).
-An error object sent with a 2xx in place of the reply (OpenRouter), streamed or not, is no billed
-reply: its code decides as that status would (429, 402, else a server error), retried alike.
+An error object sent with a 2xx in place of the reply (OpenRouter), streamed or not, is reported
+as that status would be (429, 402, else a server error) and, like anything after a 2xx, not sent again.
 A host that does not exist is not retried.
 A reply that sends nothing at all for TIER_STALL_TIMEOUT (default 10m; 0 waits forever) is
 abandoned as a network failure (exit code 6).`,
