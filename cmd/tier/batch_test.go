@@ -145,7 +145,7 @@ func TestBatchRefusesAnotherInput(t *testing.T) {
 func TestBatchStopsWhenTheDayRunsOut(t *testing.T) {
 	w, input, output := batchWorld(t, 6)
 	w.fake.SetLimits(fakeprovider.Limits{RPM: 1000, RPD: 3, TPM: 10_000_000})
-	w.fake.Enforce = &fakeprovider.Enforce{}
+	w.fake.SetEnforce(&fakeprovider.Enforce{})
 	r := w.tier("batch", "-p", "fake", "--prompts", input, "-o", output)
 	if r.code != 5 || !strings.Contains(r.stderr, "requests per day") || !strings.Contains(r.stderr, "run the same command after") {
 		t.Fatalf("want exit 5 naming the day window and when to resume:\n%s", r)

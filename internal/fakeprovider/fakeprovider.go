@@ -146,6 +146,14 @@ func (s *Server) SetLimits(l Limits) {
 	s.Limits = l
 }
 
+// SetEnforce turns enforcement on (or off, with nil) on a server that may
+// already be serving.
+func (s *Server) SetEnforce(e *Enforce) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Enforce = e
+}
+
 // Used returns what the server has served so far.
 func (s *Server) Used() Usage {
 	s.mu.Lock()
