@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,26 +13,8 @@ import (
 	"github.com/tier-cli/tier/internal/store"
 )
 
-// syncBuffer is what the terminal showed, read as it comes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor waits up to 10 s for the screen to hold every one of want.
-func waitFor(t *testing.T, screen *syncBuffer, want ...string) {
+func waitFor(t *testing.T, screen *ptytest.Buffer, want ...string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -82,7 +62,7 @@ func TestQuotaWatchLive(t *testing.T) {
 			dir, env := watchWorld(t)
 			master, tty := ptytest.Open(t)
 			ptytest.SetSize(t, tty, 120, 30)
-			screen := &syncBuffer{}
+			screen := &ptytest.Buffer{}
 			go io.Copy(screen, master)
 			e := &Env{Stdin: tty, Stdout: tty, Stderr: tty, Getenv: func(k string) string { return env[k] }, Now: clockOf(env)}
 			done := make(chan int, 1)

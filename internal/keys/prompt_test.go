@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,7 +50,7 @@ func TestHiddenPrompt(t *testing.T) {
 			}
 			// What the terminal echoes (the master is not pollable: read it
 			// in a goroutine, which ends when the test closes it).
-			var echoed syncBuffer
+			var echoed ptytest.Buffer
 			go io.Copy(&echoed, master)
 			done := make(chan result, 1)
 			prompt := &notifyWriter{shown: make(chan struct{})}
@@ -104,23 +103,6 @@ func TestHiddenPrompt(t *testing.T) {
 			}
 		})
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // notifyWriter closes shown as its first write begins.
