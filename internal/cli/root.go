@@ -13,21 +13,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-)
 
-// Set through -ldflags "-X github.com/tier-cli/tier/internal/cli.version=..." by releases.
-var (
-	version = ""
-	commit  = ""
-	date    = ""
+	"github.com/tier-cli/tier/internal/version"
 )
 
 // Main runs tier with args and returns the process exit code.
@@ -35,7 +28,7 @@ func Main(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
 		// The answer needs nothing else: skip building the command tree
 		// and the signal handler (start-up time is a target, issue 3).
-		fmt.Fprintf(os.Stdout, "tier %s\n", versionString())
+		fmt.Fprintf(os.Stdout, "tier %s\n", version.String())
 		return ExitOK
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -237,7 +230,7 @@ without spending a request; tier keys keeps API keys in the OS keyring. tier sta
 it as one short line for a status bar or a prompt, tier quota --format prometheus for
 dashboards, and every command with --json takes --jq EXPR to pick from it. tier usage shows
 what tier's calls used and cost; tier budget caps it, checked before each call.`,
-		Version:       versionString(),
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -297,53 +290,6 @@ func strictCompletion(root *cobra.Command) {
 	}
 }
 
-// versionInfo is what `tier version --json` prints.
-type versionInfo struct {
-	Version string `json:"version"`
-	Commit  string `json:"commit"`
-	Date    string `json:"date"`
-	Go      string `json:"go"`
-}
-
-func versionString() string {
-	v := currentVersion()
-	return fmt.Sprintf("%s (commit %s, built %s)", v.Version, v.Commit, v.Date)
-}
-
-func currentVersion() versionInfo {
-	v, c, d := version, commit, date
-	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || c == "") {
-		if v == "" && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if c == "" {
-					c = s.Value
-				}
-			case "vcs.time":
-				if d == "" {
-					d = s.Value
-				}
-			}
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	if len(c) > 12 {
-		c = c[:12]
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	if d == "" {
-		d = "unknown"
-	}
-	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
-}
-
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
 func newVersionCmd(env *Env) *cobra.Command {
@@ -358,9 +304,9 @@ func newVersionCmd(env *Env) *cobra.Command {
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asJSON {
-				return writeJSONOut(env, currentVersion())
+				return writeJSONOut(env, version.Current())
 			}
-			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", versionString())
+			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", version.String())
 			return err
 		},
 	}
