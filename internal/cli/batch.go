@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/help"
 )
 
 type batchOptions struct {
@@ -27,22 +28,7 @@ func newBatchCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "batch [flags] INPUT.jsonl",
 		Short: "Run many prompts as fast as the limits allow, without 429s; resumable",
-		Long: `Run every row of INPUT (OpenAI's batch JSONL: custom_id, method, url, body; or with --prompts
-one prompt a line; - reads stdin) and write one result a row to --output, in the OpenAI Batch API's
-output shape (id, custom_id, response {status_code, request_id, body}, error). A row that fails
-has its error in its line: none is lost.
-
-Each target's quota is paced from the freshest reading of its headers: (remaining - in flight -
-reserve) spread over the time to its reset, token windows by an estimate of each prompt corrected
-by the usage replies report, concurrency by that rate times the latency seen. A 429 pauses the
-whole quota until the provider's hint. Providers that report nothing are paced by the catalog's
-published limits. --reserve rpd=20 keeps headroom for interactive use. When a day window or the
-credit runs out, the rows in flight are finished and written, tier says when it can go on, and
-exits 5.
-
-A journal next to the output (OUTPUT.journal) makes the run resumable: after a crash, kill -9 or
-Ctrl-C, the same command skips the rows written and sends again the rows that were in flight (it
-says so: calls are at-least-once, output rows exactly-once). Nothing else is ever sent twice.`,
+		Long:  help.Batch,
 		Example: `  tier batch -p groq requests.jsonl -o results.jsonl
   tier batch -p demo --prompts questions.txt -o answers.jsonl --reserve rpd=20
   tier batch -p groq requests.jsonl -o results.jsonl --dry-run`,

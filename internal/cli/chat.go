@@ -15,6 +15,8 @@ import (
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/help"
+	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -39,25 +41,7 @@ func newChatCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "chat [flags] [prompt words...]",
 		Short: "Send one prompt and stream the reply; then show what is left",
-		Long: `Send one prompt and stream the reply to stdout. Afterwards one line on stderr shows what is
-left: requests and tokens per minute and day with reset countdowns, and credit with its expiry.
-
-The prompt comes from the arguments and/or stdin: 'git diff | tier chat "review this"' sends both
-(stdin first). Stdin that is a terminal is never read. Otherwise tier waits for its first byte for
-TIER_STDIN_TIMEOUT: 2s when the prompt is also given as arguments (then it goes on without stdin
-and says so), 30s when it is not (then it fails with exit code 2); TIER_STDIN_TIMEOUT=0 waits
-forever. --no-stdin never reads stdin. So tier never hangs on an inherited stdin that is open but
-never written to, as in CI jobs and child processes.
-
-A 429, a 5xx or a network failure before the response is retried (--retries), waiting as long as
-Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total
-(default 90s, so a used-up minute is waited out); when the provider gives no time, tier backs off
-and says so. A used-up quota or credit is not retried unless its stated reset is within
---max-wait: tier says which window ran out and when it resets. A reply whose 2xx status arrived
-is never sent again, since the provider may bill it: if it is cut, what arrived is kept (exit 6).
-A host that does not exist is not retried.
-A reply that sends nothing at all for TIER_STALL_TIMEOUT (default 10m; 0 waits forever) is
-abandoned as a network failure (exit code 6).`,
+		Long:  help.Chat,
 		Example: `  tier chat -p demo "hello"
   git diff | tier chat -p groq "review this diff"
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
@@ -100,7 +84,7 @@ type chatJSON struct {
 	Quota        *quota.Snapshot `json:"quota,omitempty"`
 	Alerts       []budget.Alert  `json:"alerts,omitempty"`
 	Error        *jsonError      `json:"error,omitempty"`
-	Pool         *poolJSON       `json:"pool,omitempty"` // pool.go
+	Pool         *pool.JSON      `json:"pool,omitempty"`
 }
 
 type jsonError struct {
@@ -120,7 +104,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
-	var pr *poolRun // over a pool (pool.go)
+	var pr *pool.Run // over a pool (pool.go)
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
 		if !o.json {
@@ -128,7 +112,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 		j := chatJSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
 		if pr != nil {
-			j.Pool = pr.json()
+			j.Pool = pr.JSON()
 		}
 		writeJSONOut(env, j)
 		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
@@ -220,13 +204,13 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		if pr, err = a.newPoolRun(poolName, eng); err != nil {
 			return fail(err, p.Name, model)
 		}
-		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.call(ctx, eng, r) }
+		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.Call(ctx, eng, r) }
 	}
 	res, err := call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
-	if pr != nil && pr.answered != nil {
-		p, o.key, model = pr.answered.Profile, pr.answered.Key, pr.answered.Model
+	if pr != nil && pr.Answered != nil {
+		p, o.key, model = pr.Answered.Profile, pr.Answered.Key, pr.Answered.Model
 		if !o.quiet {
-			pr.note(env.Stderr)
+			pr.Note(env.Stderr)
 		}
 	}
 	if err != nil {
@@ -262,7 +246,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
 			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
 		if pr != nil {
-			j.Pool = pr.json()
+			j.Pool = pr.JSON()
 		}
 		if err != nil {
 			j.Error = newJSONError(err)

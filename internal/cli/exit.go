@@ -12,6 +12,7 @@ import (
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/models"
+	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
@@ -68,6 +69,8 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, new(*budget.Refused)):
 		return ExitBudget
+	case errors.As(err, new(*pool.NoHeadroomError)):
+		return ExitExhausted
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.Is(err, context.Canceled), errors.Is(err, keys.ErrCancelled):

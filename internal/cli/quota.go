@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
@@ -33,46 +34,7 @@ func newQuotaCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quota [PROVIDER...]",
 		Short: "Show what is left everywhere, without spending a request",
-		Long: `Show what is left of every rate limit and credit, per provider, key and model seen: the last
-figures each provider reported, projected past their resets; the catalog's published limits where
-a provider reports nothing, with what is left estimated from the calls tier itself made (calls made
-outside tier are not counted); credit balances, grants and expiry countdowns; and how old it all is.
-
-A plain 'tier quota' reads local state only: no network. Figures are marked by where they come
-from: '~' is an estimate, '(refilled)' a window whose reset has passed since it was seen, '-' a
-figure that is not reported. An '(account)' row is the key as a whole, from a balance endpoint or
-GET /models; its credit also shows on the key's model rows. Credit expiry comes from the grant
-recorded with the key (tier keys set --credit ... --granted ...) or, failing that and when no
-balance was reported, from the catalog's published validity counted from when the key was added
-or first used (an estimate, marked '~'). Credit that expires within 7 days highlights its rows
-and prints a warning on stderr.
-
---refresh asks the providers what can be learned without spending quota: balance endpoints
-(DeepSeek, OpenRouter, Vercel) and GET /models for providers that send rate-limit headers there,
-concurrently, each within --timeout. Without names it asks every provider that has a key.
---probe also spends one minimal request (one output token) on providers that report their limits
-only on chat calls, and says so.
-
---require gates CI jobs: 'tier quota groq --require rpd=20,credit=0.50' exits 5 with one line per
-unmet requirement when a selected provider has less left. Every model seen must meet a window
-requirement; a window that is not reported fails it. --allow-unknown excuses only windows the
-provider never reports (none of its headers, no balance endpoint): a figure it reports but tier has
-not seen yet fails the gate, as does a --refresh or --probe that failed (exit 3 when it failed for
-want of a key or a refused key), so a gate on a fresh CI runner cannot pass knowing nothing. Put
-the key in the gate's environment and use --refresh, plus --probe for providers that report their
-limits only on chat calls (Groq, Cerebras, SambaNova). Names: rpm, rph, rpd, tpm, tph, tpd, credit,
-or METRIC/PERIOD such as neurons/day; credit takes an amount as --credit does (5, $5, 5USD).
-
---json prints an array of snapshots, each in the form of the quota of 'tier chat --json'.
-observed_at is when the provider last answered; for a provider named but never used it is the
-time of the run, and every window is the catalog's, marked "estimate". A window with an
-observed_at of its own was seen earlier than that, in a reply since which the provider has not
-repeated it.
-
-Exit codes: 0 all well; 2 bad usage, or a damaged state file (the message gives the command that
-moves it aside); 3 --key names no key of a named provider, or with --require a refresh failed for
-want of a key; 5 a requirement unmet, or with --require a refresh failed; 6 a --refresh or --probe
-failed.`,
+		Long:  help.Quota,
 		Example: `  tier quota
   tier quota groq --json | jq '.[].windows'
   tier quota --refresh deepseek openrouter
