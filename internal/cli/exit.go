@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
@@ -55,6 +56,7 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func exitCode(err error) int {
 	var (
 		ee  *ExitError
+		be  *batch.Stopped
 		oe  *api.OutputError
 		ae  *api.Error
 		ce  *engine.ConfigError
@@ -70,6 +72,11 @@ func exitCode(err error) int {
 	case errors.As(err, new(*budget.Refused)):
 		return ExitBudget
 	case errors.As(err, new(*pool.NoHeadroomError)):
+		return ExitExhausted
+	case errors.As(err, &be):
+		if be.Interrupted {
+			return ExitInterrupted
+		}
 		return ExitExhausted
 	case errors.As(err, &ee):
 		return ee.Code

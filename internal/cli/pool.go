@@ -101,12 +101,7 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 		if err != nil || len(ts) == 0 {
 			return nil, usageErr(fmt.Errorf("pool %q has no targets %v", poolName, err))
 		}
-		var out []batch.Target
-		for _, t := range ts {
-			out = append(out, batch.Target{Target: engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model},
-				Name: t.Name(), Quota: t.Quota(), Limits: batch.CatalogLimits(t.Profile, t.Model)})
-		}
-		return out, nil
+		return batch.PoolTargets(ts), nil
 	}
 	p, err := a.profile(o.provider)
 	if err != nil {
@@ -119,9 +114,7 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 	if model == "" && len(rows) > 0 {
 		return nil, usagef("%s has no default model and the first row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
 	}
-	t := pool.Target{Profile: p, Key: o.key, Model: model}
-	return []batch.Target{{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Name: p.Name + "/" + o.key + "/" + orDash(model),
-		Quota: t.Quota(), Limits: batch.CatalogLimits(p, model)}}, nil
+	return []batch.Target{batch.OneTarget(p, o.key, model)}, nil
 }
 
 // newPoolsTopic is `tier help pools`.
