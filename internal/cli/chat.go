@@ -8,17 +8,15 @@ import (
 	"syscall"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
-	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -72,28 +70,6 @@ func newChatCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// chatJSON is the --json output; Quota is the snapshot contract.
-type chatJSON struct {
-	Provider     string          `json:"provider"`
-	Model        string          `json:"model"`
-	Key          string          `json:"key"`
-	Content      string          `json:"content"`
-	FinishReason string          `json:"finish_reason,omitempty"`
-	Usage        *api.Usage      `json:"usage,omitempty"`
-	LatencyMS    int64           `json:"latency_ms"`
-	Quota        *quota.Snapshot `json:"quota,omitempty"`
-	Alerts       []budget.Alert  `json:"alerts,omitempty"`
-	Error        *jsonError      `json:"error,omitempty"`
-	Pool         *pool.JSON      `json:"pool,omitempty"`
-}
-
-type jsonError struct {
-	Kind       string `json:"kind"`
-	Message    string `json:"message"`
-	HTTPStatus int    `json:"http_status,omitempty"`
-	ExitCode   int    `json:"exit_code"`
-}
-
 // stallTimeout is how long a reply may send nothing at all (not even a
 // keep-alive) before tier gives up on it: generous, as some reasoning
 // models stream nothing while they think.
@@ -110,7 +86,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		if !o.json {
 			return err
 		}
-		j := chatJSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
+		j := chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
 		if pr != nil {
 			j.Pool = pr.JSON()
 		}
@@ -175,15 +151,11 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		eng.Budget.MaxCost = &o.maxCost
 	}
 
-	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}
-	if o.system != "" {
-		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: o.system})
-	}
-	req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: in.Text})
+	params := chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens}
 	if o.temperatureSet {
-		t := o.temperature
-		req.Temperature = &t
+		params.Temperature = &o.temperature
 	}
+	req := chat.Request(params)
 
 	var out *ui.ReplyWriter
 	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
@@ -216,7 +188,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
-	reply, callErr := res.Reply, res.Err
+	callErr := res.Err
 	if out != nil {
 		if err := out.Finish(); err != nil && callErr == nil {
 			callErr = &api.OutputError{Err: err}
@@ -243,8 +215,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	}
 	err = chatError(callErr)
 	if o.json {
-		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
-			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
+		j := chat.Result(p.Name, o.key, res, snap)
 		if pr != nil {
 			j.Pool = pr.JSON()
 		}
@@ -286,8 +257,8 @@ func chatError(err error) error {
 }
 
 // newJSONError is err as the "error" member of --json output.
-func newJSONError(err error) *jsonError {
-	j := &jsonError{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
+func newJSONError(err error) *chat.Error {
+	j := &chat.Error{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		j.HTTPStatus = ae.Status

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/version"
 )
 
@@ -65,7 +66,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		// failed before it could print anything (a bad flag, an unknown
 		// provider, a malformed --require).
 		writeJSONOut(env, struct {
-			Error jsonError `json:"error"`
+			Error chat.Error `json:"error"`
 		}{*newJSONError(err)})
 	}
 	fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
