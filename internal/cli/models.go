@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -26,27 +27,7 @@ func newModelsCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "models [PROVIDER...]",
 		Short: "List a provider's models with their published limits, prices and free access",
-		Long: `List the models a provider serves (its live GET /models list), each merged with what the
-catalog knows: published limits per tier, context length, price per million tokens, production or
-preview, free access (OpenRouter's :free models, models the catalog marks free: "yes"; models
-with published free-tier limits: "free tier"), and the last quota seen for it.
-A model the catalog knows but the provider no longer lists is marked "not listed"; a listed model
-the catalog does not know is shown with its id alone. A '?' marks a catalog figure that is dated,
-unverified or inferred (--json gives each figure's source).
-
-With no PROVIDER, the default provider is used ($TIER_PROVIDER, else the catalog's default).
---all lists every provider that has a key (and those that need none), fetched at once, each
-within --timeout; a provider that fails is reported on its own line and the others are still shown.
-
-Lists are cached in the state directory: one fetched less than --max-age ago is shown without the
-network (stderr says how old it is); --refresh fetches anyway. When a fetch fails, a cached list of
-any age is shown with the error. Rate-limit headers on the response are saved as the provider's
-quota (model ""), as for any other response.
-
-Exit status: 0 when every provider's list was shown fresh or from a fresh cache. Otherwise the
-code of the most severe failure, in this order: 2 configuration (unknown provider, a base_url
-variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate limited,
-6 unreachable, timed out or server error.`,
+		Long:  help.Models,
 		Example: `  tier models
   tier models groq cerebras --free
   tier models --all --json | jq -r '.[] | select(.free) | .provider + " " + .id'

@@ -109,3 +109,138 @@ Some providers count their limits per account or project, not per key (quota_sco
 the catalog: Gemini per Google Cloud project, OpenRouter's free models per account). Two keys of
 such a provider are one quota: a window used up for one is used up for both, and tier batch
 paces them together.`
+
+// Keys is the long help of tier keys.
+const Keys = `Manage the API keys tier sends to providers.
+
+Where a key comes from, first match wins:
+
+1. the profile's environment variable (e.g. GROQ_API_KEY), for the default key only;
+2. the OS keyring: service "tier:PROVIDER", user = the key name ("default" unless --name);
+3. the plaintext file written by 'tier keys set --insecure-storage' (only when asked for);
+4. the profile's key_cmd (e.g. "pass show groq"), for the default key only. It runs with stdin
+   at /dev/null in a process group of its own, killed with everything it started after 10s;
+   its stderr is not shown unless it fails (then a few lines, with anything like a key redacted).
+
+'tier keys list' and 'tier keys doctor' say which source wins for each provider; chat, quota and
+models take --key NAME to use a named key.
+
+Keys are read from stdin when it is not a terminal ('pass show groq | tier keys set groq'),
+otherwise from a hidden prompt; never from the command line. Only a fingerprint (the last 4
+characters, as …a1b2) is ever shown or recorded; what tier records about a key (dates, the host
+it was verified for, its rotation period, a credit grant) lives in the state directory.
+
+A stored key is pinned to the API host that accepted it (a key stored unverified, to the host it
+was stored for), and the pin is kept with the key in its keyring item, so losing the state
+directory does not unpin it. If the profile's base URL later points at another host, tier refuses
+to send the key there until 'tier keys test PROVIDER' verifies it for the new host; a key with no
+host on record (put in the keyring by another program, or by an older tier whose record is lost)
+is sent nowhere until 'tier keys test' verifies it. Run 'tier keys test' only for a host you trust. A key older than its rotation period (default 90 days) gets a one-line reminder
+on stderr, at most once a day.
+
+Every keyring call has a timeout. On Linux and the BSDs the keyring is the Secret Service over the
+D-Bus session bus; with no session bus tier does not try it and says so. TIER_NO_KEYRING=1 turns
+the keyring off. tier never falls back to plaintext on its own.`
+
+// KeysSet is the long help of tier keys set.
+const KeysSet = `Store a provider's key in the OS keyring. The key is read from stdin when stdin is not a
+terminal, otherwise from a hidden prompt; there is no flag that takes a key.
+
+At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Esc cancel it
+(exit 130), and nothing is stored.
+
+First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
+provider refuses (401 or 403) is not stored (exit 3); with no usable keyring nothing is asked
+or stored (exit 2: store the key another way, see 'tier keys doctor'). When the provider cannot be reached or
+cannot tell (no /models, 429), the key is stored unverified with a warning. --no-verify skips
+the check. A verified key is pinned to the host that accepted it, an unverified one to the host
+it was stored for. A key this replaces is kept as the previous key, as 'tier keys rotate' does,
+so that 'tier keys rotate PROVIDER --rollback' restores it.
+
+--credit records a credit grant that came with the key, for tier quota's credit and expiry
+countdowns: an amount and a unit (5USD, "$5", 1000000tokens; a bare number takes the unit of the
+provider's published grant, else USD). --granted is when it was granted (default: today). Its
+expiry is recorded only when you say it: --expires DATE, or --valid-days N from --granted; tier
+does not guess one. DATEs are YYYY-MM-DD (midnight, local time) or RFC 3339.
+
+--rotate-after sets how old the key may get before tier reminds you to rotate it (default 90d;
+e.g. 30d, 12w, never).
+
+--insecure-storage writes the key to a plaintext file readable only by you (keys.insecure.json in
+the config directory), for machines without a usable keyring; 'tier keys list' marks such keys.`
+
+// Models is the long help of tier models.
+const Models = `List the models a provider serves (its live GET /models list), each merged with what the
+catalog knows: published limits per tier, context length, price per million tokens, production or
+preview, free access (OpenRouter's :free models, models the catalog marks free: "yes"; models
+with published free-tier limits: "free tier"), and the last quota seen for it.
+A model the catalog knows but the provider no longer lists is marked "not listed"; a listed model
+the catalog does not know is shown with its id alone. A '?' marks a catalog figure that is dated,
+unverified or inferred (--json gives each figure's source).
+
+With no PROVIDER, the default provider is used ($TIER_PROVIDER, else the catalog's default).
+--all lists every provider that has a key (and those that need none), fetched at once, each
+within --timeout; a provider that fails is reported on its own line and the others are still shown.
+
+Lists are cached in the state directory: one fetched less than --max-age ago is shown without the
+network (stderr says how old it is); --refresh fetches anyway. When a fetch fails, a cached list of
+any age is shown with the error. Rate-limit headers on the response are saved as the provider's
+quota (model ""), as for any other response.
+
+Exit status: 0 when every provider's list was shown fresh or from a fresh cache. Otherwise the
+code of the most severe failure, in this order: 2 configuration (unknown provider, a base_url
+variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate limited,
+6 unreachable, timed out or server error.`
+
+// Status is the long help of tier status.
+const Status = `Print one short line of what is left, for a tmux status bar, a shell prompt or an editor's
+status line, e.g.
+
+  deepseek $4.20 exp 12d · groq 9/30rpm 880/1000rpd
+
+It reads local state only, as a plain 'tier quota' does: never the network, and fast enough to
+run at every prompt. Each provider used (or each one named) shows its request windows, any other
+window with less than a fifth left, and its credit with the time to its expiry; for each window
+the tightest of the provider's keys and models. '~' marks an estimate; a window not reported is
+left out, never shown as 0. Colour only on a terminal (never with NO_COLOR), so a prompt or
+tmux gets plain text.
+
+It never prints an error that would break a prompt: when nothing is known, or the state or the
+configuration is damaged, it prints an empty line and exits 0. --strict makes those errors:
+a damaged state file or configuration exits 2, nothing known exits 5. A bad --format or flag is
+always a usage error (exit 2).
+
+--format takes a Go text/template (pkg.go.dev/text/template) whose dot is the line:
+  .Text                 the default line, without colour
+  .Providers            one per provider, each with:
+    .Name .Text         its name, its part of the default line
+    .Windows            every window with a figure left; .Shown: those the default line shows
+      .Label            rpm, rpd, tpm, tpd, itpm, neurons/day ...
+      .Metric .Period   requests, tokens ...; minute, day ...
+      .Key .Model       the key and model of the tightest figure
+      .Remaining        what is left (a number)
+      .Limit            the limit (a pointer: test it with 'if'), .PercentLeft (-1 without a limit)
+      .ResetAt .ResetIn the reset as a time and as "41s", "" when unknown
+      .Estimate .Refilled .Text ("9/30rpm", "~38/50rpd")
+    .Credit             nil when unknown (test it with 'with'), else:
+      .Amount .Remaining .Unit .Key .Estimate
+      .ExpiresAt .ExpiresIn ("12d", "expired", "" when it does not expire) .Text ("$4.20 exp 12d")
+and the function join (join LIST SEP). Templates print plain text.
+
+--json prints the same data as an object: text, and providers with windows and credit.
+
+--install tmux|starship|bash|zsh|vim prints the snippet to add to that tool's configuration (it
+changes nothing); the README's "See it everywhere" has them all.`
+
+// Usage is the long help of tier usage.
+const Usage = `Show what every call tier made (chat, probes, batch rows) used: requests, input and output
+tokens and cost per day (--weekly, --monthly), with a bar chart on a terminal and the totals.
+Days start at midnight in the local time zone (TZ), weeks on Mondays.
+
+The cost is what the provider reported for the call when it does (OpenRouter), else the
+catalog's price of the model, marked ~ (an estimate); a call whose price is not known counts
+as unknown, never as 0. --by groups each period by provider, key (provider/key), model or tag
+(--tag or TIER_TAG at the call).
+
+The log is a SQLite database, usage.db in the state directory (see 'tier help usage-log'):
+sqlite3 or datasette open it.`
