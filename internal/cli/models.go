@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -86,30 +85,13 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	}
 
 	now := a.now()
-	var entries []models.Entry
-	var failures []error
-	for i, r := range results {
-		name := profiles[i].Name
-		if r.Err != nil {
-			failures = append(failures, networkErr(r.Err))
-			msg := oneLine(r.Err.Error())
-			if !strings.Contains(msg, name) {
-				msg = name + ": " + msg
-			}
-			fmt.Fprintf(env.Stderr, "tier: %s\n", msg)
-			if r.Cached {
-				fmt.Fprintf(env.Stderr, "tier: %s: showing the list cached %s ago\n", name, ui.Age(now.Sub(r.FetchedAt)))
-			}
-		} else if r.Cached {
-			fmt.Fprintf(env.Stderr, "tier: %s: cached %s ago (--refresh to update)\n", name, ui.Age(now.Sub(r.FetchedAt)))
-		}
-		for _, w := range r.Warnings {
-			fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(w))
-		}
-		entries = append(entries, r.Entries...)
+	names := make([]string, len(profiles))
+	for i, p := range profiles {
+		names[i] = p.Name
 	}
-	if len(skipped) > 0 {
-		fmt.Fprintf(env.Stderr, "tier: skipped %d provider(s) with no key: %s\n", len(skipped), strings.Join(skipped, ", "))
+	entries, failures := models.Report(env.Stderr, names, results, skipped, now, ui.Age)
+	for i, err := range failures {
+		failures[i] = networkErr(err)
 	}
 	if o.free {
 		entries = models.Free(entries)
