@@ -91,6 +91,8 @@ func exitCode(err error) int {
 		return classExit(ae.Class)
 	case errors.As(err, &ce), errors.As(err, &cae):
 		return ExitUsage
+	case errors.As(err, new(*budget.UsageError)):
+		return ExitUsage
 	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
 		return ExitAuth
 	case errors.As(err, &te):
