@@ -1,10 +1,15 @@
 // Package chat owns what one `tier chat` sends and prints beyond the
 // engine's call: the request built from the prompt and the flags, and the
 // object --json prints (the reply, its usage and quota, alerts, the pool,
-// the error). It knows nothing of cobra.
+// the error), and the lines after the reply on stderr. It knows nothing
+// of cobra.
 package chat
 
 import (
+	"fmt"
+	"io"
+	"time"
+
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/tier-cli/tier/internal/api"
@@ -12,6 +17,7 @@ import (
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/ui"
 )
 
 // Params are what the command line gives a chat request.
@@ -67,4 +73,19 @@ func Result(provider, key string, res engine.Result, snap *quota.Snapshot) JSON 
 	reply := res.Reply
 	return JSON{Provider: provider, Model: reply.Model, Key: key, Content: reply.Content,
 		FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
+}
+
+// WriteNotes writes to w what a call that got a result leaves to say after
+// the reply: the quota line (in th), a warning of credit that expires soon
+// (not after a failed call), each budget alert.
+func WriteNotes(w io.Writer, res engine.Result, failed bool, now time.Time, th ui.Theme) {
+	if full := res.Left; full != nil {
+		fmt.Fprintln(w, ui.QuotaLine(*full, now, th))
+		if warn := ui.ExpiryWarning(*full, now); warn != "" && !failed {
+			fmt.Fprintf(w, "tier: warning: %s\n", warn)
+		}
+	}
+	for _, al := range res.Alerts {
+		fmt.Fprintf(w, "tier: %s\n", al.Text())
+	}
 }

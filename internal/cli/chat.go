@@ -198,20 +198,11 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
 	}
 	snap := res.Snapshot
-	if full := res.Left; full != nil {
-		snap = full
-		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), env.theme(env.Stderr)))
-			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
-				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
-			}
-		}
+	if res.Left != nil {
+		snap = res.Left
 	}
-
 	if !o.quiet {
-		for _, al := range res.Alerts {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", al.Text())
-		}
+		chat.WriteNotes(env.Stderr, res, callErr != nil, a.now(), env.theme(env.Stderr))
 	}
 	err = chatError(callErr)
 	if o.json {
