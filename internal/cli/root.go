@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tier-cli/tier/internal/chat"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/version"
 )
 
@@ -222,15 +223,9 @@ func NewRootCmd(env *Env) *cobra.Command {
 		env = systemEnv()
 	}
 	root := &cobra.Command{
-		Use:   "tier",
-		Short: "Chat with OpenAI-compatible LLM APIs and see what is left of every limit and credit",
-		Long: `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
-After every reply it shows what is left: requests and tokens per minute and day with their
-reset countdowns, and credit with its expiry. tier quota shows the same for every provider
-without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
-it as one short line for a status bar or a prompt, tier quota --format prometheus for
-dashboards, and every command with --json takes --jq EXPR to pick from it. tier usage shows
-what tier's calls used and cost; tier budget caps it, checked before each call.`,
+		Use:           "tier",
+		Short:         "Chat with OpenAI-compatible LLM APIs and see what is left of every limit and credit",
+		Long:          help.Root,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -244,3 +244,12 @@ as unknown, never as 0. --by groups each period by provider, key (provider/key),
 
 The log is a SQLite database, usage.db in the state directory (see 'tier help usage-log'):
 sqlite3 or datasette open it.`
+
+// Root is the long help of tier itself.
+const Root = `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
+After every reply it shows what is left: requests and tokens per minute and day with their
+reset countdowns, and credit with its expiry. tier quota shows the same for every provider
+without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
+it as one short line for a status bar or a prompt, tier quota --format prometheus for
+dashboards, and every command with --json takes --jq EXPR to pick from it. tier usage shows
+what tier's calls used and cost; tier budget caps it, checked before each call.`
