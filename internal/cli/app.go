@@ -8,6 +8,7 @@ import (
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/usage"
+	"github.com/tier-cli/tier/internal/version"
 )
 
 // app holds what most commands need, loaded lazily once per run.
@@ -81,7 +82,7 @@ func (a *app) engine() (*engine.Engine, error) {
 
 func (a *app) newEngine(cat *catalog.Catalog, st *store.Store) *engine.Engine {
 	return &engine.Engine{Catalog: cat, Store: st, Keys: appKeys{a}, Now: a.now, Getenv: a.env.Getenv,
-		UserAgent: "tier/" + shortVersion(), KeyInfo: a.keyInfo, Builtin: builtinOnce,
+		UserAgent: "tier/" + version.Short(), KeyInfo: a.keyInfo, Builtin: builtinOnce,
 		Usage: usage.New(st.Dir), Tag: a.env.Getenv("TIER_TAG")}
 }
 
@@ -95,11 +96,4 @@ func (k appKeys) Key(_ context.Context, p *catalog.Profile, name, baseURL string
 		return "", "", err
 	}
 	return key.Key, string(key.Source), nil
-}
-
-func shortVersion() string {
-	if version != "" {
-		return version
-	}
-	return "dev"
 }

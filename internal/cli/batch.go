@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/help"
 )
 
 type batchOptions struct {
@@ -27,22 +27,7 @@ func newBatchCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "batch [flags] INPUT.jsonl",
 		Short: "Run many prompts as fast as the limits allow, without 429s; resumable",
-		Long: `Run every row of INPUT (OpenAI's batch JSONL: custom_id, method, url, body; or with --prompts
-one prompt a line; - reads stdin) and write one result a row to --output, in the OpenAI Batch API's
-output shape (id, custom_id, response {status_code, request_id, body}, error). A row that fails
-has its error in its line: none is lost.
-
-Each target's quota is paced from the freshest reading of its headers: (remaining - in flight -
-reserve) spread over the time to its reset, token windows by an estimate of each prompt corrected
-by the usage replies report, concurrency by that rate times the latency seen. A 429 pauses the
-whole quota until the provider's hint. Providers that report nothing are paced by the catalog's
-published limits. --reserve rpd=20 keeps headroom for interactive use. When a day window or the
-credit runs out, the rows in flight are finished and written, tier says when it can go on, and
-exits 5.
-
-A journal next to the output (OUTPUT.journal) makes the run resumable: after a crash, kill -9 or
-Ctrl-C, the same command skips the rows written and sends again the rows that were in flight (it
-says so: calls are at-least-once, output rows exactly-once). Nothing else is ever sent twice.`,
+		Long:  help.Batch,
 		Example: `  tier batch -p groq requests.jsonl -o results.jsonl
   tier batch -p demo --prompts questions.txt -o answers.jsonl --reserve rpd=20
   tier batch -p groq requests.jsonl -o results.jsonl --dry-run`,
@@ -88,11 +73,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if err := a.checkState(chatState(targets[0].Profile)...); err != nil {
 		return err
 	}
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.Name)
-	}
-	hash := batch.InputHash(data, fmt.Sprint(o.prompts, "|", strings.Join(names, ",")))
+	hash := batch.RunHash(data, o.prompts, targets)
 	if o.dryRun {
 		batch.WritePlan(env.Stdout, rows, batch.Priced(targets), 0, 0)
 		return nil
@@ -102,18 +83,9 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return usageErr(err)
 	}
 	defer out.Close()
-	var todo []batch.Row
-	for _, r := range rows {
-		if !out.Done(r.CustomID) {
-			todo = append(todo, r)
-		}
-	}
-	if res.Resumed && !o.quiet {
-		fmt.Fprintf(env.Stderr, "tier: resuming %s: %d of %d rows already written", o.output, res.Finished, len(rows))
-		if n := len(res.InFlight); n > 0 {
-			fmt.Fprintf(env.Stderr, "; %d rows were in flight when it stopped and are sent again (calls are at-least-once, output rows exactly-once: the provider may bill them twice)", n)
-		}
-		fmt.Fprintln(env.Stderr)
+	todo := batch.Pending(rows, out)
+	if !o.quiet {
+		batch.WriteResumeNote(env.Stderr, o.output, res, len(rows))
 	}
 	eng, err := a.engine()
 	if err != nil {
@@ -125,16 +97,8 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second
 	}
-	var last time.Time
 	if !o.quiet {
-		cfg.Progress = func(pr batch.Progress) {
-			if tty {
-				fmt.Fprintf(env.Stderr, "\r\x1b[K%s", batch.FormatProgress(pr, true))
-			} else if now := time.Now(); now.Sub(last) >= cfg.ProgressEvery {
-				last = now
-				fmt.Fprintf(env.Stderr, "tier: %s\n", batch.FormatProgress(pr, false))
-			}
-		}
+		cfg.Progress = batch.ProgressWriter(env.Stderr, tty, cfg.ProgressEvery)
 	}
 	sum, err := batch.Run(cmd.Context(), cfg, todo)
 	if tty && !o.quiet {
@@ -143,19 +107,11 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if err != nil {
 		return err
 	}
-	left := len(todo) - sum.Done
-	switch {
-	case sum.Interrupted:
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), len(rows), o.output)}
-	case sum.Exhausted:
-		when := "when it resets (the provider gave no time)"
-		if !sum.ResumeAt.IsZero() {
-			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
-		}
-		return exhaustedErr(fmt.Errorf("stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), o.output, when))
+	if err := batch.Outcome(sum, todo, len(rows), out, o.output); err != nil {
+		return err
 	}
 	if !o.quiet {
-		fmt.Fprintf(env.Stderr, "tier: %d rows written to %s (%d failed: see their error), %d×429, in %s\n", sum.Done, o.output, sum.Failed, sum.RateLimited, sum.Elapsed.Round(100*time.Millisecond))
+		batch.WriteSummary(env.Stderr, sum, o.output)
 	}
 	return nil
 }
@@ -169,11 +125,4 @@ func readInput(env *Env, path string) ([]byte, error) {
 		return nil, usageErr(err)
 	}
 	return data, nil
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -74,24 +73,12 @@ func budgetSet(env *Env, b catalog.Budget) error {
 	if _, err := cat.Profile(b.Provider); b.Provider != "" && err != nil {
 		return usageErr(err)
 	}
-	if slices.ContainsFunc(cat.Budgets, func(c catalog.Budget) bool { return c.Name == b.Name }) {
-		return usagef("budget %q is set in providers.yaml: change it there", b.Name)
-	}
 	dir, err := catalog.ConfigDir(env.Getenv)
 	if err != nil {
 		return usageErr(err)
 	}
-	list, err := budget.Load(dir)
+	verb, err := budget.Set(dir, b, cat.Budgets)
 	if err != nil {
-		return usageErr(err)
-	}
-	verb := "added"
-	if i := slices.IndexFunc(list, func(c catalog.Budget) bool { return c.Name == b.Name }); i >= 0 {
-		list[i], verb = b, "changed"
-	} else {
-		list = append(list, b)
-	}
-	if err := budget.Save(dir, list); err != nil {
 		return err
 	}
 	b.Normalize()
@@ -109,15 +96,7 @@ func newBudgetRmCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return usageErr(err)
 			}
-			list, err := budget.Load(dir)
-			if err != nil {
-				return usageErr(err)
-			}
-			i := slices.IndexFunc(list, func(c catalog.Budget) bool { return c.Name == args[0] })
-			if i < 0 {
-				return usagef("no budget %q in %s (see 'tier budget list'; those of providers.yaml are removed there)", args[0], budget.FileName)
-			}
-			if err := budget.Save(dir, slices.Delete(list, i, i+1)); err != nil {
+			if err := budget.Remove(dir, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stderr, "tier: budget %s removed\n", args[0])

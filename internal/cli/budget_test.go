@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/fakeprovider"
 )
 
@@ -61,7 +62,7 @@ func TestBudgetRefusesBeforeSending(t *testing.T) {
 		t.Errorf("alert_cmd saw %q", got)
 	}
 	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--json", "hello")
-	var j chatJSON
+	var j chat.JSON
 	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Error == nil || j.Error.Kind != "budget" || j.Error.ExitCode != 7 {
 		t.Errorf("--json refusal: %v %s", err, r.stdout)
 	}
@@ -85,7 +86,7 @@ func TestMaxCost(t *testing.T) {
 	// A soft budget alerts (in --json too) and never refuses.
 	w.must(0, "budget", "set", "soft", "--limit", "0.001", "--mode", "soft")
 	r = w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--json", "--max-tokens", "10", "hello")
-	var j chatJSON
+	var j chat.JSON
 	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || len(j.Alerts) != 1 || j.Alerts[0].Threshold != 100 {
 		t.Errorf("soft budget alerts: %v %s", err, r.stdout)
 	}

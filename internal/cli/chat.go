@@ -8,15 +8,15 @@ import (
 	"syscall"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/help"
+	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
-	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -39,27 +39,7 @@ func newChatCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "chat [flags] [prompt words...]",
 		Short: "Send one prompt and stream the reply; then show what is left",
-		Long: `Send one prompt and stream the reply to stdout. Afterwards one line on stderr shows what is
-left: requests and tokens per minute and day with reset countdowns, and credit with its expiry.
-
-The prompt comes from the arguments and/or stdin: 'git diff | tier chat "review this"' sends both
-(stdin first). Stdin that is a terminal is never read. Otherwise tier waits for its first byte for
-TIER_STDIN_TIMEOUT: 2s when the prompt is also given as arguments (then it goes on without stdin
-and says so), 30s when it is not (then it fails with exit code 2); TIER_STDIN_TIMEOUT=0 waits
-forever. --no-stdin never reads stdin. So tier never hangs on an inherited stdin that is open but
-never written to, as in CI jobs and child processes.
-
-A 429, a 5xx or a network failure before the response is retried (--retries), waiting as long as
-Retry-After, the reset headers or the error body say, plus jitter, within --max-wait in total
-(default 90s, so a used-up minute is waited out); when the provider gives no time, tier backs off
-and says so. A used-up quota or credit is not retried unless its stated reset is within
---max-wait: tier says which window ran out and when it resets. A reply whose 2xx status arrived
-is never sent again, since the provider may bill it: if it is cut, what arrived is kept (exit 6).
-An error object sent with a 2xx in place of the reply (OpenRouter), streamed or not, is reported
-as that status would be (429, 402, else a server error) and, like anything after a 2xx, not sent again.
-A host that does not exist is not retried.
-A reply that sends nothing at all for TIER_STALL_TIMEOUT (default 10m; 0 waits forever) is
-abandoned as a network failure (exit code 6).`,
+		Long:  help.Chat,
 		Example: `  tier chat -p demo "hello"
   git diff | tier chat -p groq "review this diff"
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
@@ -90,28 +70,6 @@ abandoned as a network failure (exit code 6).`,
 	return cmd
 }
 
-// chatJSON is the --json output; Quota is the snapshot contract.
-type chatJSON struct {
-	Provider     string          `json:"provider"`
-	Model        string          `json:"model"`
-	Key          string          `json:"key"`
-	Content      string          `json:"content"`
-	FinishReason string          `json:"finish_reason,omitempty"`
-	Usage        *api.Usage      `json:"usage,omitempty"`
-	LatencyMS    int64           `json:"latency_ms"`
-	Quota        *quota.Snapshot `json:"quota,omitempty"`
-	Alerts       []budget.Alert  `json:"alerts,omitempty"`
-	Error        *jsonError      `json:"error,omitempty"`
-	Pool         *poolJSON       `json:"pool,omitempty"` // pool.go
-}
-
-type jsonError struct {
-	Kind       string `json:"kind"`
-	Message    string `json:"message"`
-	HTTPStatus int    `json:"http_status,omitempty"`
-	ExitCode   int    `json:"exit_code"`
-}
-
 // stallTimeout is how long a reply may send nothing at all (not even a
 // keep-alive) before tier gives up on it: generous, as some reasoning
 // models stream nothing while they think.
@@ -122,15 +80,15 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
-	var pr *poolRun // over a pool (pool.go)
+	var pr *pool.Run // over a pool (pool.go)
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
 		if !o.json {
 			return err
 		}
-		j := chatJSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
+		j := chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
 		if pr != nil {
-			j.Pool = pr.json()
+			j.Pool = pr.JSON()
 		}
 		writeJSONOut(env, j)
 		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
@@ -193,15 +151,11 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		eng.Budget.MaxCost = &o.maxCost
 	}
 
-	req := api.ChatRequest{Model: model, MaxTokens: o.maxTokens}
-	if o.system != "" {
-		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: o.system})
-	}
-	req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: in.Text})
+	params := chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens}
 	if o.temperatureSet {
-		t := o.temperature
-		req.Temperature = &t
+		params.Temperature = &o.temperature
 	}
+	req := chat.Request(params)
 
 	var out *ui.ReplyWriter
 	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
@@ -222,19 +176,19 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		if pr, err = a.newPoolRun(poolName, eng); err != nil {
 			return fail(err, p.Name, model)
 		}
-		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.call(ctx, eng, r) }
+		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.Call(ctx, eng, r) }
 	}
 	res, err := call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
-	if pr != nil && pr.answered != nil {
-		p, o.key, model = pr.answered.Profile, pr.answered.Key, pr.answered.Model
+	if pr != nil && pr.Answered != nil {
+		p, o.key, model = pr.Answered.Profile, pr.Answered.Key, pr.Answered.Model
 		if !o.quiet {
-			pr.note(env.Stderr)
+			pr.Note(env.Stderr)
 		}
 	}
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
-	reply, callErr := res.Reply, res.Err
+	callErr := res.Err
 	if out != nil {
 		if err := out.Finish(); err != nil && callErr == nil {
 			callErr = &api.OutputError{Err: err}
@@ -244,27 +198,17 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
 	}
 	snap := res.Snapshot
-	if full := res.Left; full != nil {
-		snap = full
-		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), env.theme(env.Stderr)))
-			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
-				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
-			}
-		}
+	if res.Left != nil {
+		snap = res.Left
 	}
-
 	if !o.quiet {
-		for _, al := range res.Alerts {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", al.Text())
-		}
+		chat.WriteNotes(env.Stderr, res, callErr != nil, a.now(), env.theme(env.Stderr))
 	}
 	err = chatError(callErr)
 	if o.json {
-		j := chatJSON{Provider: p.Name, Model: reply.Model, Key: o.key, Content: reply.Content,
-			FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}
+		j := chat.Result(p.Name, o.key, res, snap)
 		if pr != nil {
-			j.Pool = pr.json()
+			j.Pool = pr.JSON()
 		}
 		if err != nil {
 			j.Error = newJSONError(err)
@@ -304,8 +248,8 @@ func chatError(err error) error {
 }
 
 // newJSONError is err as the "error" member of --json output.
-func newJSONError(err error) *jsonError {
-	j := &jsonError{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
+func newJSONError(err error) *chat.Error {
+	j := &chat.Error{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		j.HTTPStatus = ae.Status

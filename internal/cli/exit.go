@@ -7,11 +7,13 @@ import (
 	"syscall"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/models"
+	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
@@ -54,6 +56,8 @@ func (e *ExitError) Unwrap() error { return e.Err }
 func exitCode(err error) int {
 	var (
 		ee  *ExitError
+		be  *batch.Stopped
+		ve  *keys.VerifyError
 		oe  *api.OutputError
 		ae  *api.Error
 		ce  *engine.ConfigError
@@ -68,8 +72,17 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, new(*budget.Refused)):
 		return ExitBudget
+	case errors.As(err, new(*pool.NoHeadroomError)):
+		return ExitExhausted
+	case errors.As(err, &be):
+		if be.Interrupted {
+			return ExitInterrupted
+		}
+		return ExitExhausted
 	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &ve):
+		return verifyExit(ve.Result)
 	case errors.Is(err, context.Canceled), errors.Is(err, keys.ErrCancelled):
 		return ExitInterrupted
 	case errors.As(err, &oe):
@@ -80,6 +93,8 @@ func exitCode(err error) int {
 	case errors.As(err, &ae):
 		return classExit(ae.Class)
 	case errors.As(err, &ce), errors.As(err, &cae):
+		return ExitUsage
+	case errors.As(err, new(*budget.UsageError)):
 		return ExitUsage
 	case errors.Is(err, keys.ErrRefused), errors.Is(err, keys.ErrNoKey), errors.Is(err, keys.ErrNotStored):
 		return ExitAuth
@@ -204,24 +219,21 @@ func keysErr(err error, v *keys.VerifyResult) error {
 	return usageErr(err)
 }
 
-// verifyErr is the error of a key check that did not succeed, what naming
-// the key: refused 3, unreachable 6, 429 4, 402 5, else 2 (the provider's
-// answer says nothing about the key).
-func verifyErr(what string, v *keys.VerifyResult) error {
-	code := ExitUsage
+// verifyExit is the exit code of a key check that did not succeed:
+// refused 3, unreachable 6, 429 4, 402 5, else 2 (the provider's answer
+// says nothing about the key).
+func verifyExit(v keys.VerifyResult) int {
 	switch {
-	case v.Status == keys.VerifyOK:
-		return nil
 	case v.Status == keys.VerifyRefused:
-		return authf("%s: %s", what, v.Message)
+		return ExitAuth
 	case v.Status == keys.VerifyUnreachable:
-		code = ExitNetwork
+		return ExitNetwork
 	case v.HTTPStatus == 429:
-		code = ExitRateLimited
+		return ExitRateLimited
 	case v.HTTPStatus == 402:
-		code = ExitExhausted
+		return ExitExhausted
 	}
-	return &ExitError{Code: code, Err: fmt.Errorf("%s could not be checked: %s", what, v.Message)}
+	return ExitUsage
 }
 
 // severity orders failures when a command reports several (tier models):

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/keys"
 )
 
@@ -14,36 +15,7 @@ func newKeysCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Store, list, rotate, test and remove API keys (in the OS keyring)",
-		Long: `Manage the API keys tier sends to providers.
-
-Where a key comes from, first match wins:
-
-1. the profile's environment variable (e.g. GROQ_API_KEY), for the default key only;
-2. the OS keyring: service "tier:PROVIDER", user = the key name ("default" unless --name);
-3. the plaintext file written by 'tier keys set --insecure-storage' (only when asked for);
-4. the profile's key_cmd (e.g. "pass show groq"), for the default key only. It runs with stdin
-   at /dev/null in a process group of its own, killed with everything it started after 10s;
-   its stderr is not shown unless it fails (then a few lines, with anything like a key redacted).
-
-'tier keys list' and 'tier keys doctor' say which source wins for each provider; chat, quota and
-models take --key NAME to use a named key.
-
-Keys are read from stdin when it is not a terminal ('pass show groq | tier keys set groq'),
-otherwise from a hidden prompt; never from the command line. Only a fingerprint (the last 4
-characters, as …a1b2) is ever shown or recorded; what tier records about a key (dates, the host
-it was verified for, its rotation period, a credit grant) lives in the state directory.
-
-A stored key is pinned to the API host that accepted it (a key stored unverified, to the host it
-was stored for), and the pin is kept with the key in its keyring item, so losing the state
-directory does not unpin it. If the profile's base URL later points at another host, tier refuses
-to send the key there until 'tier keys test PROVIDER' verifies it for the new host; a key with no
-host on record (put in the keyring by another program, or by an older tier whose record is lost)
-is sent nowhere until 'tier keys test' verifies it. Run 'tier keys test' only for a host you trust. A key older than its rotation period (default 90 days) gets a one-line reminder
-on stderr, at most once a day.
-
-Every keyring call has a timeout. On Linux and the BSDs the keyring is the Secret Service over the
-D-Bus session bus; with no session bus tier does not try it and says so. TIER_NO_KEYRING=1 turns
-the keyring off. tier never falls back to plaintext on its own.`,
+		Long:  help.Keys,
 		Example: `  pass show groq | tier keys set groq
   tier keys set deepseek --credit 5USD --valid-days 30
   tier keys list --all

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/keys"
 )
 
@@ -27,31 +28,7 @@ func newKeysSetCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "set PROVIDER",
 		Short: "Store a provider's key (read from stdin or a hidden prompt) after checking it",
-		Long: `Store a provider's key in the OS keyring. The key is read from stdin when stdin is not a
-terminal, otherwise from a hidden prompt; there is no flag that takes a key.
-
-At the hidden prompt, Enter ends the key; Ctrl-C, Ctrl-D on an empty line and Esc cancel it
-(exit 130), and nothing is stored.
-
-First the key is verified: GET {base_url}/models with the key, which spends no quota. A key the
-provider refuses (401 or 403) is not stored (exit 3); with no usable keyring nothing is asked
-or stored (exit 2: store the key another way, see 'tier keys doctor'). When the provider cannot be reached or
-cannot tell (no /models, 429), the key is stored unverified with a warning. --no-verify skips
-the check. A verified key is pinned to the host that accepted it, an unverified one to the host
-it was stored for. A key this replaces is kept as the previous key, as 'tier keys rotate' does,
-so that 'tier keys rotate PROVIDER --rollback' restores it.
-
---credit records a credit grant that came with the key, for tier quota's credit and expiry
-countdowns: an amount and a unit (5USD, "$5", 1000000tokens; a bare number takes the unit of the
-provider's published grant, else USD). --granted is when it was granted (default: today). Its
-expiry is recorded only when you say it: --expires DATE, or --valid-days N from --granted; tier
-does not guess one. DATEs are YYYY-MM-DD (midnight, local time) or RFC 3339.
-
---rotate-after sets how old the key may get before tier reminds you to rotate it (default 90d;
-e.g. 30d, 12w, never).
-
---insecure-storage writes the key to a plaintext file readable only by you (keys.insecure.json in
-the config directory), for machines without a usable keyring; 'tier keys list' marks such keys.`,
+		Long:  help.KeysSet,
 		Example: `  pass show groq | tier keys set groq
   tier keys set groq --name work
   tier keys set deepseek --credit 5USD --granted 2026-11-01 --valid-days 30

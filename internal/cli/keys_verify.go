@@ -65,5 +65,5 @@ func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
 		}
 		return nil
 	}
-	return verifyErr(what, &v)
+	return v.Err(what)
 }

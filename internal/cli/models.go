@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
@@ -26,27 +26,7 @@ func newModelsCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "models [PROVIDER...]",
 		Short: "List a provider's models with their published limits, prices and free access",
-		Long: `List the models a provider serves (its live GET /models list), each merged with what the
-catalog knows: published limits per tier, context length, price per million tokens, production or
-preview, free access (OpenRouter's :free models, models the catalog marks free: "yes"; models
-with published free-tier limits: "free tier"), and the last quota seen for it.
-A model the catalog knows but the provider no longer lists is marked "not listed"; a listed model
-the catalog does not know is shown with its id alone. A '?' marks a catalog figure that is dated,
-unverified or inferred (--json gives each figure's source).
-
-With no PROVIDER, the default provider is used ($TIER_PROVIDER, else the catalog's default).
---all lists every provider that has a key (and those that need none), fetched at once, each
-within --timeout; a provider that fails is reported on its own line and the others are still shown.
-
-Lists are cached in the state directory: one fetched less than --max-age ago is shown without the
-network (stderr says how old it is); --refresh fetches anyway. When a fetch fails, a cached list of
-any age is shown with the error. Rate-limit headers on the response are saved as the provider's
-quota (model ""), as for any other response.
-
-Exit status: 0 when every provider's list was shown fresh or from a fresh cache. Otherwise the
-code of the most severe failure, in this order: 2 configuration (unknown provider, a base_url
-variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate limited,
-6 unreachable, timed out or server error.`,
+		Long:  help.Models,
 		Example: `  tier models
   tier models groq cerebras --free
   tier models --all --json | jq -r '.[] | select(.free) | .provider + " " + .id'
@@ -105,30 +85,13 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	}
 
 	now := a.now()
-	var entries []models.Entry
-	var failures []error
-	for i, r := range results {
-		name := profiles[i].Name
-		if r.Err != nil {
-			failures = append(failures, networkErr(r.Err))
-			msg := oneLine(r.Err.Error())
-			if !strings.Contains(msg, name) {
-				msg = name + ": " + msg
-			}
-			fmt.Fprintf(env.Stderr, "tier: %s\n", msg)
-			if r.Cached {
-				fmt.Fprintf(env.Stderr, "tier: %s: showing the list cached %s ago\n", name, ui.Age(now.Sub(r.FetchedAt)))
-			}
-		} else if r.Cached {
-			fmt.Fprintf(env.Stderr, "tier: %s: cached %s ago (--refresh to update)\n", name, ui.Age(now.Sub(r.FetchedAt)))
-		}
-		for _, w := range r.Warnings {
-			fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(w))
-		}
-		entries = append(entries, r.Entries...)
+	names := make([]string, len(profiles))
+	for i, p := range profiles {
+		names[i] = p.Name
 	}
-	if len(skipped) > 0 {
-		fmt.Fprintf(env.Stderr, "tier: skipped %d provider(s) with no key: %s\n", len(skipped), strings.Join(skipped, ", "))
+	entries, failures := models.Report(env.Stderr, names, results, skipped, now, ui.Age)
+	for i, err := range failures {
+		failures[i] = networkErr(err)
 	}
 	if o.free {
 		entries = models.Free(entries)

@@ -13,21 +13,16 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-)
 
-// Set through -ldflags "-X github.com/tier-cli/tier/internal/cli.version=..." by releases.
-var (
-	version = ""
-	commit  = ""
-	date    = ""
+	"github.com/tier-cli/tier/internal/chat"
+	"github.com/tier-cli/tier/internal/help"
+	"github.com/tier-cli/tier/internal/version"
 )
 
 // Main runs tier with args and returns the process exit code.
@@ -35,7 +30,7 @@ func Main(args []string) int {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
 		// The answer needs nothing else: skip building the command tree
 		// and the signal handler (start-up time is a target, issue 3).
-		fmt.Fprintf(os.Stdout, "tier %s\n", versionString())
+		fmt.Fprintf(os.Stdout, "tier %s\n", version.String())
 		return ExitOK
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -72,7 +67,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		// failed before it could print anything (a bad flag, an unknown
 		// provider, a malformed --require).
 		writeJSONOut(env, struct {
-			Error jsonError `json:"error"`
+			Error chat.Error `json:"error"`
 		}{*newJSONError(err)})
 	}
 	fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
@@ -228,16 +223,10 @@ func NewRootCmd(env *Env) *cobra.Command {
 		env = systemEnv()
 	}
 	root := &cobra.Command{
-		Use:   "tier",
-		Short: "Chat with OpenAI-compatible LLM APIs and see what is left of every limit and credit",
-		Long: `tier is a client for the many OpenAI-compatible LLM APIs with free or metered tiers.
-After every reply it shows what is left: requests and tokens per minute and day with their
-reset countdowns, and credit with its expiry. tier quota shows the same for every provider
-without spending a request; tier keys keeps API keys in the OS keyring. tier status prints
-it as one short line for a status bar or a prompt, tier quota --format prometheus for
-dashboards, and every command with --json takes --jq EXPR to pick from it. tier usage shows
-what tier's calls used and cost; tier budget caps it, checked before each call.`,
-		Version:       versionString(),
+		Use:           "tier",
+		Short:         "Chat with OpenAI-compatible LLM APIs and see what is left of every limit and credit",
+		Long:          help.Root,
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -297,53 +286,6 @@ func strictCompletion(root *cobra.Command) {
 	}
 }
 
-// versionInfo is what `tier version --json` prints.
-type versionInfo struct {
-	Version string `json:"version"`
-	Commit  string `json:"commit"`
-	Date    string `json:"date"`
-	Go      string `json:"go"`
-}
-
-func versionString() string {
-	v := currentVersion()
-	return fmt.Sprintf("%s (commit %s, built %s)", v.Version, v.Commit, v.Date)
-}
-
-func currentVersion() versionInfo {
-	v, c, d := version, commit, date
-	if bi, ok := debug.ReadBuildInfo(); ok && (v == "" || c == "") {
-		if v == "" && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if c == "" {
-					c = s.Value
-				}
-			case "vcs.time":
-				if d == "" {
-					d = s.Value
-				}
-			}
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	if len(c) > 12 {
-		c = c[:12]
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	if d == "" {
-		d = "unknown"
-	}
-	return versionInfo{Version: v, Commit: c, Date: d, Go: runtime.Version()}
-}
-
 // newVersionCmd is `tier version`: what --version prints, or with --json
 // the same facts as an object.
 func newVersionCmd(env *Env) *cobra.Command {
@@ -358,9 +300,9 @@ func newVersionCmd(env *Env) *cobra.Command {
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asJSON {
-				return writeJSONOut(env, currentVersion())
+				return writeJSONOut(env, version.Current())
 			}
-			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", versionString())
+			_, err := fmt.Fprintf(env.Stdout, "tier %s\n", version.String())
 			return err
 		},
 	}

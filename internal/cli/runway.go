@@ -2,38 +2,26 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/overview"
+	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/usage"
 )
 
 // addRunway fills in, from the usage log (when there is one), when each
-// row's windows and credit run out at the current pace (usage.Runway).
+// row's windows and credit run out at the current pace (usage.FillRunways).
 func (a *app) addRunway(rows []overview.Row, now time.Time) {
 	st, err := a.store()
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return
 	}
-	if !exists(filepath.Join(st.Dir, usage.DBFile)) && !exists(filepath.Join(st.Dir, usage.JournalFile)) {
-		return // nothing logged: no need to create the database
-	}
-	db, err := usage.New(st.Dir).Open()
-	if err != nil {
-		return // the pace is a nicety: tier quota works without it
-	}
-	defer db.Close()
+	snaps := make([]*quota.Snapshot, len(rows))
 	for i := range rows {
-		s := &rows[i].Snapshot
-		hour, err1 := db.Pace(s.Provider, s.Key, s.Model, now.Add(-time.Hour))
-		week, err2 := db.Pace(s.Provider, s.Key, "", now.AddDate(0, 0, -7))
-		if err1 == nil && err2 == nil {
-			usage.Runway(s, hour, week, now)
-		}
+		snaps[i] = &rows[i].Snapshot
 	}
+	usage.FillRunways(st.Dir, snaps, now)
 }
 
 // printRunway says on stderr what runs out when, one line a row, and
@@ -41,15 +29,11 @@ func (a *app) addRunway(rows []overview.Row, now time.Time) {
 func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 	loc := localZone(env)
 	defer a.printBudgets(now, loc)
-	for _, r := range rows {
-		if t := usage.RunwayText(r.Snapshot, now, loc); t != "" {
-			who := r.Snapshot.Provider + " " + r.Snapshot.Key
-			if r.Snapshot.Model != "" {
-				who += " " + r.Snapshot.Model
-			}
-			fmt.Fprintf(env.Stderr, "tier: %s: %s, at the current pace\n", who, t)
-		}
+	snaps := make([]quota.Snapshot, len(rows))
+	for i, r := range rows {
+		snaps[i] = r.Snapshot
 	}
+	usage.WriteRunways(env.Stderr, snaps, now, loc)
 }
 
 // printBudgets says on stderr where each budget stands (tier budget list
@@ -71,9 +55,4 @@ func (a *app) printBudgets(now time.Time, loc *time.Location) {
 	for _, s := range statuses {
 		fmt.Fprintf(a.env.Stderr, "tier: %s\n", s.Text(now, loc))
 	}
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

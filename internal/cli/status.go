@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/status"
 	"github.com/tier-cli/tier/internal/store"
@@ -25,44 +26,7 @@ func newStatusCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [PROVIDER...]",
 		Short: "Print one short line of what is left, for status bars and prompts",
-		Long: `Print one short line of what is left, for a tmux status bar, a shell prompt or an editor's
-status line, e.g.
-
-  deepseek $4.20 exp 12d · groq 9/30rpm 880/1000rpd
-
-It reads local state only, as a plain 'tier quota' does: never the network, and fast enough to
-run at every prompt. Each provider used (or each one named) shows its request windows, any other
-window with less than a fifth left, and its credit with the time to its expiry; for each window
-the tightest of the provider's keys and models. '~' marks an estimate; a window not reported is
-left out, never shown as 0. Colour only on a terminal (never with NO_COLOR), so a prompt or
-tmux gets plain text.
-
-It never prints an error that would break a prompt: when nothing is known, or the state or the
-configuration is damaged, it prints an empty line and exits 0. --strict makes those errors:
-a damaged state file or configuration exits 2, nothing known exits 5. A bad --format or flag is
-always a usage error (exit 2).
-
---format takes a Go text/template (pkg.go.dev/text/template) whose dot is the line:
-  .Text                 the default line, without colour
-  .Providers            one per provider, each with:
-    .Name .Text         its name, its part of the default line
-    .Windows            every window with a figure left; .Shown: those the default line shows
-      .Label            rpm, rpd, tpm, tpd, itpm, neurons/day ...
-      .Metric .Period   requests, tokens ...; minute, day ...
-      .Key .Model       the key and model of the tightest figure
-      .Remaining        what is left (a number)
-      .Limit            the limit (a pointer: test it with 'if'), .PercentLeft (-1 without a limit)
-      .ResetAt .ResetIn the reset as a time and as "41s", "" when unknown
-      .Estimate .Refilled .Text ("9/30rpm", "~38/50rpd")
-    .Credit             nil when unknown (test it with 'with'), else:
-      .Amount .Remaining .Unit .Key .Estimate
-      .ExpiresAt .ExpiresIn ("12d", "expired", "" when it does not expire) .Text ("$4.20 exp 12d")
-and the function join (join LIST SEP). Templates print plain text.
-
---json prints the same data as an object: text, and providers with windows and credit.
-
---install tmux|starship|bash|zsh|vim prints the snippet to add to that tool's configuration (it
-changes nothing); the README's "See it everywhere" has them all.`,
+		Long:  help.Status,
 		Example: `  tier status
   tier status groq deepseek
   tier status --format '{{range .Providers}}{{.Name}}:{{range .Windows}} {{.Text}}{{end}} {{end}}'

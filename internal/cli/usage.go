@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/usage"
 )
 
@@ -21,17 +22,7 @@ func newUsageCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "usage",
 		Short: "Show what tier's calls used and cost, per day, week or month",
-		Long: `Show what every call tier made (chat, probes, batch rows) used: requests, input and output
-tokens and cost per day (--weekly, --monthly), with a bar chart on a terminal and the totals.
-Days start at midnight in the local time zone (TZ), weeks on Mondays.
-
-The cost is what the provider reported for the call when it does (OpenRouter), else the
-catalog's price of the model, marked ~ (an estimate); a call whose price is not known counts
-as unknown, never as 0. --by groups each period by provider, key (provider/key), model or tag
-(--tag or TIER_TAG at the call).
-
-The log is a SQLite database, usage.db in the state directory (see 'tier help usage-log'):
-sqlite3 or datasette open it.`,
+		Long:  help.Usage,
 		Example: `  tier usage
   tier usage --monthly --by provider
   tier usage --since 7d --by tag --json | jq '.total.cost'`,

@@ -1,7 +1,9 @@
 // Package help owns the text of tier's help topics (tier help environment,
 // exit-codes, json), built from data so that it cannot go stale: terms and
 // their descriptions in groups, laid out for a terminal (Text) or as
-// markdown for the man page (Markdown). It knows nothing of cobra.
+// markdown for the man page (Markdown); and the long help of commands
+// whose text is reference (chat, batch, quota, models, status, usage,
+// keys, keys set, pools). It knows nothing of cobra.
 package help
 
 import (

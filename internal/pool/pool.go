@@ -3,8 +3,10 @@
 // stored keys ("groq/*": every key of groq), the quota each draws on (per
 // key, or per account where the catalog says so), and which target to use
 // now: the first with headroom in every known window, skipping those used
-// up until their reset and those cooling down after a 429. It knows
-// nothing of cobra; what is left comes from a function the caller gives.
+// up until their reset and those cooling down after a 429; and a chat over
+// a pool (Run: its targets tried in order through the engine, the skipped
+// ones and why). It knows nothing of cobra; what is left comes from a
+// function the caller gives.
 package pool
 
 import (

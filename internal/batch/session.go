@@ -1,0 +1,120 @@
+package batch
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/pool"
+)
+
+// PoolTargets are the batch targets of a pool's targets, each with the
+// quota it draws on and the catalog's limits.
+func PoolTargets(ts []pool.Target) []Target {
+	var out []Target
+	for _, t := range ts {
+		out = append(out, Target{Target: engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model},
+			Name: t.Name(), Quota: t.Quota(), Limits: CatalogLimits(t.Profile, t.Model)})
+	}
+	return out
+}
+
+// OneTarget is the batch target of one provider's key and model ("" for
+// each row's own).
+func OneTarget(p *catalog.Profile, key, model string) Target {
+	t := pool.Target{Profile: p, Key: key, Model: model}
+	return Target{Target: engine.Target{Profile: p, Key: key, Model: model}, Name: p.Name + "/" + key + "/" + orDash(model),
+		Quota: t.Quota(), Limits: CatalogLimits(p, model)}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Pending are the rows of rows that out has not written yet.
+func Pending(rows []Row, out *Output) []Row {
+	var todo []Row
+	for _, r := range rows {
+		if !out.Done(r.CustomID) {
+			todo = append(todo, r)
+		}
+	}
+	return todo
+}
+
+// WriteResumeNote says on w, when the run resumes one that stopped, how
+// many of total rows path has already and that those in flight are sent
+// again.
+func WriteResumeNote(w io.Writer, path string, res Resume, total int) {
+	if !res.Resumed {
+		return
+	}
+	fmt.Fprintf(w, "tier: resuming %s: %d of %d rows already written", path, res.Finished, total)
+	if n := len(res.InFlight); n > 0 {
+		fmt.Fprintf(w, "; %d rows were in flight when it stopped and are sent again (calls are at-least-once, output rows exactly-once: the provider may bill them twice)", n)
+	}
+	fmt.Fprintln(w)
+}
+
+// ProgressWriter is a Config.Progress that writes to w: one line
+// rewritten in place on a terminal (tty), else a line at most every
+// every.
+func ProgressWriter(w io.Writer, tty bool, every time.Duration) func(Progress) {
+	var last time.Time
+	return func(pr Progress) {
+		if tty {
+			fmt.Fprintf(w, "\r\x1b[K%s", FormatProgress(pr, true))
+		} else if now := time.Now(); now.Sub(last) >= every {
+			last = now
+			fmt.Fprintf(w, "tier: %s\n", FormatProgress(pr, false))
+		}
+	}
+}
+
+// Stopped is a run that ended before every row was written: interrupted
+// (exit 130) or every target out of a day window or credit (exit 5).
+type Stopped struct {
+	Interrupted bool
+	Err         error
+}
+
+func (e *Stopped) Error() string { return e.Err.Error() }
+func (e *Stopped) Unwrap() error { return e.Err }
+
+// Outcome is how a run of todo (of total rows, written to path) ended: a
+// *Stopped saying how to go on, or nil when every row was written.
+func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error {
+	left := len(todo) - sum.Done
+	switch {
+	case sum.Interrupted:
+		return &Stopped{Interrupted: true, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), total, path)}
+	case sum.Exhausted:
+		when := "when it resets (the provider gave no time)"
+		if !sum.ResumeAt.IsZero() {
+			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
+		}
+		return &Stopped{Err: fmt.Errorf("stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), path, when)}
+	}
+	return nil
+}
+
+// WriteSummary writes the line that ends a run that wrote every row.
+func WriteSummary(w io.Writer, sum Summary, path string) {
+	fmt.Fprintf(w, "tier: %d rows written to %s (%d failed: see their error), %d×429, in %s\n", sum.Done, path, sum.Failed, sum.RateLimited, sum.Elapsed.Round(100*time.Millisecond))
+}
+
+// RunHash is the hash a journal is kept for: the input, whether it is
+// prompts, and the targets' names, so that a resume is of the same run.
+func RunHash(input []byte, prompts bool, targets []Target) string {
+	var names []string
+	for _, t := range targets {
+		names = append(names, t.Name)
+	}
+	return InputHash(input, fmt.Sprint(prompts, "|", strings.Join(names, ",")))
+}
