@@ -40,7 +40,7 @@ func (a *app) addRunway(rows []overview.Row, now time.Time) {
 // where tier's own budgets stand.
 func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 	loc := localZone(env)
-	defer a.printBudgets(now, loc)
+	defer a.printBudgets(env, now, loc)
 	for _, r := range rows {
 		if t := usage.RunwayText(r.Snapshot, now, loc); t != "" {
 			who := r.Snapshot.Provider + " " + r.Snapshot.Key
@@ -54,7 +54,7 @@ func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 
 // printBudgets says on stderr where each budget stands (tier budget list
 // has them as a table).
-func (a *app) printBudgets(now time.Time, loc *time.Location) {
+func (a *app) printBudgets(env *Env, now time.Time, loc *time.Location) {
 	cat, err := a.catalog()
 	if err != nil {
 		return
@@ -69,7 +69,7 @@ func (a *app) printBudgets(now time.Time, loc *time.Location) {
 		return
 	}
 	for _, s := range statuses {
-		fmt.Fprintf(a.env.Stderr, "tier: %s\n", s.Text(now, loc))
+		fmt.Fprintf(env.Stderr, "tier: %s\n", s.Text(now, loc))
 	}
 }
 
