@@ -93,8 +93,18 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		names = append(names, t.Name)
 	}
 	hash := batch.InputHash(data, fmt.Sprint(o.prompts, "|", strings.Join(names, ",")))
-	if o.dryRun {
-		batch.WritePlan(env.Stdout, rows, batch.Priced(targets), 0, 0)
+	if o.dryRun { // the plan of what a run would send: rows already written are not
+		done, err := batch.Finished(o.output, hash)
+		if err != nil {
+			return usageErr(err)
+		}
+		var todo []batch.Row
+		for _, r := range rows {
+			if !done[r.CustomID] {
+				todo = append(todo, r)
+			}
+		}
+		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
 		return nil
 	}
 	out, res, err := batch.OpenOutput(o.output, hash)
