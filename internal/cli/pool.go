@@ -117,10 +117,11 @@ func (pr *poolRun) call(ctx context.Context, eng *engine.Engine, req engine.Requ
 	for i, t := range pr.targets {
 		req.Target = engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model}
 		req.Chat.Model = t.Model
+		last := i == len(pr.targets)-1
+		req.Options.NoQuotaWait = !last // the next target may answer now
 		res, err = eng.Call(ctx, req)
 		pr.answered = &pr.targets[i]
 		var ae *api.Error
-		last := i == len(pr.targets)-1
 		switch {
 		case err != nil && !last:
 			pr.skipped = append(pr.skipped, pool.Skip{Target: t.Name(), Reason: oneLine(err.Error())})
@@ -234,8 +235,8 @@ func newPoolsTopic(*Env) *cobra.Command {
 tier chat -p free (or --pool free) sends to the first target with headroom in every window tier
 knows of: a target whose window is used up is skipped until its reset, one that got a 429 is
 skipped until its hint has passed, and a call that fails because the quota is used up (402, a
-429 naming a used-up window, or still rate limited after the retries) falls through to the next
-target. Nothing that reached a reply is sent again. The line on stderr and the "pool" member of
+429 naming a used-up window, or a rate limit, not waited out while another target is left) falls
+through to the next target; the last target is retried as a lone chat is. Nothing that reached a reply is sent again. The line on stderr and the "pool" member of
 --json (answered, skipped: [{target, reason, until}]) say which target answered and why the
 others were skipped.
 
