@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -178,4 +179,32 @@ func ParseReserve(list []string) (map[string]int64, error) {
 		out[k] = n
 	}
 	return out, nil
+}
+
+// WorstCost is the most rows can cost in all at the catalog's prices: each
+// row's prompt and its whole max_tokens (budget.WorstCase) at the
+// priciest of the targets; ok is false when a price is not known (or the
+// targets price in several currencies), so the cost cannot be bounded.
+func WorstCost(rows []Row, targets []Target) (cost float64, currency string, ok bool) {
+	for _, r := range rows {
+		var worst float64
+		for _, t := range targets {
+			model := t.Model
+			if model == "" {
+				model = r.Body.Model
+			}
+			if model == "" {
+				model = t.Profile.DefaultModel
+			}
+			w := budget.WorstCase(budget.Call{Profile: t.Profile, Key: t.Key, Model: model,
+				PromptTokens: int64((r.Body.promptBytes() + 3) / 4), MaxTokens: int64(r.Body.maxTokens())})
+			if !w.Known || (currency != "" && w.Currency != currency) {
+				return 0, "", false
+			}
+			currency = w.Currency
+			worst = max(worst, w.Cost)
+		}
+		cost += worst
+	}
+	return cost, currency, true
 }

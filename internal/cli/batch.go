@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/budget"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 type batchOptions struct {
@@ -18,6 +21,8 @@ type batchOptions struct {
 	pool                         string
 	prompts, dryRun, quiet       bool
 	reserve                      []string
+	maxCost                      float64
+	maxCostSet                   bool
 	maxWait                      time.Duration
 	concurrency                  int
 }
@@ -47,7 +52,10 @@ says so: calls are at-least-once, output rows exactly-once). Nothing else is eve
   tier batch -p demo --prompts questions.txt -o answers.jsonl --reserve rpd=20
   tier batch -p groq requests.jsonl -o results.jsonl --dry-run`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runBatch(cmd, env, o, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.maxCostSet = cmd.Flags().Changed("max-cost")
+			return runBatch(cmd, env, o, args[0])
+		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
@@ -57,6 +65,7 @@ says so: calls are at-least-once, output rows exactly-once). Nothing else is eve
 	f.StringVarP(&o.output, "output", "o", "", "output JSONL file (required); its journal is OUTPUT.journal")
 	f.BoolVar(&o.prompts, "prompts", false, "the input is one prompt a line (custom_id line-N)")
 	f.StringSliceVar(&o.reserve, "reserve", nil, "headroom to keep, e.g. rpd=20,tpm=1000 (rpm, rph, rpd, tpm, tph, tpd)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a run whose rows could cost more than this in all, in the model's currency: each row's prompt + max_tokens at the catalog's price")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (targets, estimated time and cost) and send nothing")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.IntVar(&o.concurrency, "concurrency", 32, "most calls in flight per quota")
@@ -106,6 +115,11 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		}
 		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
 		return nil
+	}
+	if o.maxCostSet {
+		if err := checkBatchCost(o, rows, targets, hash); err != nil {
+			return err
+		}
 	}
 	out, res, err := batch.OpenOutput(o.output, hash)
 	if err != nil {
@@ -186,4 +200,32 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// checkBatchCost refuses (exit 7) a run whose rows still to send could
+// cost more than --max-cost in all, before anything is sent or written.
+func checkBatchCost(o *batchOptions, rows []batch.Row, targets []batch.Target, hash string) error {
+	if !(o.maxCost >= 0) {
+		return usagef("--max-cost must be 0 or more")
+	}
+	done, err := batch.Finished(o.output, hash)
+	if err != nil {
+		return usageErr(err)
+	}
+	var todo []batch.Row
+	for _, r := range rows {
+		if !done[r.CustomID] {
+			todo = append(todo, r)
+		}
+	}
+	limit := strconv.FormatFloat(o.maxCost, 'f', -1, 64)
+	cost, cur, ok := batch.WorstCost(todo, targets)
+	switch {
+	case !ok:
+		return &budget.Refused{Msg: fmt.Sprintf("--max-cost %s: a target's price is not known, so the run's cost cannot be bounded: add a price to providers.yaml or leave --max-cost out; nothing was sent", limit)}
+	case cost > o.maxCost:
+		return &budget.Refused{Msg: fmt.Sprintf("the %d rows to send could cost up to %s in all (each row's prompt + max_tokens, %d where unset, at the catalog's price), more than --max-cost %s: nothing was sent; lower max_tokens or raise --max-cost",
+			len(todo), usage.Money(cost, cur), budget.DefaultMaxOutput, usage.Money(o.maxCost, cur))}
+	}
+	return nil
 }
