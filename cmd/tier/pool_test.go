@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tier-cli/tier/internal/fakeprovider"
 )
@@ -115,4 +116,26 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A target rate limited for longer than a moment is not waited out while
+// the pool has another target to try: the chat falls through at once,
+// and the next chat skips the target as cooling down.
+func TestChatPoolRateLimitFallsThroughAtOnce(t *testing.T) {
+	rpm := fakeprovider.Step{Status: http.StatusTooManyRequests, Body: fakeprovider.BodyTryAgain(20 * time.Second),
+		Header: http.Header{"Retry-After": {"20"}}}
+	w, fp2 := poolWorld(t, rpm)
+	r := w.run(run{args: []string{"chat", "-p", "free", "--json", "--retries", "1", "hello"}, timeout: 40 * time.Second})
+	var out poolOut
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || out.Pool.Answered != "fake2/default/m1" {
+		t.Fatalf("%v %+v\n%s", err, out, r)
+	}
+	if n := w.requests(); n != 1 || r.elapsed > 5*time.Second {
+		t.Errorf("the rate-limited target got %d requests and the chat took %s; want 1 and no wait, the next target having headroom\n%s",
+			n, r.elapsed.Round(time.Millisecond), r)
+	}
+	r = w.tier("chat", "-p", "free", "hello")
+	if r.code != 0 || w.requests() != 1 || len(fp2.Requests()) != 2 || !strings.Contains(r.stderr, "cooling down after a 429") {
+		t.Errorf("the next chat: %d requests to the rate-limited target (want none), %d to the next\n%s", w.requests()-1, len(fp2.Requests()), r)
+	}
 }

@@ -51,6 +51,10 @@ type CallOptions struct {
 	MaxWait     time.Duration // total time tier may spend waiting between attempts
 	// Wait sleeps d before a retry (a countdown on a terminal); nil sleeps.
 	Wait func(ctx context.Context, d time.Duration, why string) error
+	// NoQuotaWait fails a 429 or a used-up window at once, never waiting
+	// it out (a pool with another target to try); other failures are
+	// retried as usual.
+	NoQuotaWait bool
 	// StallTimeout abandons an attempt, as a network failure, when nothing
 	// at all arrives from the provider for this long (keep-alives count);
 	// 0 waits for ever.
@@ -154,6 +158,9 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, opt CallOptions) (*R
 			resetSoon = hint > 0 && waited+hint <= opt.MaxWait
 		}
 		if !retryable(ae.Class) && !resetSoon {
+			return reply, err
+		}
+		if opt.NoQuotaWait && (ae.Class == quota.ClassRateLimited || ae.Class == quota.ClassQuotaExhausted) {
 			return reply, err
 		}
 		if attempt >= opt.Retries {

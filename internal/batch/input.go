@@ -124,3 +124,31 @@ func (b Body) promptBytes() int {
 	}
 	return n
 }
+
+// OneModel is the model every row goes to when a run names none: each
+// row's body.model, def for a row naming none; "" when they differ (or
+// come to none).
+func OneModel(rows []Row, def string) string {
+	one := ""
+	for i, r := range rows {
+		m := r.Body.Model
+		if m == "" {
+			m = def
+		}
+		if i > 0 && m != one {
+			return ""
+		}
+		one = m
+	}
+	return one
+}
+
+// SomeUnnamed says whether a row names no model.
+func SomeUnnamed(rows []Row) bool {
+	for _, r := range rows {
+		if r.Body.Model == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -116,6 +116,44 @@ func OpenOutput(path, input string) (*Output, Resume, error) {
 	return o, res, nil
 }
 
+// Finished is what OpenOutput would find at path for the input of digest
+// input, read without writing anything (--dry-run): the custom ids of the
+// rows the output already holds (none when there is no journal), or the
+// error a run would stop with.
+func Finished(path, input string) (map[string]bool, error) {
+	jdata, err := os.ReadFile(path + JournalSuffix)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return nil, ErrOutputExists
+		}
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if _, err := readJournal(jdata, path+JournalSuffix, input); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	done := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		var row OutputRow
+		if json.Unmarshal(sc.Bytes(), &row) != nil || row.CustomID == "" {
+			break // a torn last line, cut by the run that resumes
+		}
+		done[row.CustomID] = true
+	}
+	return done, sc.Err()
+}
+
 // readJournal checks the header and returns the rows sent, in order, each
 // once. A torn last line (a crash mid-write) is ignored.
 func readJournal(data []byte, path, input string) ([]string, error) {
@@ -215,4 +253,20 @@ func (o *Output) Close() error {
 		}
 	}
 	return err
+}
+
+// Unfinished is rows less those the output at path already holds for the
+// run whose input hash is input (Finished).
+func Unfinished(path, input string, rows []Row) ([]Row, error) {
+	done, err := Finished(path, input)
+	if err != nil {
+		return nil, err
+	}
+	var todo []Row
+	for _, r := range rows {
+		if !done[r.CustomID] {
+			todo = append(todo, r)
+		}
+	}
+	return todo, nil
 }

@@ -294,6 +294,9 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
 	if model == "" {
 		model = j.row.Body.Model
 	}
+	if model == "" {
+		model = l.t.Profile.DefaultModel
+	}
 	req := engine.Request{
 		Target: engine.Target{Profile: l.t.Profile, Key: l.t.Key, Model: model},
 		Chat: api.ChatRequest{Model: model, Messages: j.row.Body.Messages, MaxTokens: j.row.Body.maxTokens(),

@@ -18,6 +18,8 @@ type batchOptions struct {
 	pool                         string
 	prompts, dryRun, quiet       bool
 	reserve                      []string
+	maxCost                      float64
+	maxCostSet                   bool
 	maxWait                      time.Duration
 	concurrency                  int
 }
@@ -32,7 +34,10 @@ func newBatchCmd(env *Env) *cobra.Command {
   tier batch -p demo --prompts questions.txt -o answers.jsonl --reserve rpd=20
   tier batch -p groq requests.jsonl -o results.jsonl --dry-run`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runBatch(cmd, env, o, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.maxCostSet = cmd.Flags().Changed("max-cost")
+			return runBatch(cmd, env, o, args[0])
+		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
@@ -42,6 +47,7 @@ func newBatchCmd(env *Env) *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "output JSONL file (required); its journal is OUTPUT.journal")
 	f.BoolVar(&o.prompts, "prompts", false, "the input is one prompt a line (custom_id line-N)")
 	f.StringSliceVar(&o.reserve, "reserve", nil, "headroom to keep, e.g. rpd=20,tpm=1000 (rpm, rph, rpd, tpm, tph, tpd)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a run whose rows could cost more than this in all, in the model's currency: each row's prompt + max_tokens at the catalog's price")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (targets, estimated time and cost) and send nothing")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.IntVar(&o.concurrency, "concurrency", 32, "most calls in flight per quota")
@@ -74,9 +80,25 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return err
 	}
 	hash := batch.RunHash(data, o.prompts, targets)
-	if o.dryRun {
-		batch.WritePlan(env.Stdout, rows, batch.Priced(targets), 0, 0)
+	if o.dryRun { // the plan of what a run would send: rows already written are not
+		todo, err := batch.Unfinished(o.output, hash, rows)
+		if err != nil {
+			return usageErr(err)
+		}
+		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
 		return nil
+	}
+	if o.maxCostSet {
+		if !(o.maxCost >= 0) {
+			return usagef("--max-cost must be 0 or more")
+		}
+		todo, err := batch.Unfinished(o.output, hash, rows)
+		if err != nil {
+			return usageErr(err)
+		}
+		if err := batch.CheckMaxCost(todo, targets, o.maxCost); err != nil {
+			return err
+		}
 	}
 	out, res, err := batch.OpenOutput(o.output, hash)
 	if err != nil {

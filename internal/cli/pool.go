@@ -108,11 +108,10 @@ func (a *app) batchTargets(o *batchOptions, rows []batch.Row) ([]batch.Target, e
 		return nil, err
 	}
 	model := o.model
-	if model == "" && len(rows) > 0 && rows[0].Body.Model == "" {
-		model = p.DefaultModel
-	}
-	if model == "" && len(rows) > 0 {
-		return nil, usagef("%s has no default model and the first row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
+	if model == "" { // each row's body.model, else the default: one model when they all come to one
+		if model = batch.OneModel(rows, p.DefaultModel); model == "" && batch.SomeUnnamed(rows) && p.DefaultModel == "" {
+			return nil, usagef("%s has no default model and a row names none: pass -m MODEL (see 'tier models %s')", p.Name, p.Name)
+		}
 	}
 	return []batch.Target{batch.OneTarget(p, o.key, model)}, nil
 }

@@ -28,7 +28,7 @@ func (a *app) addRunway(rows []overview.Row, now time.Time) {
 // where tier's own budgets stand.
 func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 	loc := localZone(env)
-	defer a.printBudgets(now, loc)
+	defer a.printBudgets(env, now, loc)
 	snaps := make([]quota.Snapshot, len(rows))
 	for i, r := range rows {
 		snaps[i] = r.Snapshot
@@ -38,7 +38,7 @@ func (a *app) printRunway(env *Env, rows []overview.Row, now time.Time) {
 
 // printBudgets says on stderr where each budget stands (tier budget list
 // has them as a table).
-func (a *app) printBudgets(now time.Time, loc *time.Location) {
+func (a *app) printBudgets(env *Env, now time.Time, loc *time.Location) {
 	cat, err := a.catalog()
 	if err != nil {
 		return
@@ -53,6 +53,6 @@ func (a *app) printBudgets(now time.Time, loc *time.Location) {
 		return
 	}
 	for _, s := range statuses {
-		fmt.Fprintf(a.env.Stderr, "tier: %s\n", s.Text(now, loc))
+		fmt.Fprintf(env.Stderr, "tier: %s\n", s.Text(now, loc))
 	}
 }

@@ -81,7 +81,7 @@ func runUsage(env *Env, o *usageOptions) error {
 		return writeJSONOut(env, rep)
 	}
 	if len(rep.Rows) == 0 {
-		fmt.Fprintln(env.Stderr, "tier: no calls logged yet"+sinceText(o.since)+": every tier chat, probe and batch row is")
+		fmt.Fprintln(env.Stderr, "tier: no calls logged yet"+sinceText(o.since)+": every tier chat, probe and batch row is logged in usage.db as it is made")
 		return nil
 	}
 	tty := env.isTerminal(env.Stdout)

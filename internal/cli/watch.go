@@ -65,9 +65,10 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 	live := isFile && out != nil && env.isTerminal(in) && env.isTerminal(out)
 	var rows []overview.Row
 	var problem string
+	var a *app
 	frame := func(now time.Time, reload bool) (string, string) {
 		if reload || rows == nil {
-			a := newApp(env)
+			a = newApp(env)
 			src := a.overviewSource()
 			src.Now = now
 			r, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
@@ -76,6 +77,7 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 				problem = "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
 			} else {
 				rows = r
+				a.addRunway(rows, now)
 			}
 		}
 		// The table is laid out for where it goes: the terminal (its width
@@ -92,6 +94,7 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 			}
 		}
 		printQuotaTable(&e, rows, now, o)
+		a.printRunway(&e, rows, now) // what runs out when, as tier quota says it
 		return table.String(), notes.String() + problem
 	}
 	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}

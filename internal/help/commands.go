@@ -99,8 +99,9 @@ const Pools = `A pool names an ordered list of targets, each provider/key/model,
 tier chat -p free (or --pool free) sends to the first target with headroom in every window tier
 knows of: a target whose window is used up is skipped until its reset, one that got a 429 is
 skipped until its hint has passed, and a call that fails because the quota is used up (402, a
-429 naming a used-up window, or still rate limited after the retries) falls through to the next
-target. Nothing that reached a reply is sent again. The line on stderr and the "pool" member of
+429 naming a used-up window, or a rate limit, not waited out while another target is left) falls
+through to the next target; the last target is retried as a lone chat is. Nothing that reached a
+reply is sent again. The line on stderr and the "pool" member of
 --json (answered, skipped: [{target, reason, until}]) say which target answered and why the
 others were skipped.
 

@@ -173,7 +173,7 @@ func Order(targets []Target, left func(Target) (quota.Snapshot, bool), now time.
 
 // FallThrough says whether a call's failure of class c moves on to the
 // pool's next target: the quota is used up (402, a used-up window) or
-// still rate limited after the retries.
+// rate limited (not waited out while another target is left).
 func FallThrough(c quota.Class) bool {
 	return c == quota.ClassQuotaExhausted || c == quota.ClassRateLimited
 }

@@ -62,10 +62,11 @@ func (pr *Run) Call(ctx context.Context, eng *engine.Engine, req engine.Request)
 	for i, t := range pr.Targets {
 		req.Target = engine.Target{Profile: t.Profile, Key: t.Key, Model: t.Model}
 		req.Chat.Model = t.Model
+		last := i == len(pr.Targets)-1
+		req.Options.NoQuotaWait = !last // the next target may answer now
 		res, err = eng.Call(ctx, req)
 		pr.Answered = &pr.Targets[i]
 		var ae *api.Error
-		last := i == len(pr.Targets)-1
 		switch {
 		case err != nil && !last:
 			pr.Skipped = append(pr.Skipped, Skip{Target: t.Name(), Reason: oneLine(err.Error())})

@@ -51,7 +51,8 @@ func Money(amount float64, currency string) string {
 	}
 	n := strconv.FormatFloat(amount, 'f', digits, 64)
 	if a := math.Abs(amount); a > 0 && a < 0.000001 {
-		n = strconv.FormatFloat(amount, 'g', 2, 64)
+		// two significant digits, as a decimal (never 7e-07)
+		n = strings.TrimRight(strconv.FormatFloat(amount, 'f', 1-int(math.Floor(math.Log10(a))), 64), "0")
 	}
 	if currency == "USD" || currency == "" {
 		return "$" + n
