@@ -111,7 +111,8 @@ type Result struct {
 	// why ("usage and quota not saved: ..."); "" when all was.
 	Unsaved string
 	// Alerts are the budget thresholds this call crossed, each once a
-	// period.
+	// period, then those of the provider's windows and credit, each once
+	// a window.
 	Alerts []budget.Alert
 }
 
@@ -216,6 +217,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	if res.Learned {
 		left := e.Overview().Complete(*res.Snapshot)
 		res.Left = &left
+		res.Alerts = append(res.Alerts, e.windowAlerts(ctx, left, &res.Unsaved)...)
 	}
 	return res, nil
 }

@@ -101,6 +101,20 @@ func (e *Engine) alerts(ctx context.Context, t Target, reply *api.Reply, unsaved
 	return alerts
 }
 
+// windowAlerts are the thresholds of providers.yaml's alerts that what is
+// left after the call crossed; what could not be read or saved is added
+// to *unsavedMsg.
+func (e *Engine) windowAlerts(ctx context.Context, left quota.Snapshot, unsavedMsg *string) []budget.Alert {
+	if e.Budget == nil || e.Budget.Windows == nil {
+		return nil
+	}
+	alerts, err := e.Budget.WindowAlerts(ctx, left)
+	var u unsaved
+	u.note("quota alerts", err)
+	*unsavedMsg = joinUnsaved(*unsavedMsg, u.message())
+	return alerts
+}
+
 // joinUnsaved is both messages of what was not saved, "" when neither.
 func joinUnsaved(a, b string) string {
 	switch {

@@ -133,6 +133,17 @@ CREATE TRIGGER calls_slots_delete AFTER DELETE ON calls BEGIN
 		AND tag = coalesce(old.tag, '') AND currency = coalesce(old.currency, '');
 	DELETE FROM slots WHERE requests <= 0;
 END;`},
+	// window_alerts marks the thresholds of a provider's window or credit
+	// (subject) alerted, each until the window resets: a crossing alerts
+	// once when the upsert that moves until past now changes a row.
+	{"m004_window_alerts", `
+CREATE TABLE window_alerts (
+	subject TEXT NOT NULL,          -- kind, provider, key, model, window
+	threshold INTEGER NOT NULL,     -- percent
+	until INTEGER NOT NULL,         -- unix milliseconds: alerts again from then
+	at INTEGER NOT NULL,
+	PRIMARY KEY (subject, threshold)
+);`},
 }
 
 func (d *DB) migrate() error {
