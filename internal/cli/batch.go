@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/budget"
 )
 
 type batchOptions struct {
@@ -20,6 +21,7 @@ type batchOptions struct {
 	reserve                      []string
 	maxWait                      time.Duration
 	concurrency                  int
+	maxCost                      float64
 }
 
 func newBatchCmd(env *Env) *cobra.Command {
@@ -38,7 +40,9 @@ by the usage replies report, concurrency by that rate times the latency seen. A 
 whole quota until the provider's hint. Providers that report nothing are paced by the catalog's
 published limits. --reserve rpd=20 keeps headroom for interactive use. When a day window or the
 credit runs out, the rows in flight are finished and written, tier says when it can go on, and
-exits 5.
+exits 5. --max-cost caps the run: once what the rows answered cost plus the worst case of those
+in flight and of the next (its prompt + max_tokens at the catalog's price) would pass it, no more
+rows are sent, the rows in flight are written, and tier exits 7 saying how many were not sent.
 
 A journal next to the output (OUTPUT.journal) makes the run resumable: after a crash, kill -9 or
 Ctrl-C, the same command skips the rows written and sends again the rows that were in flight (it
@@ -60,11 +64,15 @@ says so: calls are at-least-once, output rows exactly-once). Nothing else is eve
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (targets, estimated time and cost) and send nothing")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.IntVar(&o.concurrency, "concurrency", 32, "most calls in flight per quota")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "stop sending (exit 7) once the run could cost more than this, in the model's currency: worst cases at the catalog's price")
 	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "a quota that makes rows wait longer than this counts as run out (exit 5)")
 	return cmd
 }
 
 func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error {
+	if cmd.Flags().Changed("max-cost") && !(o.maxCost >= 0) {
+		return usagef("--max-cost must not be negative")
+	}
 	if o.output == "" {
 		return usagef("--output is required (the results, and beside it the journal that makes the run resumable)")
 	}
@@ -125,6 +133,9 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second
 	}
+	if cmd.Flags().Changed("max-cost") {
+		cfg.MaxCost = &o.maxCost
+	}
 	var last time.Time
 	if !o.quiet {
 		cfg.Progress = func(pr batch.Progress) {
@@ -145,6 +156,8 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	}
 	left := len(todo) - sum.Done
 	switch {
+	case sum.Capped:
+		return &budget.Refused{Msg: fmt.Sprintf("stopped: %s; %d rows not sent, %d written to %s; run the same command with a higher --max-cost to send them", sum.CapWhy, sum.NotSent, out.Written(), o.output)}
 	case sum.Interrupted:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), len(rows), o.output)}
 	case sum.Exhausted:
