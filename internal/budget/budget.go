@@ -296,14 +296,37 @@ func (c *Checker) Check(_ context.Context, call Call) error {
 	return nil
 }
 
+// Standing is where a budget in a call's scope stands after it: for the
+// quota line, beside the provider's own key cap.
+type Standing struct {
+	Name   string
+	Spent  float64
+	Limit  float64
+	Unit   string
+	Period string
+	Mode   string
+}
+
+// Segment is s for the quota line: "budget ci $0.40 of $2 today".
+func (s Standing) Segment() string {
+	return fmt.Sprintf("budget %s %s of %s %s", s.Name, amount(s.Spent, s.Unit), amount(s.Limit, s.Unit), periodText(s.Period))
+}
+
 // After records what the budgets in the scope of a call just logged have
 // reached: each threshold crossed (alert_at and 100 %) alerts once a
 // period, across processes (the usage log's alerts table), the highest
 // one per budget returned and its alert_cmd run.
 func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert, error) {
+	alerts, _, err := c.Settle(ctx, provider, key, tag)
+	return alerts, err
+}
+
+// Settle is After, and where each budget in the call's scope stands.
+func (c *Checker) Settle(ctx context.Context, provider, key, tag string) ([]Alert, []Standing, error) {
 	if c == nil || len(c.Budgets) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
+	var standing []Standing
 	var db *usage.DB
 	defer func() {
 		if db != nil {
@@ -319,13 +342,14 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 		if db == nil {
 			var err error
 			if db, err = c.Log.Open(); err != nil {
-				return alerts, err
+				return alerts, standing, err
 			}
 		}
 		spent, _, err := Spent(db, b, now, c.Loc)
 		if err != nil {
-			return alerts, err
+			return alerts, standing, err
 		}
+		standing = append(standing, Standing{Name: b.Name, Spent: spent, Limit: b.Limit, Unit: b.Unit, Period: b.Period, Mode: b.Mode})
 		pct := spent / b.Limit * 100
 		start, end := Start(b.Period, now, c.Loc)
 		thresholds := append(slices.Clone(b.AlertAt), 100)
@@ -338,7 +362,7 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 			res, err := db.SQL().Exec(`INSERT OR IGNORE INTO alerts (budget, period_start, threshold, at) VALUES (?, ?, ?, ?)`,
 				b.Name, start.UnixMilli(), t, now.UnixMilli())
 			if err != nil {
-				return alerts, err
+				return alerts, standing, err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				best = t
@@ -350,7 +374,7 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 		a := Alert{Kind: KindBudget, Budget: b.Name, Threshold: best, Spent: spent, Limit: b.Limit, Unit: b.Unit, Period: b.Period, Resets: end, Mode: b.Mode}
 		alerts = append(alerts, c.alert(ctx, b.AlertCmd, a))
 	}
-	return alerts, nil
+	return alerts, standing, nil
 }
 
 // alert is a with the failure of its cmd, run when there is one.

@@ -69,6 +69,10 @@ func TestBudgetRefusesBeforeSending(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Error == nil || j.Error.Kind != "budget" || j.Error.ExitCode != 7 {
 		t.Errorf("--json refusal: %v %s", err, r.stdout)
 	}
+	// After each call, the quota line has the budgets in its scope.
+	if !strings.Contains(stderr.String(), " · budget ci $") || !strings.Contains(stderr.String(), " of $0.1000 today") {
+		t.Errorf("the quota line has no budget:\n%s", stderr.String())
+	}
 	// Another scope is not this budget's.
 	w.must(0, "budget", "set", "ci", "--provider", "groq", "--key", "other", "--limit", "0.1")
 	w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")

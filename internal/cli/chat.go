@@ -247,7 +247,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if full := res.Left; full != nil {
 		snap = full
 		if !o.quiet {
-			fmt.Fprintln(env.Stderr, ui.QuotaLine(*full, a.now(), env.theme(env.Stderr)))
+			fmt.Fprintln(env.Stderr, ui.QuotaLineBudgets(*full, res.Budgets, a.now(), env.theme(env.Stderr)))
 			if w := ui.ExpiryWarning(*full, a.now()); w != "" && callErr == nil {
 				fmt.Fprintf(env.Stderr, "tier: warning: %s\n", w)
 			}
