@@ -165,7 +165,7 @@ func TestSlotGroupsMatchSlots(t *testing.T) {
 		}
 		var rows, want int
 		db.SQL().QueryRow(`SELECT count(*) FROM slot_groups WHERE grouping = ?`, by).Scan(&rows)
-		db.SQL().QueryRow(`SELECT count(*) FROM (SELECT 1 FROM calls GROUP BY at / 900000, coalesce(currency, ''), `+expr+`)`).Scan(&want)
+		db.SQL().QueryRow(`SELECT count(*) FROM (SELECT 1 FROM calls GROUP BY at / 900000, coalesce(currency, ''), ` + expr + `)`).Scan(&want)
 		if diff != 0 || rows != want {
 			t.Errorf("--by %q: %d groups differ, %d rows for %d groups", by, diff, rows, want)
 		}
