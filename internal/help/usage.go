@@ -28,7 +28,7 @@ func UsageLog() []Group {
 			Title: "How it is written",
 			Lead: "A call appends one JSON line to " + usage.JournalFile + " (one write to a file opened O_APPEND, no lock: ~10 µs, where opening the database and inserting costs ~3 ms). " +
 				"Whatever reads the log (tier usage, tier quota, a budget check) first moves the journal into the database in one transaction that also records how far it read, so that each call is one row however many processes log and read at once. " +
-				"Schema changes are append-only migrations, recorded in the _migrations table; the slots table adds the calls up per quarter hour for fast reports.",
+				"Schema changes are append-only migrations, recorded in the _migrations table; the slots table adds the calls up per quarter hour, and slot_groups per quarter hour and grouping of --by, for fast reports.",
 		},
 		{
 			Title: "tier usage",
