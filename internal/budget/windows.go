@@ -38,6 +38,10 @@ func (c *Checker) WindowAlerts(ctx context.Context, s quota.Snapshot) ([]Alert, 
 	}
 	var todo []crossing
 	now := c.Now()
+	loc := c.Loc
+	if loc == nil {
+		loc = time.Local
+	}
 	for _, w := range s.Windows {
 		if w.Limit == nil || w.Remaining == nil || *w.Limit <= 0 || w.Source == quota.SourceEstimate {
 			continue
@@ -50,7 +54,7 @@ func (c *Checker) WindowAlerts(ctx context.Context, s quota.Snapshot) ([]Alert, 
 			until = now.Add(d)
 		}
 		if w.ResetAt != nil && w.ResetAt.After(now) {
-			a.Resets, until = *w.ResetAt, *w.ResetAt
+			a.Resets, until = w.ResetAt.In(loc), *w.ResetAt
 		}
 		todo = append(todo, crossing{a, used / float64(*w.Limit) * 100, until.UnixMilli()})
 	}
