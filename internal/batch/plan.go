@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/quota"
-	"github.com/tier-cli/tier/internal/usage"
 )
 
 // Price is a model's price per million tokens, in Currency.
@@ -180,49 +178,4 @@ func ParseReserve(list []string) (map[string]int64, error) {
 		out[k] = n
 	}
 	return out, nil
-}
-
-// WorstCost is the most rows can cost in all at the catalog's prices: each
-// row's prompt and its whole max_tokens (budget.WorstCase) at the
-// priciest of the targets; ok is false when a price is not known (or the
-// targets price in several currencies), so the cost cannot be bounded.
-func WorstCost(rows []Row, targets []Target) (cost float64, currency string, ok bool) {
-	for _, r := range rows {
-		var worst float64
-		for _, t := range targets {
-			model := t.Model
-			if model == "" {
-				model = r.Body.Model
-			}
-			if model == "" {
-				model = t.Profile.DefaultModel
-			}
-			w := budget.WorstCase(budget.Call{Profile: t.Profile, Key: t.Key, Model: model,
-				PromptTokens: int64((r.Body.promptBytes() + 3) / 4), MaxTokens: int64(r.Body.maxTokens())})
-			if !w.Known || (currency != "" && w.Currency != currency) {
-				return 0, "", false
-			}
-			currency = w.Currency
-			worst = max(worst, w.Cost)
-		}
-		cost += worst
-	}
-	return cost, currency, true
-}
-
-// CheckMaxCost refuses (a *budget.Refused: exit 7) a run whose rows still
-// to send, todo, could cost more than max in all, before anything is sent
-// or written; a target with no known price cannot be bounded and is
-// refused too.
-func CheckMaxCost(todo []Row, targets []Target, max float64) error {
-	limit := strconv.FormatFloat(max, 'f', -1, 64)
-	cost, cur, ok := WorstCost(todo, targets)
-	switch {
-	case !ok:
-		return &budget.Refused{Msg: fmt.Sprintf("--max-cost %s: a target's price is not known, so the run's cost cannot be bounded: add a price to providers.yaml or leave --max-cost out; nothing was sent", limit)}
-	case cost > max:
-		return &budget.Refused{Msg: fmt.Sprintf("the %d rows to send could cost up to %s in all (each row's prompt + max_tokens, %d where unset, at the catalog's price), more than --max-cost %s: nothing was sent; lower the rows' max_tokens or raise --max-cost",
-			len(todo), usage.Money(cost, cur), budget.DefaultMaxOutput, usage.Money(max, cur))}
-	}
-	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/usage"
@@ -65,6 +67,11 @@ type Config struct {
 	// at least every ProgressEvery (default 1s).
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// MaxCost, when set, caps the whole run (tier batch --max-cost): a
+	// row is sent only while what the rows answered cost plus the worst
+	// case of those in flight and of this one stays within it; the first
+	// row that would pass it stops the run (Summary.Capped).
+	MaxCost *float64
 }
 
 // Progress is how a run goes.
@@ -94,6 +101,13 @@ type Summary struct {
 	// Interrupted says the context ended the run; the rows in flight
 	// were abandoned (a resume sends them again).
 	Interrupted bool
+	// Capped says Config.MaxCost stopped the run: the rows left were not
+	// sent (NotSent of them); CapWhy says why. Spent is what the rows
+	// answered cost, at worst where it is not known.
+	Capped  bool
+	CapWhy  string
+	NotSent int
+	Spent   float64
 }
 
 type job struct {
@@ -115,6 +129,7 @@ type outcome struct {
 	err    error
 	tokens int64
 	sentAt time.Time
+	worst  float64 // the call's worst case, held against MaxCost
 }
 
 // Run sends rows (those not yet in the output) and writes each one's
@@ -177,6 +192,7 @@ type runner struct {
 	start    time.Time
 	stopping bool
 	fatal    error
+	reserved float64 // the worst case of the rows in flight
 }
 
 func (r *runner) run(ctx context.Context) (Summary, error) {
@@ -199,10 +215,17 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 			pick, next = r.choose(now, r.queue[0])
 		}
 		if pick != nil && !next.After(now) {
-			if err := r.dispatch(ctx, pick, now); err != nil {
-				r.fatal = err
+			worst, verdict := r.withinCap(pick, r.queue[0])
+			switch verdict {
+			case capSend:
+				if err := r.dispatch(ctx, pick, now, worst); err != nil {
+					r.fatal = err
+				}
+				continue
+			case capStop:
+				continue // the rows in flight finish, no more are sent
 			}
-			continue
+			pick = nil // capWait: until a row in flight says what it cost
 		}
 		var timer <-chan time.Time
 		if pick != nil {
@@ -217,6 +240,9 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 			r.report()
 		case <-done:
 		}
+	}
+	if r.sum.Capped {
+		r.sum.NotSent = len(r.queue)
 	}
 	r.report()
 	return r.sum, r.fatal
@@ -278,7 +304,73 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 // forever is the exhaustion of a quota whose reset nobody gave (credit).
 var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
+// What Config.MaxCost says of the next row.
+const (
+	capSend = iota // within it
+	capWait        // within it unless the rows in flight cost their worst: wait for them
+	capStop        // past it even with nothing in flight: the run stops
+)
+
+// withinCap is the worst case of sending row j to l, and whether the run
+// stays within Config.MaxCost with it; capStop stops the run.
+func (r *runner) withinCap(l *lane, j *job) (float64, int) {
+	if r.cfg.MaxCost == nil {
+		return 0, capSend
+	}
+	model := l.t.Model
+	if model == "" {
+		model = j.row.Body.Model
+	}
+	sent := 0
+	for _, m := range j.row.Body.Messages {
+		sent += len(m.Content)
+	}
+	w := budget.WorstCase(budget.Call{Profile: l.t.Profile, Key: l.t.Key, Model: model,
+		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(j.row.Body.maxTokens())})
+	limit := *r.cfg.MaxCost
+	switch {
+	case !w.Known:
+		r.sum.CapWhy = fmt.Sprintf("the price of %s on %s is not known, so its cost cannot be bounded (add a price to providers.yaml or leave --max-cost out)", model, l.t.Profile.Name)
+	case r.sum.Spent+w.Cost > limit:
+		r.sum.CapWhy = fmt.Sprintf("--max-cost %s reached: %s spent, and the next row could cost up to %s (its prompt and max_tokens at the catalog's price)",
+			strconv.FormatFloat(limit, 'f', -1, 64), usage.Money(r.sum.Spent, w.Currency), usage.Money(w.Cost, w.Currency))
+	case r.sum.Spent+r.reserved+w.Cost > limit:
+		return 0, capWait
+	default:
+		return w.Cost, capSend
+	}
+	r.stopping, r.sum.Capped = true, true
+	return 0, capStop
+}
+
+// cost is what a call that came back as o cost against Config.MaxCost:
+// as reported, else its tokens at the catalog's price, else its worst
+// case when the provider may have billed it; 0 when it did no work.
+func (r *runner) cost(o outcome) float64 {
+	if r.cfg.MaxCost == nil || o.err != nil {
+		return 0
+	}
+	reply := o.res.Reply
+	switch {
+	case reply == nil:
+		return 0
+	case reply.Usage != nil && reply.Usage.Cost != nil:
+		return *reply.Usage.Cost
+	case reply.Usage != nil:
+		model := o.l.t.Model
+		if model == "" {
+			model = o.j.row.Body.Model
+		}
+		if c, _, ok := usage.Cost(usage.Price(o.l.t.Profile, model), int64(reply.Usage.PromptTokens), int64(reply.Usage.CompletionTokens)); ok {
+			return c
+		}
+	case !reply.Wrote && (reply.Quota == nil || reply.Quota.Class != quota.ClassOK):
+		return 0 // refused before any work (a 429, a 5xx): nothing billed
+	}
+	return o.worst
+}
+
+func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time, worst float64) error {
 	j := r.queue[0]
 	r.queue = r.queue[1:]
 	if j.attempts == 0 && j.strikes == 0 {
@@ -290,6 +382,7 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
 	tokens := l.p.estimate(j.row.Body)
 	l.p.sent(now, tokens)
 	r.inflight++
+	r.reserved += worst
 	model := l.t.Model
 	if model == "" {
 		model = j.row.Body.Model
@@ -306,13 +399,18 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time) error {
 	}
 	go func() {
 		res, err := r.cfg.Caller.Call(ctx, req)
-		r.results <- outcome{j: j, l: l, res: res, err: err, tokens: tokens, sentAt: now}
+		r.results <- outcome{j: j, l: l, res: res, err: err, tokens: tokens, sentAt: now, worst: worst}
 	}()
 	return nil
 }
 
 func (r *runner) handle(ctx context.Context, o outcome) {
 	r.inflight--
+	r.reserved -= o.worst
+	if r.inflight == 0 {
+		r.reserved = 0 // no rounding left over
+	}
+	r.sum.Spent += r.cost(o)
 	now := r.cfg.Now()
 	latency := now.Sub(o.sentAt) // the call's whole time, recording included
 	o.l.p.returned(o.tokens, latency, o.res.Snapshot, o.sentAt)

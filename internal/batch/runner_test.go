@@ -205,3 +205,37 @@ func TestRunLogsRowsAsBatch(t *testing.T) {
 		}
 	}
 }
+
+// pricedYAML prices m1 at $1 per thousand tokens, in and out.
+const pricedYAML = "    dialect: cerebras\n    models:\n      - id: m1\n        price: {input: 1000, output: 1000, as_of: 2026-12-01, source: test}\n"
+
+// --max-cost caps the run: rows are sent while what was spent plus the
+// next row's worst case stays within it (waiting for the rows in flight
+// rather than counting their worst case), then the run stops with the
+// rest not sent, nothing sent past the cap.
+func TestRunMaxCost(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok"})
+	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
+	e, cat := world(t, fake{"fa", fp, pricedYAML})
+	sink := &memSink{}
+	limit := 0.05
+	cfg := Config{Caller: e, Sink: sink, Targets: []Target{target(t, cat, "fa", "default")}, MaxCost: &limit, MaxConcurrency: 4}
+	sum, err := Run(context.Background(), cfg, rowsOf(40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(fp.Requests())
+	if !sum.Capped || n == 0 || n >= 40 || len(sink.rows) != n || len(sink.sent) != n || sum.NotSent != 40-n {
+		t.Fatalf("capped %v, %d requests, %d rows, %d sent, %d not sent: want some rows, the rest not sent", sum.Capped, n, len(sink.rows), len(sink.sent), sum.NotSent)
+	}
+	if sum.Spent > limit || !strings.Contains(sum.CapWhy, "--max-cost 0.05 reached: $0.0450 spent") {
+		t.Errorf("spent %v of %v: %s", sum.Spent, limit, sum.CapWhy)
+	}
+	// Without a price the run is not started.
+	fp2 := fakeprovider.New(fakeprovider.Cerebras)
+	e2, cat2 := world(t, fake{"fb", fp2, "    dialect: cerebras\n"})
+	sum, err = Run(context.Background(), Config{Caller: e2, Sink: &memSink{}, Targets: []Target{target(t, cat2, "fb", "default")}, MaxCost: &limit}, rowsOf(3))
+	if err != nil || !sum.Capped || sum.NotSent != 3 || len(fp2.Requests()) != 0 || !strings.Contains(sum.CapWhy, "not known") {
+		t.Errorf("unpriced: %v %+v, %d requests", err, sum, len(fp2.Requests()))
+	}
+}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"github.com/tier-cli/tier/internal/budget"
 	"io"
 	"strings"
 	"time"
@@ -92,6 +93,8 @@ func (e *Stopped) Unwrap() error { return e.Err }
 func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error {
 	left := len(todo) - sum.Done
 	switch {
+	case sum.Capped:
+		return &budget.Refused{Msg: fmt.Sprintf("stopped: %s; %d rows not sent, %d written to %s; run the same command with a higher --max-cost to send them", sum.CapWhy, sum.NotSent, out.Written(), path)}
 	case sum.Interrupted:
 		return &Stopped{Interrupted: true, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), total, path)}
 	case sum.Exhausted:

@@ -84,22 +84,41 @@ type Refused struct {
 
 func (r *Refused) Error() string { return r.Msg }
 
-// Alert is a threshold of a budget crossed, once a period.
+// Alert kinds: what crossed a threshold.
+const (
+	KindBudget = "budget" // one of tier's budgets, once a period
+	KindWindow = "window" // a provider's rate-limit window, once a window
+	KindCredit = "credit" // a provider's credit, once until it is topped up
+)
+
+// Alert is a threshold crossed: of a budget once a period, of a
+// provider's window once a window, of its credit once.
 type Alert struct {
-	Budget    string    `json:"budget"`
+	Kind string `json:"kind"`
+	// Budget names the budget (KindBudget).
+	Budget string `json:"budget,omitempty"`
+	// Provider, Key, Model and Metric say whose window or credit
+	// (KindWindow, KindCredit).
+	Provider  string    `json:"provider,omitempty"`
+	Key       string    `json:"key,omitempty"`
+	Model     string    `json:"model,omitempty"`
+	Metric    string    `json:"metric,omitempty"`
 	Threshold int       `json:"threshold"` // percent
-	Spent     float64   `json:"spent"`
+	Spent     float64   `json:"spent"`     // used, for a window or credit
 	Limit     float64   `json:"limit"`
 	Unit      string    `json:"unit"`
-	Period    string    `json:"period"`
-	Resets    time.Time `json:"resets,omitzero"` // zero for a total
-	Mode      string    `json:"mode"`
+	Period    string    `json:"period,omitempty"` // "" for credit
+	Resets    time.Time `json:"resets,omitzero"`  // zero for a total
+	Mode      string    `json:"mode,omitempty"`   // a budget's
 	// CmdError says why the alert_cmd failed ("" when it ran or there is none).
 	CmdError string `json:"alert_cmd_error,omitempty"`
 }
 
 // Text is the alert for people: "budget ci: 80% reached ($1.62 of $2 this month, resets Jan 1)".
 func (a Alert) Text() string {
+	if a.Kind == KindWindow || a.Kind == KindCredit {
+		return a.windowText()
+	}
 	s := fmt.Sprintf("budget %s: %d%% reached (%s of %s %s", a.Budget, a.Threshold, amount(a.Spent, a.Unit), amount(a.Limit, a.Unit), periodText(a.Period))
 	if !a.Resets.IsZero() {
 		s += ", resets " + a.Resets.Format("Jan 2 15:04")
@@ -139,6 +158,9 @@ type Checker struct {
 	Loc     *time.Location // periods start at its midnight; nil is time.Local
 	// MaxCost, when set, is the most one call may cost at worst (--max-cost).
 	MaxCost *float64
+	// Windows are the thresholds of the provider's own windows and
+	// credit (providers.yaml's alerts); nil alerts none (windows.go).
+	Windows *catalog.Alerts
 	// Environ is the environment alert_cmd runs with (plus TIER_ALERT_*),
 	// Output where its output goes (nil: nowhere).
 	Environ []string
@@ -274,14 +296,37 @@ func (c *Checker) Check(_ context.Context, call Call) error {
 	return nil
 }
 
+// Standing is where a budget in a call's scope stands after it: for the
+// quota line, beside the provider's own key cap.
+type Standing struct {
+	Name   string
+	Spent  float64
+	Limit  float64
+	Unit   string
+	Period string
+	Mode   string
+}
+
+// Segment is s for the quota line: "budget ci $0.40 of $2 today".
+func (s Standing) Segment() string {
+	return fmt.Sprintf("budget %s %s of %s %s", s.Name, amount(s.Spent, s.Unit), amount(s.Limit, s.Unit), periodText(s.Period))
+}
+
 // After records what the budgets in the scope of a call just logged have
 // reached: each threshold crossed (alert_at and 100 %) alerts once a
 // period, across processes (the usage log's alerts table), the highest
 // one per budget returned and its alert_cmd run.
 func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert, error) {
+	alerts, _, err := c.Settle(ctx, provider, key, tag)
+	return alerts, err
+}
+
+// Settle is After, and where each budget in the call's scope stands.
+func (c *Checker) Settle(ctx context.Context, provider, key, tag string) ([]Alert, []Standing, error) {
 	if c == nil || len(c.Budgets) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
+	var standing []Standing
 	var db *usage.DB
 	defer func() {
 		if db != nil {
@@ -297,13 +342,14 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 		if db == nil {
 			var err error
 			if db, err = c.Log.Open(); err != nil {
-				return alerts, err
+				return alerts, standing, err
 			}
 		}
 		spent, _, err := Spent(db, b, now, c.Loc)
 		if err != nil {
-			return alerts, err
+			return alerts, standing, err
 		}
+		standing = append(standing, Standing{Name: b.Name, Spent: spent, Limit: b.Limit, Unit: b.Unit, Period: b.Period, Mode: b.Mode})
 		pct := spent / b.Limit * 100
 		start, end := Start(b.Period, now, c.Loc)
 		thresholds := append(slices.Clone(b.AlertAt), 100)
@@ -316,7 +362,7 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 			res, err := db.SQL().Exec(`INSERT OR IGNORE INTO alerts (budget, period_start, threshold, at) VALUES (?, ?, ?, ?)`,
 				b.Name, start.UnixMilli(), t, now.UnixMilli())
 			if err != nil {
-				return alerts, err
+				return alerts, standing, err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				best = t
@@ -325,15 +371,20 @@ func (c *Checker) After(ctx context.Context, provider, key, tag string) ([]Alert
 		if best == 0 {
 			continue
 		}
-		a := Alert{Budget: b.Name, Threshold: best, Spent: spent, Limit: b.Limit, Unit: b.Unit, Period: b.Period, Resets: end, Mode: b.Mode}
-		if b.AlertCmd != "" {
-			if err := c.runAlert(ctx, b.AlertCmd, a); err != nil {
-				a.CmdError = err.Error()
-			}
-		}
-		alerts = append(alerts, a)
+		a := Alert{Kind: KindBudget, Budget: b.Name, Threshold: best, Spent: spent, Limit: b.Limit, Unit: b.Unit, Period: b.Period, Resets: end, Mode: b.Mode}
+		alerts = append(alerts, c.alert(ctx, b.AlertCmd, a))
 	}
-	return alerts, nil
+	return alerts, standing, nil
+}
+
+// alert is a with the failure of its cmd, run when there is one.
+func (c *Checker) alert(ctx context.Context, cmd string, a Alert) Alert {
+	if cmd != "" {
+		if err := c.runAlert(ctx, cmd, a); err != nil {
+			a.CmdError = err.Error()
+		}
+	}
+	return a
 }
 
 // runAlert runs cmd (sh -c) with the alert in its environment, within
@@ -343,6 +394,7 @@ func (c *Checker) runAlert(ctx context.Context, cmd string, a Alert) error {
 	defer cancel()
 	x := exec.CommandContext(ctx, "sh", "-c", cmd)
 	x.Env = append(slices.Clone(c.Environ),
+		"TIER_ALERT_KIND="+a.Kind,
 		"TIER_ALERT_BUDGET="+a.Budget,
 		"TIER_ALERT_THRESHOLD="+strconv.Itoa(a.Threshold),
 		"TIER_ALERT_SPENT="+strconv.FormatFloat(a.Spent, 'f', -1, 64),
@@ -351,6 +403,9 @@ func (c *Checker) runAlert(ctx context.Context, cmd string, a Alert) error {
 		"TIER_ALERT_PERIOD="+a.Period,
 		"TIER_ALERT_MESSAGE="+a.Text(),
 	)
+	if a.Kind != KindBudget {
+		x.Env = append(x.Env, "TIER_ALERT_PROVIDER="+a.Provider, "TIER_ALERT_KEY="+a.Key, "TIER_ALERT_MODEL="+a.Model, "TIER_ALERT_METRIC="+a.Metric)
+	}
 	if !a.Resets.IsZero() {
 		x.Env = append(x.Env, "TIER_ALERT_RESETS="+a.Resets.UTC().Format(time.RFC3339))
 	}

@@ -117,3 +117,41 @@ func (v *validator) budgets(c *Catalog) error {
 	}
 	return nil
 }
+
+// Alerts are the thresholds at which the provider's own rate-limit windows
+// and credit alert, once per window: providers.yaml's
+// alerts: {at: [50, 80, 95], cmd: "..."}.
+type Alerts struct {
+	// At are the percentages used that alert (default DefaultAlerts).
+	At []int `yaml:"at,omitempty" json:"at,omitempty"`
+	// Cmd is run (sh -c) at each alert with TIER_ALERT_* in its
+	// environment, as a budget's alert_cmd.
+	Cmd string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
+}
+
+// Thresholds are a's percentages, sorted, each once (DefaultAlerts when
+// it names none; none when a is nil).
+func (a *Alerts) Thresholds() []int {
+	if a == nil {
+		return nil
+	}
+	at := slices.Clone(a.At)
+	if len(at) == 0 {
+		at = slices.Clone(DefaultAlerts)
+	}
+	slices.Sort(at)
+	return slices.Compact(at)
+}
+
+// alerts checks the catalog's alerts: percentages from 1 to 100.
+func (v *validator) alerts(c *Catalog) error {
+	if c.Alerts == nil {
+		return nil
+	}
+	for i, a := range c.Alerts.At {
+		if a <= 0 || a > 100 {
+			return v.errAt("", fmt.Sprintf("alerts.at holds percentages from 1 to 100, got %d", a), "alerts", "at", i)
+		}
+	}
+	return nil
+}

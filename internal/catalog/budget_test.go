@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,31 @@ func TestBudgets(t *testing.T) {
 		{"budgets:\n  - name: a\n    limit: 1\n    mdoe: soft\n", userPath + ":4:"},
 		{"budgets:\n  - name: a\n    limit: 1\n  - name: a\n    limit: 2\n", userPath + ":4: budgets[1]: a second budget named \"a\""},
 		{"budgets:\n  - name: a\n    limit: 1\n    alert_at: [120]\n", userPath + ":4: budgets[0]: alert_at holds percentages"},
+	} {
+		_, err := loadUser(t, tc.yaml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestAlerts(t *testing.T) {
+	c, err := loadUser(t, "alerts:\n  at: [95, 50]\n  cmd: echo hi\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Alerts == nil || c.Alerts.Cmd != "echo hi" || !slices.Equal(c.Alerts.Thresholds(), []int{50, 95}) {
+		t.Fatalf("alerts %+v", c.Alerts)
+	}
+	if c, err := loadUser(t, "alerts: {}\n"); err != nil || !slices.Equal(c.Alerts.Thresholds(), DefaultAlerts) {
+		t.Fatalf("alerts: {}: %v %+v", err, c)
+	}
+	if c, err := loadUser(t, "default: groq\n"); err != nil || c.Alerts.Thresholds() != nil {
+		t.Fatalf("no alerts: %v", err)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"alerts:\n  at: [50, 120]\n", userPath + ":2: alerts.at holds percentages from 1 to 100, got 120"},
+		{"alerts:\n  at: [50]\n  command: x\n", userPath + ":3:"},
 	} {
 		_, err := loadUser(t, tc.yaml)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -20,6 +20,10 @@ type Catalog struct {
 	// Budgets are caps on tier's own calls (budget.go); only the user's
 	// file has them.
 	Budgets []Budget `yaml:"budgets,omitempty" json:"budgets,omitempty"`
+	// Alerts are the thresholds of the provider's own windows and credit
+	// that alert once per window (budget.go); only the user's file has
+	// them, and none alert without them.
+	Alerts *Alerts `yaml:"alerts,omitempty" json:"alerts,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
 }

@@ -99,6 +99,9 @@ func (v *validator) catalog(c *Catalog) error {
 	if err := v.budgets(c); err != nil {
 		return err
 	}
+	if err := v.alerts(c); err != nil {
+		return err
+	}
 	if c.Default != "" {
 		if _, ok := c.Providers[c.Default]; !ok {
 			return v.errAt("", fmt.Sprintf("default names unknown provider %q%s", c.Default, suggest(c.Default, sortedKeys(c.Providers))), "default")

@@ -80,7 +80,7 @@ func Result(provider, key string, res engine.Result, snap *quota.Snapshot) JSON 
 // (not after a failed call), each budget alert.
 func WriteNotes(w io.Writer, res engine.Result, failed bool, now time.Time, th ui.Theme) {
 	if full := res.Left; full != nil {
-		fmt.Fprintln(w, ui.QuotaLine(*full, now, th))
+		fmt.Fprintln(w, ui.QuotaLineBudgets(*full, res.Budgets, now, th))
 		if warn := ui.ExpiryWarning(*full, now); warn != "" && !failed {
 			fmt.Fprintf(w, "tier: warning: %s\n", warn)
 		}

@@ -18,10 +18,9 @@ type batchOptions struct {
 	pool                         string
 	prompts, dryRun, quiet       bool
 	reserve                      []string
-	maxCost                      float64
-	maxCostSet                   bool
 	maxWait                      time.Duration
 	concurrency                  int
+	maxCost                      float64
 }
 
 func newBatchCmd(env *Env) *cobra.Command {
@@ -35,7 +34,6 @@ func newBatchCmd(env *Env) *cobra.Command {
   tier batch -p groq requests.jsonl -o results.jsonl --dry-run`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.maxCostSet = cmd.Flags().Changed("max-cost")
 			return runBatch(cmd, env, o, args[0])
 		},
 	}
@@ -47,15 +45,18 @@ func newBatchCmd(env *Env) *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "output JSONL file (required); its journal is OUTPUT.journal")
 	f.BoolVar(&o.prompts, "prompts", false, "the input is one prompt a line (custom_id line-N)")
 	f.StringSliceVar(&o.reserve, "reserve", nil, "headroom to keep, e.g. rpd=20,tpm=1000 (rpm, rph, rpd, tpm, tph, tpd)")
-	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a run whose rows could cost more than this in all, in the model's currency: each row's prompt + max_tokens at the catalog's price")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (targets, estimated time and cost) and send nothing")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.IntVar(&o.concurrency, "concurrency", 32, "most calls in flight per quota")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "stop sending (exit 7) once the run could cost more than this, in the model's currency: worst cases at the catalog's price")
 	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "a quota that makes rows wait longer than this counts as run out (exit 5)")
 	return cmd
 }
 
 func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error {
+	if cmd.Flags().Changed("max-cost") && !(o.maxCost >= 0) {
+		return usagef("--max-cost must not be negative")
+	}
 	if o.output == "" {
 		return usagef("--output is required (the results, and beside it the journal that makes the run resumable)")
 	}
@@ -88,18 +89,6 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
 		return nil
 	}
-	if o.maxCostSet {
-		if !(o.maxCost >= 0) {
-			return usagef("--max-cost must be 0 or more")
-		}
-		todo, err := batch.Unfinished(o.output, hash, rows)
-		if err != nil {
-			return usageErr(err)
-		}
-		if err := batch.CheckMaxCost(todo, targets, o.maxCost); err != nil {
-			return err
-		}
-	}
 	out, res, err := batch.OpenOutput(o.output, hash)
 	if err != nil {
 		return usageErr(err)
@@ -118,6 +107,9 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second
+	}
+	if cmd.Flags().Changed("max-cost") {
+		cfg.MaxCost = &o.maxCost
 	}
 	if !o.quiet {
 		cfg.Progress = batch.ProgressWriter(env.Stderr, tty, cfg.ProgressEvery)

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/fakeprovider"
@@ -66,6 +70,10 @@ func TestBudgetRefusesBeforeSending(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &j); err != nil || j.Error == nil || j.Error.Kind != "budget" || j.Error.ExitCode != 7 {
 		t.Errorf("--json refusal: %v %s", err, r.stdout)
 	}
+	// After each call, the quota line has the budgets in its scope.
+	if !strings.Contains(stderr.String(), " · budget ci $") || !strings.Contains(stderr.String(), " of $0.1000 today") {
+		t.Errorf("the quota line has no budget:\n%s", stderr.String())
+	}
 	// Another scope is not this budget's.
 	w.must(0, "budget", "set", "ci", "--provider", "groq", "--key", "other", "--limit", "0.1")
 	w.must(0, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")
@@ -109,5 +117,48 @@ func TestBudgetFromProvidersYAML(t *testing.T) {
 	w.writeConfig()
 	if r := w.must(ExitUsage, "budget", "list"); !strings.Contains(r.stderr, "providers.yaml:") {
 		t.Errorf("bad budget: %s", r)
+	}
+}
+
+// tier batch --max-cost stops the run once the next row could pass it:
+// exit 7, the rows not sent counted, and the same command without the cap
+// sends them (resume), each row written once.
+func TestBatchMaxCost(t *testing.T) {
+	w := pricedGroq(t)
+	dir := t.TempDir()
+	w.provs["groq"].fake.SetLimits(fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000, TPD: 100_000_000})
+	input, output := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	var in strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&in, `{"custom_id": "r%d", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 10}}`+"\n", i)
+	}
+	if err := os.WriteFile(input, []byte(in.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// 2 prompt tokens + 10 out at $0.001 each: $0.012 a row at worst.
+	args := []string{"batch", "-p", "groq", "-m", fakeprovider.Model, input, "-o", output, "-q"}
+	// A batch paces by the clock: a real one.
+	run := func(args ...string) qrun {
+		var out, errb bytes.Buffer
+		env := w.factory(strings.NewReader(""), &out, &errb)
+		env.Now = time.Now
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return qrun{args: args, code: Run(ctx, env, args), stdout: out.String(), stderr: errb.String()}
+	}
+	r := run(append(args, "--max-cost", "0.05")...)
+	if r.code != ExitBudget || !strings.Contains(r.stderr, "--max-cost 0.05 reached") || !strings.Contains(r.stderr, "rows not sent") {
+		t.Fatalf("want exit 7 naming the cap and the rows not sent:\n%s", r)
+	}
+	sent := len(w.provs["groq"].fake.Requests())
+	if sent == 0 || sent >= 12 || !strings.Contains(r.stderr, fmt.Sprintf("%d rows not sent, %d written", 12-sent, sent)) {
+		t.Errorf("%d requests:\n%s", sent, r)
+	}
+	if r := run(args...); r.code != 0 {
+		t.Fatalf("the resume: %s", r)
+	}
+	b, _ := os.ReadFile(output)
+	if n := strings.Count(string(b), "\n"); n != 12 || len(w.provs["groq"].fake.Requests()) != 12 {
+		t.Errorf("after the resume: %d rows, %d requests, want 12 of each", n, len(w.provs["groq"].fake.Requests()))
 	}
 }

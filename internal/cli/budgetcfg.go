@@ -30,6 +30,6 @@ func (a *app) budgets(cat *catalog.Catalog, st *store.Store) (*budget.Checker, e
 	if err != nil {
 		return nil, err
 	}
-	return &budget.Checker{Budgets: budget.Budgets(entries), Log: usage.New(st.Dir), Now: a.now, Loc: localZone(a.env),
+	return &budget.Checker{Budgets: budget.Budgets(entries), Windows: cat.Alerts, Log: usage.New(st.Dir), Now: a.now, Loc: localZone(a.env),
 		Environ: os.Environ(), Output: a.env.Stderr}, nil
 }

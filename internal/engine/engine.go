@@ -111,8 +111,12 @@ type Result struct {
 	// why ("usage and quota not saved: ..."); "" when all was.
 	Unsaved string
 	// Alerts are the budget thresholds this call crossed, each once a
-	// period.
+	// period, then those of the provider's windows and credit, each once
+	// a window.
 	Alerts []budget.Alert
+	// Budgets are where tier's budgets in the call's scope stand after
+	// it, for the quota line beside the provider's key cap.
+	Budgets []budget.Standing
 }
 
 // ConfigError is a call that cannot be made as the profile stands (a base
@@ -211,11 +215,12 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	reply, callErr := cl.Chat(ctx, chat, opts)
 	res := e.record(req.Target, reply, demo.unsaved(), earlier)
 	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
-	res.Alerts = e.alerts(ctx, req.Target, reply, &res.Unsaved)
+	res.Alerts, res.Budgets = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
 	if res.Learned {
 		left := e.Overview().Complete(*res.Snapshot)
 		res.Left = &left
+		res.Alerts = append(res.Alerts, e.windowAlerts(ctx, left, &res.Unsaved)...)
 	}
 	return res, nil
 }

@@ -88,15 +88,30 @@ func (e *Engine) checkBudget(ctx context.Context, req Request) error {
 		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens)})
 }
 
-// alerts are the budget thresholds the call just logged crossed; what
-// could not be read or saved is added to *unsavedMsg.
-func (e *Engine) alerts(ctx context.Context, t Target, reply *api.Reply, unsavedMsg *string) []budget.Alert {
+// alerts are the budget thresholds the call just logged crossed, and
+// where the budgets in its scope stand; what could not be read or saved
+// is added to *unsavedMsg.
+func (e *Engine) alerts(ctx context.Context, t Target, reply *api.Reply, unsavedMsg *string) ([]budget.Alert, []budget.Standing) {
 	if reply == nil || e.Usage == nil || e.Budget == nil {
-		return nil
+		return nil, nil
 	}
-	alerts, err := e.Budget.After(ctx, t.Profile.Name, t.key(), e.Tag)
+	alerts, standing, err := e.Budget.Settle(ctx, t.Profile.Name, t.key(), e.Tag)
 	var u unsaved
 	u.note("budget alerts", err)
+	*unsavedMsg = joinUnsaved(*unsavedMsg, u.message())
+	return alerts, standing
+}
+
+// windowAlerts are the thresholds of providers.yaml's alerts that what is
+// left after the call crossed; what could not be read or saved is added
+// to *unsavedMsg.
+func (e *Engine) windowAlerts(ctx context.Context, left quota.Snapshot, unsavedMsg *string) []budget.Alert {
+	if e.Budget == nil || e.Budget.Windows == nil {
+		return nil
+	}
+	alerts, err := e.Budget.WindowAlerts(ctx, left)
+	var u unsaved
+	u.note("quota alerts", err)
 	*unsavedMsg = joinUnsaved(*unsavedMsg, u.message())
 	return alerts
 }

@@ -39,7 +39,9 @@ by the usage replies report, concurrency by that rate times the latency seen. A 
 whole quota until the provider's hint. Providers that report nothing are paced by the catalog's
 published limits. --reserve rpd=20 keeps headroom for interactive use. When a day window or the
 credit runs out, the rows in flight are finished and written, tier says when it can go on, and
-exits 5.
+exits 5. --max-cost caps the run: once what the rows answered cost plus the worst case of those
+in flight and of the next (its prompt + max_tokens at the catalog's price) would pass it, no more
+rows are sent, the rows in flight are written, and tier exits 7 saying how many were not sent.
 
 A journal next to the output (OUTPUT.journal) makes the run resumable: after a crash, kill -9 or
 Ctrl-C, the same command skips the rows written and sends again the rows that were in flight (it

@@ -28,7 +28,7 @@ func UsageLog() []Group {
 			Title: "How it is written",
 			Lead: "A call appends one JSON line to " + usage.JournalFile + " (one write to a file opened O_APPEND, no lock: ~10 µs, where opening the database and inserting costs ~3 ms). " +
 				"Whatever reads the log (tier usage, tier quota, a budget check) first moves the journal into the database in one transaction that also records how far it read, so that each call is one row however many processes log and read at once. " +
-				"Schema changes are append-only migrations, recorded in the _migrations table; the slots table adds the calls up per quarter hour for fast reports.",
+				"Schema changes are append-only migrations, recorded in the _migrations table; the slots table adds the calls up per quarter hour, and slot_groups per quarter hour and grouping of --by, for fast reports.",
 		},
 		{
 			Title: "tier usage",
@@ -56,8 +56,14 @@ func Budgets() []Group {
 				{"period", "day, week (from Monday), month (the default), calendar periods in the local time zone, or total."},
 				{"mode", "hard (the default): a call whose worst case would pass the limit is refused before anything is sent, exit 7. soft: alerts only."},
 				{"alert_at", "Percentages of the limit (default 50, 80, 95; 100 always) that alert once a period each: a stderr line after the reply, the alerts member of 'tier chat --json'."},
-				{"alert_cmd", "Run with sh -c at each alert, within 10s, with TIER_ALERT_BUDGET, _THRESHOLD, _SPENT, _LIMIT, _UNIT, _PERIOD, _RESETS and _MESSAGE in its environment (e.g. curl to a chat webhook)."},
+				{"alert_cmd", "Run with sh -c at each alert, within 10s, with TIER_ALERT_KIND (budget), _BUDGET, _THRESHOLD, _SPENT, _LIMIT, _UNIT, _PERIOD, _RESETS and _MESSAGE in its environment (e.g. curl to a chat webhook)."},
 			},
+		},
+		{
+			Title: "Quota alerts",
+			Lead: "The provider's own windows and credit alert too once providers.yaml says alerts: {at: [50, 80, 95], cmd: \"...\"} (at defaults to 50, 80, 95; without alerts: none). " +
+				"A window (RPD, TPM, ...) alerts once per threshold per window, whichever process made the call that crossed it, and again after it resets; a credit once per threshold until it is topped up. " +
+				"Each is a stderr line after the reply and an entry of 'tier chat --json' alerts with kind window or credit (a budget's kind is budget); cmd runs as a budget's alert_cmd, with TIER_ALERT_KIND, _PROVIDER, _KEY, _MODEL, _METRIC, _THRESHOLD, _SPENT, _LIMIT, _UNIT, _PERIOD, _RESETS and _MESSAGE.",
 		},
 		{
 			Title: "The worst case of a call",

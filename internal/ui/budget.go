@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -70,4 +71,23 @@ func learnedNote(w quota.Window) string {
 		return ""
 	}
 	return " (learned from an error on " + w.LearnedAt.UTC().Format("Jan 2") + ")"
+}
+
+// QuotaLineBudgets is QuotaLine with tier's own budgets in the call's
+// scope after the provider's figures (its key cap among them), as 'tier
+// quota' shows them together: "... · key budget $12.25 of $20 a month ·
+// budget ci $0.40 of $2 today".
+func QuotaLineBudgets(s quota.Snapshot, own []budget.Standing, now time.Time, th Theme) string {
+	line := QuotaLine(s, now, th)
+	for _, b := range own {
+		style := th.OK
+		switch {
+		case b.Spent >= b.Limit:
+			style = th.Exhausted
+		case b.Spent*10 > b.Limit*9:
+			style = th.Low
+		}
+		line += sep + style.Render(b.Segment())
+	}
+	return line
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -64,5 +65,20 @@ func TestCountMonthlyFigures(t *testing.T) {
 		if got := count(tc.n, tc.scale); got != tc.want {
 			t.Errorf("count(%d, %d) = %q, want %q", tc.n, tc.scale, got, tc.want)
 		}
+	}
+}
+
+// After a call, tier's own budgets in its scope follow the provider's key
+// cap on the quota line.
+func TestQuotaLineBudgets(t *testing.T) {
+	s := quota.Snapshot{Provider: "openrouter", Budget: &quota.Budget{Limit: f64(5), Remaining: f64(4.9), Unit: "USD", Source: quota.SourceBalance}}
+	own := []budget.Standing{{Name: "ci", Spent: 0.4, Limit: 2, Unit: "USD", Period: "day", Mode: "hard"},
+		{Name: "nightly", Spent: 1200, Limit: 500000, Unit: "tokens", Period: "month", Mode: "soft"}}
+	want := "openrouter · key budget $4.90 of $5 · budget ci $0.4000 of $2.00 today · budget nightly 1200 tokens of 500.0k tokens this month"
+	if got := QuotaLineBudgets(s, own, now, NewTheme(false)); got != want {
+		t.Errorf("\n got  %q\n want %q", got, want)
+	}
+	if got := QuotaLineBudgets(s, nil, now, NewTheme(false)); got != QuotaLine(s, now, NewTheme(false)) {
+		t.Errorf("no budgets: %q", got)
 	}
 }

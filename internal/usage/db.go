@@ -133,6 +133,111 @@ CREATE TRIGGER calls_slots_delete AFTER DELETE ON calls BEGIN
 		AND tag = coalesce(old.tag, '') AND currency = coalesce(old.currency, '');
 	DELETE FROM slots WHERE requests <= 0;
 END;`},
+	// window_alerts marks the thresholds of a provider's window or credit
+	// (subject) alerted, each until the window resets: a crossing alerts
+	// once when the upsert that moves until past now changes a row.
+	{"m004_window_alerts", `
+CREATE TABLE window_alerts (
+	subject TEXT NOT NULL,          -- kind, provider, key, model, window
+	threshold INTEGER NOT NULL,     -- percent
+	until INTEGER NOT NULL,         -- unix milliseconds: alerts again from then
+	at INTEGER NOT NULL,
+	PRIMARY KEY (subject, threshold)
+);`},
+	// slot_groups adds the calls up per quarter hour and one grouping of
+	// tier usage --by at a time ('' for none, provider, key, model, tag),
+	// so that a report reads a row per group it shows, not one per
+	// combination of them all (slots): 100,000 calls each in a group of
+	// its own are 100,000 rows of slots but at most slots × groups here.
+	{"m005_slot_groups", `
+CREATE TABLE slot_groups (
+	grouping TEXT NOT NULL,         -- '', provider, key, model or tag
+	slot INTEGER NOT NULL,          -- at / 900000
+	currency TEXT NOT NULL,
+	grp TEXT NOT NULL,              -- the group: '', a provider, provider/key, a model or a tag
+	requests INTEGER NOT NULL,
+	prompt_tokens INTEGER NOT NULL,
+	completion_tokens INTEGER NOT NULL,
+	cost REAL,
+	unknown_cost INTEGER NOT NULL,
+	cost_estimated INTEGER NOT NULL,
+	PRIMARY KEY (grouping, slot, currency, grp)
+) WITHOUT ROWID;
+INSERT INTO slot_groups SELECT '', slot, currency, '', sum(requests), sum(prompt_tokens), sum(completion_tokens),
+	sum(cost), sum(unknown_cost), max(cost_estimated) FROM slots WHERE true GROUP BY 2, 3, 4;
+INSERT INTO slot_groups SELECT 'provider', slot, currency, provider, sum(requests), sum(prompt_tokens), sum(completion_tokens),
+	sum(cost), sum(unknown_cost), max(cost_estimated) FROM slots WHERE true GROUP BY 2, 3, 4;
+INSERT INTO slot_groups SELECT 'key', slot, currency, provider || '/' || key_name, sum(requests), sum(prompt_tokens), sum(completion_tokens),
+	sum(cost), sum(unknown_cost), max(cost_estimated) FROM slots WHERE true GROUP BY 2, 3, 4;
+INSERT INTO slot_groups SELECT 'model', slot, currency, model, sum(requests), sum(prompt_tokens), sum(completion_tokens),
+	sum(cost), sum(unknown_cost), max(cost_estimated) FROM slots WHERE true GROUP BY 2, 3, 4;
+INSERT INTO slot_groups SELECT 'tag', slot, currency, tag, sum(requests), sum(prompt_tokens), sum(completion_tokens),
+	sum(cost), sum(unknown_cost), max(cost_estimated) FROM slots WHERE true GROUP BY 2, 3, 4;
+CREATE TRIGGER calls_slot_groups_insert AFTER INSERT ON calls BEGIN
+	INSERT INTO slot_groups VALUES ('', new.at / 900000, coalesce(new.currency, ''), '',
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+	INSERT INTO slot_groups VALUES ('provider', new.at / 900000, coalesce(new.currency, ''), new.provider,
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+	INSERT INTO slot_groups VALUES ('key', new.at / 900000, coalesce(new.currency, ''), new.provider || '/' || new.key_name,
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+	INSERT INTO slot_groups VALUES ('model', new.at / 900000, coalesce(new.currency, ''), new.model,
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+	INSERT INTO slot_groups VALUES ('tag', new.at / 900000, coalesce(new.currency, ''), coalesce(new.tag, ''),
+		1, new.prompt_tokens, new.completion_tokens, new.cost, new.cost IS NULL, new.cost_estimated)
+	ON CONFLICT DO UPDATE SET requests = requests + 1,
+		prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+		completion_tokens = completion_tokens + excluded.completion_tokens,
+		cost = CASE WHEN excluded.cost IS NULL THEN cost ELSE coalesce(cost, 0) + excluded.cost END,
+		unknown_cost = unknown_cost + excluded.unknown_cost,
+		cost_estimated = max(cost_estimated, excluded.cost_estimated);
+END;
+CREATE TRIGGER calls_slot_groups_delete AFTER DELETE ON calls BEGIN
+	UPDATE slot_groups SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE grouping = '' AND slot = old.at / 900000 AND currency = coalesce(old.currency, '') AND grp = '';
+	UPDATE slot_groups SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE grouping = 'provider' AND slot = old.at / 900000 AND currency = coalesce(old.currency, '') AND grp = old.provider;
+	UPDATE slot_groups SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE grouping = 'key' AND slot = old.at / 900000 AND currency = coalesce(old.currency, '') AND grp = old.provider || '/' || old.key_name;
+	UPDATE slot_groups SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE grouping = 'model' AND slot = old.at / 900000 AND currency = coalesce(old.currency, '') AND grp = old.model;
+	UPDATE slot_groups SET requests = requests - 1, prompt_tokens = prompt_tokens - old.prompt_tokens,
+		completion_tokens = completion_tokens - old.completion_tokens, cost = cost - coalesce(old.cost, 0),
+		unknown_cost = unknown_cost - (old.cost IS NULL)
+	WHERE grouping = 'tag' AND slot = old.at / 900000 AND currency = coalesce(old.currency, '') AND grp = coalesce(old.tag, '');
+	DELETE FROM slot_groups WHERE requests <= 0;
+END;`},
 }
 
 func (d *DB) migrate() error {

@@ -108,15 +108,8 @@ func (t *Totals) round() {
 // are whole slots.
 const slot = 15 * 60 * 1000
 
-// groupBy is the SQL of each grouping: what a row's group is and the
-// columns it groups by (after the day).
-var groupBy = map[string][2]string{
-	"":         {"''", "currency"},
-	"provider": {"provider", "currency, provider"},
-	"key":      {"provider || '/' || key_name", "currency, provider, key_name"},
-	"model":    {"model", "currency, model"},
-	"tag":      {"tag", "currency, tag"},
-}
+// groupBy is each --by's grouping in the slot_groups table.
+var groupBy = map[string]string{"": "", "provider": "provider", "key": "key", "model": "model", "tag": "tag"}
 
 // Report adds up the calls of q: the database adds up the quarter hours
 // of each local day in q's time zone and group, and those days are put in
@@ -171,9 +164,9 @@ func (d *DB) Report(q Query) (Report, error) {
 	// SQLite adds up whole local days: (slot's time + the zone's offset)
 	// / one day, over each stretch of time with one offset.
 	for _, span := range spans(loc, *lo, *hi+1) {
-		rs, err := d.db.Query(`SELECT (slot * ? + ?) / 86400000 AS d, `+group[0]+`, currency, sum(requests), sum(prompt_tokens),
+		rs, err := d.db.Query(`SELECT (slot * ? + ?) / 86400000 AS d, grp, currency, sum(requests), sum(prompt_tokens),
 			sum(completion_tokens), sum(cost), sum(unknown_cost), max(cost_estimated)
-			FROM slots WHERE slot >= ? AND slot < ? GROUP BY d, `+group[1], slot, span.offset, span.from, span.to)
+			FROM slot_groups WHERE grouping = ? AND slot >= ? AND slot < ? GROUP BY d, currency, grp`, slot, span.offset, group, span.from, span.to)
 		if err != nil {
 			return Report{}, err
 		}
