@@ -91,6 +91,9 @@ type Summary struct {
 	Exhausted bool
 	ResumeAt  time.Time
 	Why       string
+	// AtReserve says Why is a --reserve reached ("stopped at the
+	// reserve: ..."), not a window used up.
+	AtReserve bool
 	// Interrupted says the context ended the run; the rows in flight
 	// were abandoned (a resume sends them again).
 	Interrupted bool
@@ -239,7 +242,12 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 		}
 		t := l.p.readyAt(now, l.p.estimate(j.row.Body))
 		if t.Sub(now) > r.cfg.MaxWait && l.p.binding != "concurrency" {
-			l.p.exhaustedUntil, l.p.exhaustedWhy = t, l.t.Name+": "+l.p.binding+" used up"
+			l.p.exhaustedUntil, l.p.exhaustedWhy, l.p.exhaustedAtReserve = t, l.t.Name+": "+l.p.binding+" used up", false
+			if w := l.p.bindingWin; w != nil && w.reserveLeft >= 0 {
+				l.p.exhaustedAtReserve = true
+				l.p.exhaustedWhy = fmt.Sprintf("stopped at the reserve: %s=%d kept for interactive use (%d left of the %s) on %s",
+					reserveName(w.metric, w.period), w.reserve, w.reserveLeft, w.period, l.t.Name)
+			}
 			continue
 		}
 		if pick == nil || t.Before(next) {
@@ -265,7 +273,7 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 				continue
 			}
 			if r.sum.ResumeAt.IsZero() || l.p.exhaustedUntil.Before(r.sum.ResumeAt) {
-				r.sum.ResumeAt, r.sum.Why = l.p.exhaustedUntil, l.p.exhaustedWhy
+				r.sum.ResumeAt, r.sum.Why, r.sum.AtReserve = l.p.exhaustedUntil, l.p.exhaustedWhy, l.p.exhaustedAtReserve
 			}
 		}
 		if r.sum.ResumeAt.Equal(forever) {
@@ -361,7 +369,7 @@ func (r *runner) handle(ctx context.Context, o outcome) {
 		if until.Sub(now) <= r.cfg.MaxWait {
 			o.l.p.pausedUntil = maxTime(o.l.p.pausedUntil, until.Add(margin))
 		} else {
-			o.l.p.exhaustedUntil, o.l.p.exhaustedWhy = until, o.l.t.Name+": "+ae.Message
+			o.l.p.exhaustedUntil, o.l.p.exhaustedWhy, o.l.p.exhaustedAtReserve = until, o.l.t.Name+": "+ae.Message, false
 		}
 		o.j.attempts--
 		r.requeue(o.j)

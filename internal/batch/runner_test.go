@@ -205,3 +205,18 @@ func TestRunLogsRowsAsBatch(t *testing.T) {
 		}
 	}
 }
+
+// A reserve of the day stops the run exactly at it, with calls in flight
+// (their readings cross), and says it is the reserve that stopped it.
+func TestReserveStopsExactlyAtIt(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok", Delay: 20 * time.Millisecond})
+	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 45, TPM: 10_000_000}
+	fp.Enforce = &fakeprovider.Enforce{}
+	sink, sum := run1(t, fp, 30, Config{MaxWait: time.Second, Reserve: map[string]int64{"rpd": 20}})
+	if !sum.Exhausted || len(sink.rows) != 25 {
+		t.Fatalf("exhausted %v, %d rows: want 25 rows, the day's last 20 requests kept", sum.Exhausted, len(sink.rows))
+	}
+	if want := "stopped at the reserve: rpd=20 kept for interactive use (20 left of the day)"; !strings.Contains(sum.Why, want) || strings.Contains(sum.Why, "used up") {
+		t.Errorf("why = %q, want %q", sum.Why, want)
+	}
+}

@@ -99,7 +99,11 @@ func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error
 		if !sum.ResumeAt.IsZero() {
 			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
 		}
-		return &Stopped{Err: fmt.Errorf("stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), path, when)}
+		why := "stopped: " + sum.Why
+		if sum.AtReserve {
+			why = sum.Why
+		}
+		return &Stopped{Err: fmt.Errorf("%s; %d rows not sent, %d written to %s; run the same command %s to go on", why, left, out.Written(), path, when)}
 	}
 	return nil
 }
