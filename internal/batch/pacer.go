@@ -216,9 +216,10 @@ func (w *window) next(now time.Time, units, inflight int64, last time.Time) (tim
 		}
 		avail := remaining - inflight - w.reserve
 		if avail < units {
-			if !w.spread && inflight > 0 && remaining-w.reserve >= units {
+			if !w.spread && inflight > 0 {
 				// The calls in flight may be in the reading already:
-				// their own readings say what is left.
+				// their own readings say what is left, and whether the
+				// run stops.
 				w.waitInflight = true
 				return now.Add(time.Hour), true
 			}
