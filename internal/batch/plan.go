@@ -130,7 +130,7 @@ func orUSD(c string) string {
 func FormatProgress(p Progress, tty bool) string {
 	rate := 0.0
 	if p.Elapsed > 0 {
-		rate = float64(p.Done) / p.Elapsed.Seconds()
+		rate = float64(p.Done-p.Already) / p.Elapsed.Seconds()
 	}
 	var b strings.Builder
 	if tty {
@@ -142,6 +142,9 @@ func FormatProgress(p Progress, tty bool) string {
 		b.WriteString("[" + strings.Repeat("█", fill) + strings.Repeat("·", width-fill) + "] ")
 	}
 	fmt.Fprintf(&b, "%d/%d rows", p.Done, p.Total)
+	if p.Already > 0 {
+		fmt.Fprintf(&b, " (%d already done)", p.Already)
+	}
 	if p.Failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", p.Failed)
 	}

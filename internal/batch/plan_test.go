@@ -33,6 +33,11 @@ func TestFormatProgress(t *testing.T) {
 	if bar := FormatProgress(p, true); !strings.HasPrefix(bar, "[████████████") {
 		t.Errorf("bar: %q", bar)
 	}
+	// A resumed run counts the whole input; the rate is this run's.
+	p = Progress{Total: 60, Done: 36, Already: 31, Elapsed: 5 * time.Second}
+	if plain := FormatProgress(p, false); plain != "36/60 rows (31 already done) · 1.0/s · 0 in flight · 0×429" {
+		t.Errorf("resumed: %q", plain)
+	}
 }
 
 func TestReserveNames(t *testing.T) {

@@ -61,15 +61,20 @@ type Config struct {
 	Retries int
 	// StallTimeout is the engine's TIER_STALL_TIMEOUT.
 	StallTimeout time.Duration
+	// Already counts the input's rows that a stopped run wrote before:
+	// the progress and summary count them as done.
+	Already int
 	// Progress, when set, is told how the run goes: after each row and
 	// at least every ProgressEvery (default 1s).
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 }
 
-// Progress is how a run goes.
+// Progress is how a run goes. Total and Done count the whole input: Done
+// includes the Already rows written before a resume.
 type Progress struct {
 	Total, Done, Failed, InFlight int
+	Already                       int
 	// RateLimited counts the 429s met.
 	RateLimited int
 	Elapsed     time.Duration
@@ -126,7 +131,8 @@ type outcome struct {
 func Run(ctx context.Context, cfg Config, rows []Row) (Summary, error) {
 	cfg.defaults()
 	r := &runner{cfg: cfg, sum: Summary{Answered: map[string]int{}}, start: cfg.Now()}
-	r.sum.Total = len(rows)
+	r.sum.Total = len(rows) + cfg.Already
+	r.sum.Done, r.sum.Already = cfg.Already, cfg.Already
 	pacers := map[string]*pacer{}
 	for _, t := range cfg.Targets {
 		q := t.Quota
@@ -406,8 +412,8 @@ func (r *runner) write(row OutputRow, failed bool) {
 func (r *runner) report() {
 	r.sum.InFlight = r.inflight
 	r.sum.Elapsed = r.cfg.Now().Sub(r.start)
-	if r.sum.Done > 0 && r.sum.Elapsed > 0 {
-		rate := float64(r.sum.Done) / r.sum.Elapsed.Seconds()
+	if r.sum.Done > r.sum.Already && r.sum.Elapsed > 0 {
+		rate := float64(r.sum.Done-r.sum.Already) / r.sum.Elapsed.Seconds()
 		r.sum.ETA = time.Duration(float64(r.sum.Total-r.sum.Done) / rate * float64(time.Second))
 	}
 	if r.cfg.Progress != nil {

@@ -114,7 +114,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return err
 	}
 	tty := env.isTerminal(env.Stderr)
-	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve,
+	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve, Already: len(rows) - len(todo),
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second
