@@ -85,7 +85,15 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		if err != nil {
 			return usageErr(err)
 		}
-		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
+		eng, err := a.engine()
+		if err != nil {
+			return err
+		}
+		known, err := batch.Known(eng.Overview(), batch.Priced(targets))
+		if err != nil {
+			return err
+		}
+		batch.WritePlan(env.Stdout, todo, known, len(rows)-len(todo), 0)
 		return nil
 	}
 	if o.maxCostSet {
