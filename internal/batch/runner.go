@@ -206,6 +206,9 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		var next time.Time
 		if !halt && len(r.queue) > 0 {
 			pick, next = r.choose(now, r.queue[0])
+			if pick == nil && (r.stopping || r.fatal != nil) {
+				continue // nothing more is sent: end once those in flight are back
+			}
 		}
 		if pick != nil && !next.After(now) {
 			if err := r.dispatch(ctx, pick, now); err != nil {

@@ -220,3 +220,24 @@ func TestReserveStopsExactlyAtIt(t *testing.T) {
 		t.Errorf("why = %q, want %q", sum.Why, want)
 	}
 }
+
+type failingCaller struct{ err error }
+
+func (f failingCaller) Call(context.Context, engine.Request) (engine.Result, error) {
+	return engine.Result{}, f.err
+}
+
+// A run whose every target cannot be called (a budget refuses) ends at
+// once, not at the next progress tick.
+func TestRunEndsAtOnceWhenNoTargetCanBeCalled(t *testing.T) {
+	_, cat := world(t, fake{"fa", fakeprovider.New(fakeprovider.Cerebras), "    dialect: cerebras\n"})
+	start := time.Now()
+	_, err := Run(context.Background(), Config{Caller: failingCaller{context.DeadlineExceeded}, Sink: &memSink{},
+		Targets: []Target{target(t, cat, "fa", "default")}, ProgressEvery: 10 * time.Second}, rowsOf(2))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the run took %s to end", d)
+	}
+}
