@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,6 +115,11 @@ func TestBatchResumeAfterKill(t *testing.T) {
 				t.Fatalf("resume:\n%s", r)
 			}
 			checkOnce(t, output, n)
+			// The summary counts the whole input, and says how many rows
+			// the stopped run had written.
+			if m := regexp.MustCompile(`tier: (\d+) rows written to \S+ \((\d+) already done, 0 failed`).FindStringSubmatch(r.stderr); m == nil || m[1] != fmt.Sprint(n) || m[2] == "0" {
+				t.Errorf("the resumed run's summary does not count the whole input (%d rows, some already done):\n%s", n, r)
+			}
 			// Only the rows not written are sent again: those left, and
 			// those in flight (at most 4) when the run stopped.
 			if again, most := len(w.fake.Requests())-sentBefore, n-writtenBefore; again > most {

@@ -47,6 +47,12 @@ type window struct {
 	// Paced by the published limit: when each unit was sent, within one
 	// length (a sliding log).
 	log []sent
+
+	// Set by next: the wait is for calls in flight to return (a day's
+	// reading that they may already count), or for the reserve, with
+	// reserveLeft units left of the window (-1: not the reserve).
+	waitInflight bool
+	reserveLeft  int64
 }
 
 type sent struct {
@@ -62,17 +68,19 @@ type pacer struct {
 	windows map[string]*window
 	minute  time.Duration
 
-	inflight       int
-	inflightTokens int64
-	lastSend       time.Time
-	pausedUntil    time.Time
-	exhaustedUntil time.Time // a day window or credit ran out; zero: not
-	exhaustedWhy   string
-	latency        time.Duration // moving average
-	aimd           float64       // concurrency allowed after 429s (halved on each)
-	maxConc        int
-	tokenRatio     float64 // actual tokens ÷ the pre-estimate, moving average
-	binding        string  // the window that set the last wait
+	inflight           int
+	inflightTokens     int64
+	lastSend           time.Time
+	pausedUntil        time.Time
+	exhaustedUntil     time.Time // a day window or credit ran out; zero: not
+	exhaustedWhy       string
+	latency            time.Duration // moving average
+	aimd               float64       // concurrency allowed after 429s (halved on each)
+	maxConc            int
+	tokenRatio         float64 // actual tokens ÷ the pre-estimate, moving average
+	binding            string  // the window that set the last wait
+	bindingWin         *window // that window (nil: none)
+	exhaustedAtReserve bool    // exhaustedWhy is the reserve, not the window used up
 }
 
 func newPacer(name string, limits []Limit, reserve map[string]int64, minute time.Duration, maxConc int) *pacer {
@@ -118,6 +126,14 @@ func reserveWindow(k string) (metric, period string) {
 	return metric, period
 }
 
+// reserveName is the short name (rpd) of a window, as --reserve gives it.
+func reserveName(metric, period string) string {
+	if metric == quota.Requests {
+		return "rp" + period[:1]
+	}
+	return "tp" + period[:1]
+}
+
 // ValidReserve says whether k names a window --reserve can keep headroom
 // in.
 func ValidReserve(k string) bool { m, _ := reserveWindow(k); return m != "" }
@@ -159,14 +175,15 @@ func (p *pacer) estimate(b Body) int64 {
 func (p *pacer) readyAt(now time.Time, tokens int64) time.Time {
 	at := now
 	p.binding = ""
-	later := func(t time.Time, why string) {
+	p.bindingWin = nil
+	later := func(t time.Time, why string, w *window) {
 		if t.After(at) {
-			at, p.binding = t, why
+			at, p.binding, p.bindingWin = t, why, w
 		}
 	}
-	later(p.pausedUntil, "paused after a 429")
+	later(p.pausedUntil, "paused after a 429", nil)
 	if p.inflight >= p.concurrency(now) {
-		later(now.Add(time.Hour), "concurrency") // until a call returns
+		later(now.Add(time.Hour), "concurrency", nil) // until a call returns
 	}
 	for _, w := range p.windows {
 		units := int64(1)
@@ -175,7 +192,11 @@ func (p *pacer) readyAt(now time.Time, tokens int64) time.Time {
 			units, inflight = tokens, p.inflightTokens
 		}
 		if t, ok := w.next(now, units, inflight, p.lastSend); ok {
-			later(t, w.metric+" per "+w.period)
+			if w.waitInflight {
+				later(t, "concurrency", nil) // until a call returns
+			} else {
+				later(t, w.metric+" per "+w.period, w)
+			}
 		}
 	}
 	return at
@@ -184,6 +205,7 @@ func (p *pacer) readyAt(now time.Time, tokens int64) time.Time {
 // next is when window w allows units more, as of now, with inflight
 // units in flight since its reading; ok is false when it does not limit.
 func (w *window) next(now time.Time, units, inflight int64, last time.Time) (time.Time, bool) {
+	w.waitInflight, w.reserveLeft = false, -1
 	if w.read {
 		remaining, reset := w.remaining, w.resetAt
 		if !now.Before(reset) {
@@ -194,6 +216,16 @@ func (w *window) next(now time.Time, units, inflight int64, last time.Time) (tim
 		}
 		avail := remaining - inflight - w.reserve
 		if avail < units {
+			if !w.spread && inflight > 0 {
+				// The calls in flight may be in the reading already:
+				// their own readings say what is left, and whether the
+				// run stops.
+				w.waitInflight = true
+				return now.Add(time.Hour), true
+			}
+			if w.reserve > 0 && remaining-inflight >= units {
+				w.reserveLeft = remaining - inflight
+			}
 			return reset.Add(margin), true
 		}
 		if !w.spread {
@@ -228,6 +260,9 @@ func (w *window) next(now time.Time, units, inflight int64, last time.Time) (tim
 		used += s.n
 	}
 	limit := w.limit - w.reserve
+	if w.reserve > 0 && used+units > limit && w.limit-used >= units {
+		w.reserveLeft = w.limit - used
+	}
 	if limit < units {
 		return now.Add(w.length), true
 	}

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -22,6 +24,79 @@ type PlanTarget struct {
 	Target
 	// Price is nil when the catalog has none.
 	Price *Price
+	// Reported names the windows of Limits ("requests/minute") whose
+	// figure is the one the provider last reported, not the catalog's.
+	Reported map[string]bool
+}
+
+// Known is targets with the freshest limits known of each: those the
+// provider last reported (the store's snapshots, completed by src) where
+// it has, else the catalog's published ones.
+func Known(src overview.Source, targets []PlanTarget) ([]PlanTarget, error) {
+	out := make([]PlanTarget, len(targets))
+	for i, t := range targets {
+		out[i] = t
+		model := t.Model
+		if model == "" {
+			model = t.Profile.DefaultModel
+		}
+		rows, err := src.Rows(overview.Filter{Providers: []string{t.Profile.Name}, Key: t.Key, Model: model})
+		if err != nil {
+			return nil, err
+		}
+		limits := append([]Limit(nil), t.Limits...)
+		reported := map[string]bool{}
+		for _, r := range rows {
+			for _, w := range r.Snapshot.Windows {
+				switch w.Source {
+				case quota.SourceHeader, quota.SourceError, quota.SourceProjected, quota.SourceLearned:
+				default:
+					continue
+				}
+				if w.Limit == nil || *w.Limit <= 0 || w.Period == "" || w.Period == quota.PeriodUnknown {
+					continue
+				}
+				k := w.Metric + "/" + w.Period
+				if reported[k] {
+					continue
+				}
+				reported[k] = true
+				l := Limit{Metric: w.Metric, Period: w.Period, Limit: *w.Limit}
+				if j := slices.IndexFunc(limits, func(l Limit) bool { return l.Metric+"/"+l.Period == k }); j >= 0 {
+					limits[j] = l
+				} else {
+					limits = append(limits, l)
+				}
+			}
+		}
+		if len(reported) > 0 {
+			out[i].Limits, out[i].Reported = limits, reported
+		}
+	}
+	return out, nil
+}
+
+// limitsSaid says whose request limits t's time is at: "reported",
+// "published", or "reported and published".
+func (t PlanTarget) limitsSaid() string {
+	var rep, pub bool
+	for _, l := range t.Limits {
+		if l.Metric != quota.Requests || l.Limit <= 0 {
+			continue
+		}
+		if t.Reported[l.Metric+"/"+l.Period] {
+			rep = true
+		} else {
+			pub = true
+		}
+	}
+	switch {
+	case rep && pub:
+		return "reported and published"
+	case rep:
+		return "reported"
+	}
+	return "published"
 }
 
 // WritePlan writes what --dry-run prints: the targets, the rows, their
@@ -54,6 +129,7 @@ func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute t
 	}
 	var longest time.Duration
 	known := total > 0
+	said := map[string]bool{}
 	for i, t := range targets {
 		line := "  " + t.Name + ": "
 		share := float64(len(rows)) / float64(len(targets))
@@ -61,7 +137,8 @@ func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute t
 			share = float64(len(rows)) * rates[i] / total
 		}
 		if d, ok := needs(t.Limits, int64(math.Ceil(share)), minute); ok {
-			line += fmt.Sprintf("~%d rows, ~%s at its published limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)))
+			line += fmt.Sprintf("~%d rows, ~%s at its %s limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)), t.limitsSaid())
+			said[t.limitsSaid()] = true
 			longest = max(longest, d)
 		} else {
 			known = false
@@ -77,7 +154,14 @@ func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute t
 		fmt.Fprintf(w, "time: not known for every target (at least ~%s)\n", quota.Countdown(longest.Round(time.Second)))
 		return
 	}
-	fmt.Fprintf(w, "time: ~%s at the published limits (tokens, or limits reached elsewhere, may make it longer)\n", quota.Countdown(longest.Round(time.Second)))
+	whose := "published"
+	switch {
+	case said["reported and published"] || said["reported"] && said["published"]:
+		whose = "reported and published"
+	case said["reported"]:
+		whose = "reported"
+	}
+	fmt.Fprintf(w, "time: ~%s at the %s limits (tokens, or limits reached elsewhere, may make it longer)\n", quota.Countdown(longest.Round(time.Second)), whose)
 }
 
 // requestRate is the request rate the minute-to-hour limits allow, per
@@ -128,7 +212,7 @@ func orUSD(c string) string {
 func FormatProgress(p Progress, tty bool) string {
 	rate := 0.0
 	if p.Elapsed > 0 {
-		rate = float64(p.Done) / p.Elapsed.Seconds()
+		rate = float64(p.Done-p.Already) / p.Elapsed.Seconds()
 	}
 	var b strings.Builder
 	if tty {
@@ -140,6 +224,9 @@ func FormatProgress(p Progress, tty bool) string {
 		b.WriteString("[" + strings.Repeat("█", fill) + strings.Repeat("·", width-fill) + "] ")
 	}
 	fmt.Fprintf(&b, "%d/%d rows", p.Done, p.Total)
+	if p.Already > 0 {
+		fmt.Fprintf(&b, " (%d already done)", p.Already)
+	}
 	if p.Failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", p.Failed)
 	}

@@ -1,10 +1,12 @@
 package batch
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tier-cli/tier/internal/fakeprovider"
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -33,6 +35,11 @@ func TestFormatProgress(t *testing.T) {
 	if bar := FormatProgress(p, true); !strings.HasPrefix(bar, "[████████████") {
 		t.Errorf("bar: %q", bar)
 	}
+	// A resumed run counts the whole input; the rate is this run's.
+	p = Progress{Total: 60, Done: 36, Already: 31, Elapsed: 5 * time.Second}
+	if plain := FormatProgress(p, false); plain != "36/60 rows (31 already done) · 1.0/s · 0 in flight · 0×429" {
+		t.Errorf("resumed: %q", plain)
+	}
 }
 
 func TestReserveNames(t *testing.T) {
@@ -43,5 +50,33 @@ func TestReserveNames(t *testing.T) {
 		if _, err := ParseReserve([]string{bad}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// --dry-run's time is at the limits the provider last reported (the
+// store's snapshots) where it has, and says so; at the catalog's before.
+func TestPlanAtReportedLimits(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 600, RPD: 1_000_000, TPM: 10_000_000}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n" + limitsYAML(10)})
+	targets := []Target{target(t, cat, "fa", "default")}
+	plan := func() string {
+		t.Helper()
+		pts, err := Known(e.Overview(), Priced(targets))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		WritePlan(&b, rowsOf(120), pts, 0, time.Minute)
+		return b.String()
+	}
+	if out := plan(); !strings.Contains(out, "~120 rows, ~12m00s at its published limits") || !strings.Contains(out, "time: ~12m00s at the published limits") {
+		t.Errorf("before any call, the plan is not at the catalog's 10 a minute:\n%s", out)
+	}
+	if _, err := Run(context.Background(), Config{Caller: e, Sink: &memSink{}, Targets: targets}, rowsOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	if out := plan(); !strings.Contains(out, "~120 rows, ~12s at its reported limits") || !strings.Contains(out, "time: ~12s at the reported limits") {
+		t.Errorf("after a call, the plan is not at the reported 600 a minute:\n%s", out)
 	}
 }

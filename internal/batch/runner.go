@@ -63,6 +63,9 @@ type Config struct {
 	Retries int
 	// StallTimeout is the engine's TIER_STALL_TIMEOUT.
 	StallTimeout time.Duration
+	// Already counts the input's rows that a stopped run wrote before:
+	// the progress and summary count them as done.
+	Already int
 	// Progress, when set, is told how the run goes: after each row and
 	// at least every ProgressEvery (default 1s).
 	Progress      func(Progress)
@@ -74,9 +77,11 @@ type Config struct {
 	MaxCost *float64
 }
 
-// Progress is how a run goes.
+// Progress is how a run goes. Total and Done count the whole input: Done
+// includes the Already rows written before a resume.
 type Progress struct {
 	Total, Done, Failed, InFlight int
+	Already                       int
 	// RateLimited counts the 429s met.
 	RateLimited int
 	Elapsed     time.Duration
@@ -98,6 +103,9 @@ type Summary struct {
 	Exhausted bool
 	ResumeAt  time.Time
 	Why       string
+	// AtReserve says Why is a --reserve reached ("stopped at the
+	// reserve: ..."), not a window used up.
+	AtReserve bool
 	// Interrupted says the context ended the run; the rows in flight
 	// were abandoned (a resume sends them again).
 	Interrupted bool
@@ -138,7 +146,8 @@ type outcome struct {
 func Run(ctx context.Context, cfg Config, rows []Row) (Summary, error) {
 	cfg.defaults()
 	r := &runner{cfg: cfg, sum: Summary{Answered: map[string]int{}}, start: cfg.Now()}
-	r.sum.Total = len(rows)
+	r.sum.Total = len(rows) + cfg.Already
+	r.sum.Done, r.sum.Already = cfg.Already, cfg.Already
 	pacers := map[string]*pacer{}
 	for _, t := range cfg.Targets {
 		q := t.Quota
@@ -213,6 +222,9 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		var next time.Time
 		if !halt && len(r.queue) > 0 {
 			pick, next = r.choose(now, r.queue[0])
+			if pick == nil && (r.stopping || r.fatal != nil) {
+				continue // nothing more is sent: end once those in flight are back
+			}
 		}
 		if pick != nil && !next.After(now) {
 			worst, verdict := r.withinCap(pick, r.queue[0])
@@ -265,7 +277,12 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 		}
 		t := l.p.readyAt(now, l.p.estimate(j.row.Body))
 		if t.Sub(now) > r.cfg.MaxWait && l.p.binding != "concurrency" {
-			l.p.exhaustedUntil, l.p.exhaustedWhy = t, l.t.Name+": "+l.p.binding+" used up"
+			l.p.exhaustedUntil, l.p.exhaustedWhy, l.p.exhaustedAtReserve = t, l.t.Name+": "+l.p.binding+" used up", false
+			if w := l.p.bindingWin; w != nil && w.reserveLeft >= 0 {
+				l.p.exhaustedAtReserve = true
+				l.p.exhaustedWhy = fmt.Sprintf("stopped at the reserve: %s=%d kept for interactive use (%d left of the %s) on %s",
+					reserveName(w.metric, w.period), w.reserve, w.reserveLeft, w.period, l.t.Name)
+			}
 			continue
 		}
 		if pick == nil || t.Before(next) {
@@ -291,7 +308,7 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 				continue
 			}
 			if r.sum.ResumeAt.IsZero() || l.p.exhaustedUntil.Before(r.sum.ResumeAt) {
-				r.sum.ResumeAt, r.sum.Why = l.p.exhaustedUntil, l.p.exhaustedWhy
+				r.sum.ResumeAt, r.sum.Why, r.sum.AtReserve = l.p.exhaustedUntil, l.p.exhaustedWhy, l.p.exhaustedAtReserve
 			}
 		}
 		if r.sum.ResumeAt.Equal(forever) {
@@ -459,7 +476,7 @@ func (r *runner) handle(ctx context.Context, o outcome) {
 		if until.Sub(now) <= r.cfg.MaxWait {
 			o.l.p.pausedUntil = maxTime(o.l.p.pausedUntil, until.Add(margin))
 		} else {
-			o.l.p.exhaustedUntil, o.l.p.exhaustedWhy = until, o.l.t.Name+": "+ae.Message
+			o.l.p.exhaustedUntil, o.l.p.exhaustedWhy, o.l.p.exhaustedAtReserve = until, o.l.t.Name+": "+ae.Message, false
 		}
 		o.j.attempts--
 		r.requeue(o.j)
@@ -496,8 +513,8 @@ func (r *runner) write(row OutputRow, failed bool) {
 func (r *runner) report() {
 	r.sum.InFlight = r.inflight
 	r.sum.Elapsed = r.cfg.Now().Sub(r.start)
-	if r.sum.Done > 0 && r.sum.Elapsed > 0 {
-		rate := float64(r.sum.Done) / r.sum.Elapsed.Seconds()
+	if r.sum.Done > r.sum.Already && r.sum.Elapsed > 0 {
+		rate := float64(r.sum.Done-r.sum.Already) / r.sum.Elapsed.Seconds()
 		r.sum.ETA = time.Duration(float64(r.sum.Total-r.sum.Done) / rate * float64(time.Second))
 	}
 	if r.cfg.Progress != nil {

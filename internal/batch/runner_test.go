@@ -239,3 +239,39 @@ func TestRunMaxCost(t *testing.T) {
 		t.Errorf("unpriced: %v %+v, %d requests", err, sum, len(fp2.Requests()))
 	}
 }
+
+// A reserve of the day stops the run exactly at it, with calls in flight
+// (their readings cross), and says it is the reserve that stopped it.
+func TestReserveStopsExactlyAtIt(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok", Delay: 20 * time.Millisecond})
+	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 45, TPM: 10_000_000}
+	fp.Enforce = &fakeprovider.Enforce{}
+	sink, sum := run1(t, fp, 30, Config{MaxWait: time.Second, Reserve: map[string]int64{"rpd": 20}})
+	if !sum.Exhausted || len(sink.rows) != 25 {
+		t.Fatalf("exhausted %v, %d rows: want 25 rows, the day's last 20 requests kept", sum.Exhausted, len(sink.rows))
+	}
+	if want := "stopped at the reserve: rpd=20 kept for interactive use (20 left of the day)"; !strings.Contains(sum.Why, want) || strings.Contains(sum.Why, "used up") {
+		t.Errorf("why = %q, want %q", sum.Why, want)
+	}
+}
+
+type failingCaller struct{ err error }
+
+func (f failingCaller) Call(context.Context, engine.Request) (engine.Result, error) {
+	return engine.Result{}, f.err
+}
+
+// A run whose every target cannot be called (a budget refuses) ends at
+// once, not at the next progress tick.
+func TestRunEndsAtOnceWhenNoTargetCanBeCalled(t *testing.T) {
+	_, cat := world(t, fake{"fa", fakeprovider.New(fakeprovider.Cerebras), "    dialect: cerebras\n"})
+	start := time.Now()
+	_, err := Run(context.Background(), Config{Caller: failingCaller{context.DeadlineExceeded}, Sink: &memSink{},
+		Targets: []Target{target(t, cat, "fa", "default")}, ProgressEvery: 10 * time.Second}, rowsOf(2))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the run took %s to end", d)
+	}
+}

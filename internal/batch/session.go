@@ -91,7 +91,7 @@ func (e *Stopped) Unwrap() error { return e.Err }
 // Outcome is how a run of todo (of total rows, written to path) ended: a
 // *Stopped saying how to go on, or nil when every row was written.
 func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error {
-	left := len(todo) - sum.Done
+	left := len(todo) - (sum.Done - sum.Already)
 	switch {
 	case sum.Capped:
 		return &budget.Refused{Msg: fmt.Sprintf("stopped: %s; %d rows not sent, %d written to %s; run the same command with a higher --max-cost to send them", sum.CapWhy, sum.NotSent, out.Written(), path)}
@@ -102,14 +102,23 @@ func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error
 		if !sum.ResumeAt.IsZero() {
 			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
 		}
-		return &Stopped{Err: fmt.Errorf("stopped: %s; %d rows not sent, %d written to %s; run the same command %s to go on", sum.Why, left, out.Written(), path, when)}
+		why := "stopped: " + sum.Why
+		if sum.AtReserve {
+			why = sum.Why
+		}
+		return &Stopped{Err: fmt.Errorf("%s; %d rows not sent, %d written to %s; run the same command %s to go on", why, left, out.Written(), path, when)}
 	}
 	return nil
 }
 
-// WriteSummary writes the line that ends a run that wrote every row.
+// WriteSummary writes the line that ends a run that wrote every row: the
+// whole input's, those a stopped run wrote before said.
 func WriteSummary(w io.Writer, sum Summary, path string) {
-	fmt.Fprintf(w, "tier: %d rows written to %s (%d failed: see their error), %d×429, in %s\n", sum.Done, path, sum.Failed, sum.RateLimited, sum.Elapsed.Round(100*time.Millisecond))
+	already := ""
+	if sum.Already > 0 {
+		already = fmt.Sprintf("%d already done, ", sum.Already)
+	}
+	fmt.Fprintf(w, "tier: %d rows written to %s (%s%d failed: see their error), %d×429, in %s\n", sum.Done, path, already, sum.Failed, sum.RateLimited, sum.Elapsed.Round(100*time.Millisecond))
 }
 
 // RunHash is the hash a journal is kept for: the input, whether it is

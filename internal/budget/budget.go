@@ -37,6 +37,17 @@ type Call struct {
 	Tag          string
 	PromptTokens int64 // estimated from what is sent
 	MaxTokens    int64 // 0: DefaultMaxOutput
+	// Kind is what the usage log calls the call (usage.KindBatch: a
+	// batch row, whose max_tokens is the row's, not a flag's).
+	Kind string
+}
+
+// lowerMaxTokens is how a refusal of c says to ask for a shorter reply.
+func (c Call) lowerMaxTokens() string {
+	if c.Kind == usage.KindBatch {
+		return "lower the rows' max_tokens"
+	}
+	return "lower --max-tokens"
 }
 
 // Worst is the most a call can spend: its tokens, and its cost at the
@@ -248,8 +259,8 @@ func (c *Checker) Check(_ context.Context, call Call) error {
 		case !w.Known:
 			return &Refused{Msg: fmt.Sprintf("--max-cost %s: the price of %s on %s is not known, so its cost cannot be bounded: add a price to providers.yaml or leave --max-cost out", strconv.FormatFloat(*c.MaxCost, 'f', -1, 64), call.Model, call.Profile.Name)}
 		case w.Cost > *c.MaxCost:
-			return &Refused{Msg: fmt.Sprintf("this call could cost up to %s (%d prompt tokens + %d max output at the catalog's price), more than --max-cost %s: lower --max-tokens or raise --max-cost",
-				usage.Money(w.Cost, w.Currency), call.PromptTokens, w.Tokens-call.PromptTokens, usage.Money(*c.MaxCost, w.Currency))}
+			return &Refused{Msg: fmt.Sprintf("this call could cost up to %s (%d prompt tokens + %d max output at the catalog's price), more than --max-cost %s: %s or raise --max-cost",
+				usage.Money(w.Cost, w.Currency), call.PromptTokens, w.Tokens-call.PromptTokens, usage.Money(*c.MaxCost, w.Currency), call.lowerMaxTokens())}
 		}
 	}
 	var db *usage.DB
@@ -289,8 +300,8 @@ func (c *Checker) Check(_ context.Context, call Call) error {
 			if !end.IsZero() {
 				resets = ", resets " + end.Format("Jan 2 15:04")
 			}
-			return &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s reached: %s of %s spent %s%s, and this call could take up to %s: nothing was sent (raise it with 'tier budget set %s --limit N', or lower --max-tokens)",
-				b.Name, amount(spent, b.Unit), amount(b.Limit, b.Unit), periodText(b.Period), resets, amount(worst, b.Unit), b.Name)}
+			return &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s reached: %s of %s spent %s%s, and this call could take up to %s: nothing was sent (raise it with 'tier budget set %s --limit N', or %s)",
+				b.Name, amount(spent, b.Unit), amount(b.Limit, b.Unit), periodText(b.Period), resets, amount(worst, b.Unit), b.Name, call.lowerMaxTokens())}
 		}
 	}
 	return nil

@@ -86,7 +86,15 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		if err != nil {
 			return usageErr(err)
 		}
-		batch.WritePlan(env.Stdout, todo, batch.Priced(targets), len(rows)-len(todo), 0)
+		eng, err := a.engine()
+		if err != nil {
+			return err
+		}
+		known, err := batch.Known(eng.Overview(), batch.Priced(targets))
+		if err != nil {
+			return err
+		}
+		batch.WritePlan(env.Stdout, todo, known, len(rows)-len(todo), 0)
 		return nil
 	}
 	out, res, err := batch.OpenOutput(o.output, hash)
@@ -103,7 +111,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return err
 	}
 	tty := env.isTerminal(env.Stderr)
-	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve,
+	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve, Already: len(rows) - len(todo),
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second

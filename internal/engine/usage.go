@@ -85,7 +85,7 @@ func (e *Engine) checkBudget(ctx context.Context, req Request) error {
 		sent += len(m.Content)
 	}
 	return e.Budget.Check(ctx, budget.Call{Profile: req.Profile, Key: req.key(), Model: req.Model, Tag: e.Tag,
-		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens)})
+		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens), Kind: req.Kind})
 }
 
 // alerts are the budget thresholds the call just logged crossed, and
