@@ -14,6 +14,7 @@ import (
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/shared"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -68,6 +69,8 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, new(*budget.Refused)):
 		return ExitBudget
+	case errors.As(err, new(*shared.Unavailable)):
+		return ExitNetwork
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.Is(err, context.Canceled), errors.Is(err, keys.ErrCancelled):

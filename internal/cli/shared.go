@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tier-cli/tier/internal/overview"
+	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/shared"
+)
+
+// fleet is the run's handle on the shared state (TIER_SHARED), nil when
+// it is not set; opened once per run.
+func (a *app) fleet() (*shared.Fleet, error) {
+	if a.shared != nil || a.sharedOff {
+		return a.shared, nil
+	}
+	cfg, ok, err := shared.FromEnv(a.env.Getenv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if !ok {
+		a.sharedOff = true
+		return nil, nil
+	}
+	var mu sync.Mutex
+	warn := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(a.env.Stderr, "tier: warning: %s\n", msg)
+	}
+	f, err := shared.Open(cfg, warn, a.now)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	a.shared = f
+	return f, nil
+}
+
+// learnFleet merges the fleet's snapshots into local state before tier
+// quota reads it, and returns them to mark the rows they make. In required
+// mode a Redis out of reach fails (exit 6).
+func (a *app) learnFleet(ctx context.Context) ([]shared.Entry, error) {
+	f, err := a.fleet()
+	if f == nil || err != nil {
+		return nil, err
+	}
+	if err := f.Check(ctx); err != nil {
+		return nil, err
+	}
+	entries, err := f.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.store()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if _, err := st.SaveSnapshotMerged(e.Snapshot); err != nil {
+			return entries, err
+		}
+	}
+	return entries, nil
+}
+
+// markShared marks the rows whose figures are a fleet snapshot's (the
+// same observed_at): who saw them, when.
+func markShared(rows []overview.Row, entries []shared.Entry) {
+	for i := range rows {
+		s := &rows[i].Snapshot
+		for _, e := range entries {
+			es := e.Snapshot
+			if es.Provider == s.Provider && es.Key == s.Key && es.Model == s.Model && es.ObservedAt.Equal(s.ObservedAt) {
+				s.Shared = &quota.Shared{Host: e.Host, At: e.At, Fingerprint: e.Fingerprint}
+			}
+		}
+	}
+}
+
+// printShared says on stderr which rows are the fleet's.
+func printShared(env *Env, rows []overview.Row, now time.Time) {
+	for _, r := range rows {
+		if sh := r.Snapshot.Shared; sh != nil {
+			name := r.Snapshot.Provider + "/" + r.Snapshot.Key
+			if r.Snapshot.Model != "" {
+				name += "/" + r.Snapshot.Model
+			}
+			if sh.Fingerprint != "" {
+				name += " (" + sh.Fingerprint + ")"
+			}
+			fmt.Fprintf(env.Stderr, "shared: %s seen by %s %s ago\n", name, sh.Host, now.Sub(sh.At).Round(time.Second))
+		}
+	}
+}
+
+// runSharedStatus is tier quota --shared-status: reachable, latency, keys
+// held, clock skew; exit 6 when not reachable.
+func runSharedStatus(ctx context.Context, env *Env, asJSON bool) error {
+	a := newApp(env)
+	f, err := a.fleet()
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return usagef("--shared-status: shared state is off: set TIER_SHARED=redis://host:6379/0")
+	}
+	defer f.Close()
+	st := f.Status(ctx)
+	if asJSON {
+		b, _ := json.MarshalIndent(st, "", "  ")
+		fmt.Fprintln(env.Stdout, string(b))
+	} else {
+		fmt.Fprintf(env.Stdout, "url:        %s\nmode:       %s\nhost:       %s\n", st.URL, st.Mode, st.Host)
+		if st.Reachable {
+			fmt.Fprintf(env.Stdout, "reachable:  yes (Redis %s)\nlatency:    %.2f ms\nkeys held:  %d (%d snapshots)\nclock skew: %d ms\n",
+				st.Server, st.LatencyMS, st.Keys, st.Snapshots, st.SkewMS)
+		} else {
+			fmt.Fprintf(env.Stdout, "reachable:  no (%s)\n", st.Error)
+		}
+	}
+	if !st.Reachable {
+		return silent(networkErr(fmt.Errorf("shared state unreachable: %s", st.Error)))
+	}
+	return nil
+}

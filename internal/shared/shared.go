@@ -1,0 +1,403 @@
+// Package shared owns the state many machines share through Redis when
+// TIER_SHARED is set: the latest quota snapshot per provider, key and model
+// (keyed by a one-way ID of the key, shown by its fingerprint, never the
+// key), "cooling down until" after a 429 and "exhausted until reset" after a
+// quota refusal, usage counters per window, and the fleet's limiter
+// (limiter.go). Every operation has a short timeout; when Redis cannot be
+// reached, mode "required" fails (*Unavailable) and mode "preferred" warns
+// once and goes on with local state only. It knows nothing of cobra.
+package shared
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+// Mode is what a Redis that cannot be reached does to a call.
+type Mode string
+
+const (
+	// Required fails before any call is sent (exit 6).
+	Required Mode = "required"
+	// Preferred warns once and falls back to local state.
+	Preferred Mode = "preferred"
+)
+
+// DefaultTimeout bounds every Redis operation.
+const DefaultTimeout = 200 * time.Millisecond
+
+// snapshotTTL is how long a snapshot nobody refreshes stays in Redis.
+const snapshotTTL = 7 * 24 * time.Hour
+
+// Config says which Redis to share through and how.
+type Config struct {
+	URL      string // redis://[user@]host:port/db or rediss:// (TLS)
+	Mode     Mode   // "" is Preferred
+	Password string // from TIER_SHARED_PASSWORD or a command; never in argv
+	Host     string // who this machine is ("" is os.Hostname)
+	Timeout  time.Duration
+	Prefix   string // of every Redis key; "" is "tier:"
+}
+
+// FromEnv reads TIER_SHARED (the URL), TIER_SHARED_MODE and
+// TIER_SHARED_PASSWORD; ok is false when TIER_SHARED is unset.
+func FromEnv(getenv func(string) string) (cfg Config, ok bool, err error) {
+	cfg.URL = strings.TrimSpace(getenv("TIER_SHARED"))
+	if cfg.URL == "" {
+		return cfg, false, nil
+	}
+	cfg.Mode = Mode(strings.TrimSpace(getenv("TIER_SHARED_MODE")))
+	cfg.Password = getenv("TIER_SHARED_PASSWORD")
+	if err := cfg.check(); err != nil {
+		return cfg, true, err
+	}
+	return cfg, true, nil
+}
+
+func (c *Config) check() error {
+	switch c.Mode {
+	case "":
+		c.Mode = Preferred
+	case Required, Preferred:
+	default:
+		return fmt.Errorf("shared mode %q: want required or preferred", c.Mode)
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return fmt.Errorf("TIER_SHARED must be a redis:// or rediss:// URL such as redis://host:6379/0")
+	}
+	if _, set := u.User.Password(); set {
+		return fmt.Errorf("TIER_SHARED must not hold a password: give it in TIER_SHARED_PASSWORD")
+	}
+	return nil
+}
+
+// Unavailable is Redis out of reach in required mode: nothing was sent.
+type Unavailable struct{ Err error }
+
+func (e *Unavailable) Error() string {
+	return "shared state (Redis) unavailable, and shared mode is required: " + e.Err.Error()
+}
+func (e *Unavailable) Unwrap() error { return e.Err }
+
+// Fleet is one process's handle on the shared state; safe for concurrent
+// use.
+type Fleet struct {
+	cfg  Config
+	rdb  *redis.Client
+	warn func(string)
+	once sync.Once
+	down atomic.Bool // preferred mode, after a failure: local only
+	now  func() time.Time
+}
+
+// Open prepares a Fleet (no network yet). warn is told, once, that Redis
+// failed in preferred mode; now is the local clock (for skew and records).
+func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	opt, err := redis.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("TIER_SHARED: %v", err)
+	}
+	if cfg.Password != "" {
+		opt.Password = cfg.Password
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Host == "" {
+		cfg.Host, _ = os.Hostname()
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = "tier:"
+	}
+	if opt.TLSConfig != nil && opt.TLSConfig.MinVersion == 0 {
+		opt.TLSConfig.MinVersion = tls.VersionTLS12
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
+	opt.MaxRetries = -1
+	opt.PoolSize = 8
+	opt.ContextTimeoutEnabled = true
+	opt.DisableIdentity = true
+	if warn == nil {
+		warn = func(string) {}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now}, nil
+}
+
+// Close closes the connections.
+func (f *Fleet) Close() error { return f.rdb.Close() }
+
+// Mode is the fleet's failure mode.
+func (f *Fleet) Mode() Mode { return f.cfg.Mode }
+
+// Host is who this machine says it is.
+func (f *Fleet) Host() string { return f.cfg.Host }
+
+// Client is the Redis client (tests, the limiter).
+func (f *Fleet) Client() *redis.Client { return f.rdb }
+
+// Local says Redis failed in preferred mode: only local state is used now.
+func (f *Fleet) Local() bool { return f.down.Load() }
+
+// KeyID is the one-way ID a key is shared under: no key material, the same
+// on every machine for the same key.
+func KeyID(key string) string {
+	if key == "" {
+		return "nokey"
+	}
+	h := sha256.Sum256([]byte("tier-shared-key\x00" + key))
+	return hex.EncodeToString(h[:8])
+}
+
+// fail turns err into what the caller returns: *Unavailable in required
+// mode, nil after a warning (once) in preferred mode.
+func (f *Fleet) fail(err error) error {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if f.cfg.Mode == Required {
+		return &Unavailable{Err: err}
+	}
+	f.down.Store(true)
+	f.once.Do(func() {
+		f.warn("shared state (Redis) unavailable, using local state only: " + err.Error())
+	})
+	return nil
+}
+
+func (f *Fleet) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, f.cfg.Timeout)
+}
+
+// Check pings Redis: nil when it answers, or in preferred mode after a
+// warning; *Unavailable in required mode.
+func (f *Fleet) Check(ctx context.Context) error {
+	if f.down.Load() {
+		return nil
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	return f.fail(f.rdb.Ping(c).Err())
+}
+
+func (f *Fleet) key(parts ...string) string {
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(p, ":", "_")
+	}
+	return f.cfg.Prefix + strings.Join(parts, ":")
+}
+
+// Entry is one shared snapshot and who saw it when.
+type Entry struct {
+	Snapshot    quota.Snapshot `json:"snapshot"`
+	KeyID       string         `json:"key_id"`
+	Fingerprint string         `json:"fingerprint"`
+	Host        string         `json:"host"`
+	At          time.Time      `json:"at"`
+}
+
+// Publish stores s as the latest snapshot of its provider, key and model,
+// unless Redis holds a newer one.
+func (f *Fleet) Publish(ctx context.Context, s quota.Snapshot, keyID, fingerprint string) error {
+	if f.down.Load() {
+		return nil
+	}
+	e := Entry{Snapshot: s, KeyID: keyID, Fingerprint: fingerprint, Host: f.cfg.Host, At: f.now().UTC()}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	k := f.key("snap", s.Provider, keyID, s.Model)
+	err = publishScript.Run(c, f.rdb, []string{k}, s.ObservedAt.UnixMilli(), string(b), snapshotTTL.Milliseconds()).Err()
+	return f.fail(err)
+}
+
+// publishScript keeps the newer of two snapshots (by observed_at).
+var publishScript = redis.NewScript(`
+local old = redis.call('HGET', KEYS[1], 'at')
+if old and tonumber(old) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'entry', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`)
+
+// Snapshots is every shared snapshot, oldest first.
+func (f *Fleet) Snapshots(ctx context.Context) ([]Entry, error) {
+	if f.down.Load() {
+		return nil, nil
+	}
+	c, cancel := context.WithTimeout(ctx, 4*f.cfg.Timeout)
+	defer cancel()
+	var out []Entry
+	iter := f.rdb.Scan(c, 0, f.cfg.Prefix+"snap:*", 200).Iterator()
+	for iter.Next(c) {
+		v, err := f.rdb.HGet(c, iter.Val(), "entry").Result()
+		if err != nil {
+			continue
+		}
+		var e Entry
+		if json.Unmarshal([]byte(v), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return nil, f.fail(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Snapshot.ObservedAt.Before(out[j].Snapshot.ObservedAt) })
+	return out, nil
+}
+
+// Block is a provider, key and model nobody in the fleet should call
+// before Until: Why is "rate_limited" (a 429) or "quota_exhausted".
+type Block struct {
+	Until time.Time `json:"until"`
+	Why   string    `json:"why"`
+	Host  string    `json:"host"`
+}
+
+// SetBlock records that nobody should call provider/keyID/model before
+// until (a 429's Retry-After, a quota window's reset).
+func (f *Fleet) SetBlock(ctx context.Context, provider, keyID, model string, b Block) error {
+	if f.down.Load() || !b.Until.After(f.now()) {
+		return nil
+	}
+	b.Host = f.cfg.Host
+	v, _ := json.Marshal(b)
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	k := f.key("block", provider, keyID, model)
+	_, err := f.rdb.TxPipelined(c, func(p redis.Pipeliner) error {
+		p.Set(c, k, v, 0)
+		p.PExpireAt(c, k, b.Until)
+		return nil
+	})
+	return f.fail(err)
+}
+
+// Blocked is the block on provider/keyID/model, if any is still on.
+func (f *Fleet) Blocked(ctx context.Context, provider, keyID, model string) (Block, bool, error) {
+	if f.down.Load() {
+		return Block{}, false, nil
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	v, err := f.rdb.Get(c, f.key("block", provider, keyID, model)).Result()
+	if err != nil {
+		return Block{}, false, f.fail(err)
+	}
+	var b Block
+	if json.Unmarshal([]byte(v), &b) != nil || !b.Until.After(f.now()) {
+		return Block{}, false, nil
+	}
+	return b, true, nil
+}
+
+// Count adds n to the fleet's counter of metric in window (named as
+// quota's metric/period) of provider/keyID, kept until the window's reset.
+func (f *Fleet) Count(ctx context.Context, provider, keyID, window string, n int64, reset time.Time) (int64, error) {
+	if f.down.Load() || n == 0 || !reset.After(f.now()) {
+		return 0, nil
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	k := f.key("use", provider, keyID, window, fmt.Sprint(reset.Unix()))
+	var incr *redis.IntCmd
+	_, err := f.rdb.TxPipelined(c, func(p redis.Pipeliner) error {
+		incr = p.IncrBy(c, k, n)
+		p.ExpireAt(c, k, reset)
+		return nil
+	})
+	if err != nil {
+		return 0, f.fail(err)
+	}
+	return incr.Val(), nil
+}
+
+// Status is what `tier quota --shared-status` shows.
+type Status struct {
+	URL       string        `json:"url"`
+	Mode      Mode          `json:"mode"`
+	Host      string        `json:"host"`
+	Reachable bool          `json:"reachable"`
+	Error     string        `json:"error,omitempty"`
+	Latency   time.Duration `json:"-"`
+	LatencyMS float64       `json:"latency_ms"`
+	Keys      int64         `json:"keys_held"`
+	Snapshots int           `json:"snapshots"`
+	SkewMS    int64         `json:"clock_skew_ms"` // Redis's clock less ours
+	Server    string        `json:"server_version,omitempty"`
+}
+
+// Status pings Redis and reports what it holds; it never fails, it says.
+func (f *Fleet) Status(ctx context.Context) Status {
+	st := Status{URL: redactURL(f.cfg.URL), Mode: f.cfg.Mode, Host: f.cfg.Host}
+	c, cancel := context.WithTimeout(ctx, 4*f.cfg.Timeout)
+	defer cancel()
+	if err := f.rdb.Ping(c).Err(); err != nil { // also dials: not timed
+		st.Error = err.Error()
+		return st
+	}
+	start := time.Now()
+	if err := f.rdb.Ping(c).Err(); err != nil {
+		st.Error = err.Error()
+		return st
+	}
+	st.Latency = time.Since(start)
+	st.LatencyMS = float64(st.Latency.Microseconds()) / 1000
+	st.Reachable = true
+	before, t0 := f.now(), time.Now()
+	if t, err := f.rdb.Time(c).Result(); err == nil {
+		mid := before.Add(time.Since(t0) / 2)
+		st.SkewMS = t.Sub(mid).Milliseconds()
+	}
+	iter := f.rdb.Scan(c, 0, f.cfg.Prefix+"*", 500).Iterator()
+	for iter.Next(c) {
+		st.Keys++
+		if strings.HasPrefix(iter.Val(), f.cfg.Prefix+"snap:") {
+			st.Snapshots++
+		}
+	}
+	if info, err := f.rdb.Info(c, "server").Result(); err == nil {
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+				st.Server = v
+			}
+		}
+	}
+	return st
+}
+
+// redactURL is u without any password (there should be none).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}
