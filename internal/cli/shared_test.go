@@ -42,7 +42,12 @@ func TestSharedQuotaOnAFreshMachineShowsTheFleets(t *testing.T) {
 	r := miniredis.RunT(t)
 	url := "redis://" + r.Addr() + "/0"
 	a := newMachine(t, url, "required")
-	for range 3 {
+	for i := range 3 {
+		if i < 2 { // the first two unshared, so that the fleet's limiter does not pace them
+			a.vars["TIER_SHARED"] = ""
+		} else {
+			a.vars["TIER_SHARED"] = url
+		}
 		if _, stderr, code := a.run("chat", "-p", "demo", "--no-stdin", "-q", "hi"); code != 0 {
 			t.Fatalf("machine a: exit %d: %s", code, stderr)
 		}
@@ -83,7 +88,12 @@ func TestSharedA429IsLearnedByAll(t *testing.T) {
 	a := newMachine(t, url, "preferred")
 	var code int
 	var stderr string
-	for range 11 { // the demo allows 10 a minute: the 11th is a 429
+	for i := range 11 { // the demo allows 10 a minute: the 11th is a 429, shared
+		if i < 10 {
+			a.vars["TIER_SHARED"] = ""
+		} else {
+			a.vars["TIER_SHARED"] = url
+		}
 		_, stderr, code = a.run("chat", "-p", "demo", "--no-stdin", "-q", "--retries", "0", "hi")
 	}
 	if code != 4 {

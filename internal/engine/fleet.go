@@ -30,24 +30,30 @@ func (e *Engine) fleetBefore(ctx context.Context, t Target, keyID string, opts a
 	if e.Fleet == nil {
 		return nil
 	}
-	wait, why, err := e.Fleet.Before(ctx, t.Profile.Name, keyID, t.Model)
-	if err != nil || wait <= 0 {
-		return err
-	}
-	if wait > opts.MaxWait {
-		return &api.Error{Class: quota.ClassRateLimited, RetryIn: wait, NoRetry: true,
-			Message: fmt.Sprintf("%s: %s; not sent: it clears in %s, more than --max-wait %s", t.Profile.Name, why, wait.Round(time.Second), opts.MaxWait)}
-	}
-	if opts.Wait != nil {
-		return opts.Wait(ctx, wait, why)
-	}
-	tm := time.NewTimer(wait)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
+	var waited time.Duration
+	for {
+		wait, why, err := e.Fleet.Before(ctx, t.Profile.Name, keyID, t.Model)
+		if err != nil || wait <= 0 {
+			return err
+		}
+		if waited+wait > opts.MaxWait {
+			return &api.Error{Class: quota.ClassRateLimited, RetryIn: wait, NoRetry: true,
+				Message: fmt.Sprintf("%s: %s; not sent: it clears in %s, more than --max-wait %s", t.Profile.Name, why, wait.Round(time.Second), opts.MaxWait)}
+		}
+		waited += wait
+		if opts.Wait != nil {
+			if err := opts.Wait(ctx, wait, why); err != nil {
+				return err
+			}
+			continue
+		}
+		tm := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		case <-tm.C:
+		}
 	}
 }
 

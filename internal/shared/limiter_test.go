@@ -46,3 +46,43 @@ func TestGCRAIsSharedAndRunsOnRedissClock(t *testing.T) {
 		t.Error("a second one in the same interval was allowed")
 	}
 }
+
+func TestPacedNeverOverfillsAWindow(t *testing.T) {
+	for _, limit := range []int64{1, 10, 60, 1000} {
+		l := paced(limit, time.Minute)
+		if l.Burst+l.Rate-1 > limit || l.Rate < 1 || l.Burst < 1 {
+			t.Errorf("limit %d: %+v lets more than the limit into a window", limit, l)
+		}
+		if limit >= 20 && float64(l.Rate)/float64(limit) < 0.9 {
+			t.Errorf("limit %d: %+v uses under 90 %%", limit, l)
+		}
+	}
+}
+
+func TestBeforePacesByTheWindowsSeen(t *testing.T) {
+	m := newMini(t)
+	ctx := context.Background()
+	a := open(t, "redis://"+m.Addr(), "a", Required, nil)
+	b := open(t, "redis://"+m.Addr(), "b", Required, nil)
+	// A 3-second "minute" of 60: seen with 3 s to go, then 1 s.
+	s := snap(59, t0)
+	reset := t0.Add(3 * time.Second)
+	s.Windows[0].ResetAt = &reset
+	a.After(ctx, "groq", "id", "", "llama", &quotaOK, &s, 0)
+	s2 := snap(50, t0.Add(2*time.Second))
+	s2.Windows[0].ResetAt = &reset
+	b.After(ctx, "groq", "id", "", "llama", &quotaOK, &s2, 0)
+	limits, err := b.limits(ctx, "groq", "id", "llama")
+	if err != nil || limits["requests/minute"] != paced(60, 3*time.Second) {
+		t.Fatalf("limits %v, %v; want the 3 s window's", limits, err)
+	}
+	sent := 0
+	for range 20 {
+		if w, _, _ := []*Fleet{a, b}[sent%2].Before(ctx, "groq", "id", "llama"); w == 0 {
+			sent++
+		}
+	}
+	if sent != 3 { // the burst
+		t.Errorf("%d sent at once, want the burst of 3", sent)
+	}
+}

@@ -134,6 +134,8 @@ func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
 	}
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opt.MaxRetries = -1
+	opt.DialerRetries = 1 // one dial within the timeout: a down Redis costs one timeout, not five
+	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	opt.PoolSize = 8
 	opt.ContextTimeoutEnabled = true
 	opt.DisableIdentity = true
@@ -145,6 +147,14 @@ func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
 	}
 	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now}, nil
 }
+
+// quiet keeps go-redis's own log lines (a failed dial) off tier's stderr:
+// failures reach the user once, as preferred mode's warning or an error.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var quietOnce sync.Once
 
 // Close closes the connections.
 func (f *Fleet) Close() error { return f.rdb.Close() }
@@ -232,17 +242,51 @@ func (f *Fleet) Publish(ctx context.Context, s quota.Snapshot, keyID, fingerprin
 	c, cancel := f.ctx(ctx)
 	defer cancel()
 	k := f.key("snap", s.Provider, keyID, s.Model)
-	err = publishScript.Run(c, f.rdb, []string{k}, s.ObservedAt.UnixMilli(), string(b), snapshotTTL.Milliseconds()).Err()
+	args := []any{s.ObservedAt.UnixMilli(), string(b), snapshotTTL.Milliseconds()}
+	for _, w := range s.Windows {
+		if sp, ok := span(w, s.ObservedAt); ok {
+			args = append(args, "span:"+w.Metric+"/"+w.Period, sp.Milliseconds())
+		}
+	}
+	err = publishScript.Run(c, f.rdb, []string{k}, args...).Err()
 	return f.fail(err)
 }
 
-// publishScript keeps the newer of two snapshots (by observed_at).
+// publishScript keeps the newer of two snapshots (by observed_at), and the
+// longest time to a reset seen of each paced window (ARGV[4...] in pairs):
+// the window's length, as far as the fleet has seen.
 var publishScript = redis.NewScript(`
+for i = 4, #ARGV, 2 do
+  local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if tonumber(ARGV[i+1]) > old then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local old = redis.call('HGET', KEYS[1], 'at')
 if old and tonumber(old) > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'entry', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`)
+
+// nominal is the length of the windows the fleet paces with GCRA: the
+// per-minute ones (longer windows are counted and blocked when exhausted,
+// not smoothed: a day's RPD spread evenly would starve every burst).
+var nominal = map[string]time.Duration{"minute": time.Minute}
+
+// span is how far w's reset was when it was seen: a lower bound of the
+// window's length (providers' "minutes" may be shorter than 60 s, as
+// the fake provider's are), at most its nominal length.
+func span(w quota.Window, at time.Time) (time.Duration, bool) {
+	n, ok := nominal[w.Period]
+	if !ok || w.ResetAt == nil || w.Limit == nil || *w.Limit <= 0 || w.Metric != quota.Requests {
+		return 0, false
+	}
+	d := w.ResetAt.Sub(at)
+	if d <= 0 {
+		return 0, false
+	}
+	// A reset given in whole seconds is up to a second late.
+	d = d.Round(time.Second)
+	return min(d, n), true
+}
 
 // Snapshots is every shared snapshot, oldest first.
 func (f *Fleet) Snapshots(ctx context.Context) ([]Entry, error) {

@@ -16,6 +16,8 @@ import (
 	"github.com/tier-cli/tier/internal/quota"
 )
 
+var quotaOK = quota.Result{Class: quota.ClassOK}
+
 var t0 = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 
 // newMini is a miniredis at t0 and a fleet on it for host.
