@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tier-cli/tier/internal/quota"
 )
 
@@ -31,9 +33,14 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string) (time
 		}
 		return b.Until.Sub(f.now()), why, nil
 	}
-	limits, err := f.limits(ctx, provider, keyID, model)
+	limits, windows, err := f.limits(ctx, provider, keyID, model)
 	if err != nil {
 		return 0, "", err
+	}
+	if limits == nil {
+		// Nothing seen yet by anyone: one call goes first and learns the
+		// limits for all; the others wait for its reading.
+		return f.first(ctx, provider, keyID, model)
 	}
 	var wait time.Duration
 	for name, l := range limits {
@@ -48,32 +55,118 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string) (time
 	if wait > 0 {
 		return wait, "waiting for the fleet's turn (shared rate limit)", nil
 	}
+	for name, w := range windows {
+		after, err := f.admit(ctx, provider+"/"+keyID+"/"+model+"/"+name, w)
+		if err != nil {
+			return 0, "", err
+		}
+		if after > 0 {
+			return after, "the fleet has used this window up until its reset", nil
+		}
+	}
 	return 0, "", nil
+}
+
+// admitScript admits one call into a provider's fixed window as the
+// fleet last read it: KEYS[1] holds the window's reset (ms) and what is
+// left of it; KEYS[2] counts the fleet's calls in flight. ARGV: the
+// reading's reset (ms), its remaining, half the window's length (ms; a
+// reset further than that is a new window). On Redis's clock. Returns 0
+// (admitted, counted in flight) or the ms until the reset.
+var admitScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local reset = tonumber(ARGV[1])
+if now >= reset then return 0 end
+local inflight = tonumber(redis.call('GET', KEYS[2]) or '0')
+local fromReading = tonumber(ARGV[2]) - inflight
+local h = redis.call('HMGET', KEYS[1], 'reset', 'left')
+local left
+if not h[1] or reset > tonumber(h[1]) + tonumber(ARGV[3]) then
+  left = fromReading
+else
+  left = math.min(tonumber(h[2]), fromReading)
+  reset = tonumber(h[1])
+end
+if left <= 0 then
+  redis.call('HSET', KEYS[1], 'reset', reset, 'left', left)
+  redis.call('PEXPIREAT', KEYS[1], reset + 1000)
+  return math.max(1, reset - now)
+end
+redis.call('HSET', KEYS[1], 'reset', reset, 'left', left - 1)
+redis.call('PEXPIREAT', KEYS[1], reset + 1000)
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], 60000)
+return 0`)
+
+// landScript counts one call fewer in flight, never below 0.
+var landScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 0`)
+
+// window is a paced window as last read: its reset, what was left, and
+// its length as seen.
+type window struct {
+	reset  time.Time
+	left   int64
+	length time.Duration
+}
+
+// admit takes one call of the fleet's into window w, or says how long
+// until its reset.
+func (f *Fleet) admit(ctx context.Context, name string, w window) (time.Duration, error) {
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	ms, err := admitScript.Run(c, f.rdb, []string{f.key("left", name), f.key("inflight", name)},
+		w.reset.UnixMilli(), w.left, (w.length / 2).Milliseconds()).Int64()
+	if err != nil {
+		return 0, f.fail(err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// landed says one call admitted into provider/keyID/model's windows came
+// back: no longer in flight.
+func (f *Fleet) landed(ctx context.Context, provider, keyID, model string, names []string) {
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	for _, n := range names {
+		if err := landScript.Run(c, f.rdb, []string{f.key("inflight", provider+"/"+keyID+"/"+model+"/"+n)}).Err(); err != nil {
+			_ = f.fail(err)
+			return
+		}
+	}
 }
 
 // limits is the fleet's limiter of each paced window of provider, keyID,
 // model, from the shared snapshot and the windows' lengths seen.
-func (f *Fleet) limits(ctx context.Context, provider, keyID, model string) (map[string]Limit, error) {
+func (f *Fleet) limits(ctx context.Context, provider, keyID, model string) (map[string]Limit, map[string]window, error) {
 	c, cancel := f.ctx(ctx)
 	defer cancel()
 	h, err := f.rdb.HGetAll(c, f.key("snap", provider, keyID, model)).Result()
 	if err != nil {
-		return nil, f.fail(err)
+		return nil, nil, f.fail(err)
 	}
 	var e Entry
 	if h["entry"] == "" || json.Unmarshal([]byte(h["entry"]), &e) != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	out := map[string]Limit{}
+	out := map[string]Limit{} // not nil: a reading exists
+	wins := map[string]window{}
 	for _, w := range e.Snapshot.Windows {
 		name := w.Metric + "/" + w.Period
 		ms, _ := strconv.ParseInt(h["span:"+name], 10, 64)
 		if _, paced := span(w, e.Snapshot.ObservedAt); !paced || ms <= 0 {
 			continue
 		}
-		out[name] = paced(*w.Limit, time.Duration(ms)*time.Millisecond)
+		length := time.Duration(ms) * time.Millisecond
+		out[name] = paced(*w.Limit, length)
+		if w.Remaining != nil {
+			wins[name] = window{reset: *w.ResetAt, left: *w.Remaining, length: length}
+		}
 	}
-	return out, nil
+	return out, wins, nil
 }
 
 // After is engine.Fleet's: it publishes the snapshot, blocks the fleet
@@ -86,6 +179,7 @@ func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model s
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	f.landed(ctx, provider, keyID, model, pacedNames(s))
 	if s != nil {
 		_ = f.Publish(ctx, *s, keyID, fingerprint)
 	}
@@ -127,4 +221,37 @@ func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model s
 func paced(limit int64, length time.Duration) Limit {
 	burst := max(1, limit/20)
 	return Limit{Rate: max(1, limit-burst+1), Period: length, Burst: burst}
+}
+
+// firstFor is how long the first call of a fleet has to bring back a
+// reading before another may go first.
+const firstFor = 2 * time.Second
+
+// first lets one call of the fleet go while nothing is known, and asks the
+// others to wait a moment for its reading.
+func (f *Fleet) first(ctx context.Context, provider, keyID, model string) (time.Duration, string, error) {
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	won, err := f.rdb.SetNX(c, f.key("first", provider, keyID, model), f.cfg.Host, firstFor).Result()
+	if err != nil {
+		return 0, "", f.fail(err)
+	}
+	if won {
+		return 0, "", nil
+	}
+	return 50 * time.Millisecond, "waiting for the fleet's first reading of the limits", nil
+}
+
+// pacedNames is the names of s's paced windows.
+func pacedNames(s *quota.Snapshot) []string {
+	if s == nil {
+		return nil
+	}
+	var names []string
+	for _, w := range s.Windows {
+		if _, ok := span(w, s.ObservedAt); ok {
+			names = append(names, w.Metric+"/"+w.Period)
+		}
+	}
+	return names
 }

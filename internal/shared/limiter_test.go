@@ -72,7 +72,7 @@ func TestBeforePacesByTheWindowsSeen(t *testing.T) {
 	s2 := snap(50, t0.Add(2*time.Second))
 	s2.Windows[0].ResetAt = &reset
 	b.After(ctx, "groq", "id", "", "llama", &quotaOK, &s2, 0)
-	limits, err := b.limits(ctx, "groq", "id", "llama")
+	limits, _, err := b.limits(ctx, "groq", "id", "llama")
 	if err != nil || limits["requests/minute"] != paced(60, 3*time.Second) {
 		t.Fatalf("limits %v, %v; want the 3 s window's", limits, err)
 	}
