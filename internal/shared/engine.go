@@ -157,12 +157,14 @@ func (f *Fleet) limits(ctx context.Context, provider, keyID, model string) (map[
 	for _, w := range e.Snapshot.Windows {
 		name := w.Metric + "/" + w.Period
 		ms, _ := strconv.ParseInt(h["span:"+name], 10, 64)
-		if _, paced := span(w, e.Snapshot.ObservedAt); !paced || ms <= 0 {
+		// Paced whenever its length is known, also when this reading's
+		// reset has passed (the limit stands).
+		if ms <= 0 || w.Limit == nil || *w.Limit <= 0 {
 			continue
 		}
 		length := time.Duration(ms) * time.Millisecond
 		out[name] = paced(*w.Limit, length)
-		if w.Remaining != nil {
+		if w.Remaining != nil && w.ResetAt != nil {
 			wins[name] = window{reset: *w.ResetAt, left: *w.Remaining, length: length}
 		}
 	}
