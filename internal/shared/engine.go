@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -63,6 +64,9 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string) (time
 		if after > 0 {
 			return after, "the fleet has used this window up until its reset", nil
 		}
+		f.mu.Lock()
+		f.admitted[provider+"/"+keyID+"/"+model+"/"+name]++
+		f.mu.Unlock()
 	}
 	return 0, "", nil
 }
@@ -82,7 +86,7 @@ local inflight = tonumber(redis.call('GET', KEYS[2]) or '0')
 local fromReading = tonumber(ARGV[2]) - inflight
 local h = redis.call('HMGET', KEYS[1], 'reset', 'left')
 local left
-if not h[1] or reset > tonumber(h[1]) + tonumber(ARGV[3]) then
+if not h[1] or tonumber(h[1]) <= now or reset > tonumber(h[1]) + tonumber(ARGV[3]) then
   left = fromReading
 else
   left = math.min(tonumber(h[2]), fromReading)
@@ -128,11 +132,30 @@ func (f *Fleet) admit(ctx context.Context, name string, w window) (time.Duration
 
 // landed says one call admitted into provider/keyID/model's windows came
 // back: no longer in flight.
-func (f *Fleet) landed(ctx context.Context, provider, keyID, model string, names []string) {
+func (f *Fleet) landed(ctx context.Context, provider, keyID, model string) {
 	c, cancel := f.ctx(ctx)
 	defer cancel()
+	prefix := provider + "/" + keyID + "/" + model + "/"
+	var names []string
+	f.mu.Lock()
+	for k, n := range f.admitted {
+		if n > 0 && strings.HasPrefix(k, prefix) {
+			names = append(names, strings.TrimPrefix(k, prefix))
+		}
+	}
+	f.mu.Unlock()
 	for _, n := range names {
-		if err := landScript.Run(c, f.rdb, []string{f.key("inflight", provider+"/"+keyID+"/"+model+"/"+n)}).Err(); err != nil {
+		name := provider + "/" + keyID + "/" + model + "/" + n
+		f.mu.Lock()
+		mine := f.admitted[name] > 0
+		if mine {
+			f.admitted[name]--
+		}
+		f.mu.Unlock()
+		if !mine {
+			continue
+		}
+		if err := landScript.Run(c, f.rdb, []string{f.key("inflight", name)}).Err(); err != nil {
 			_ = f.fail(err)
 			return
 		}
@@ -181,7 +204,7 @@ func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model s
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	f.landed(ctx, provider, keyID, model, pacedNames(s))
+	f.landed(ctx, provider, keyID, model)
 	if s != nil {
 		_ = f.Publish(ctx, *s, keyID, fingerprint)
 	}
@@ -242,18 +265,4 @@ func (f *Fleet) first(ctx context.Context, provider, keyID, model string) (time.
 		return 0, "", nil
 	}
 	return 50 * time.Millisecond, "waiting for the fleet's first reading of the limits", nil
-}
-
-// pacedNames is the names of s's paced windows.
-func pacedNames(s *quota.Snapshot) []string {
-	if s == nil {
-		return nil
-	}
-	var names []string
-	for _, w := range s.Windows {
-		if _, ok := span(w, s.ObservedAt); ok {
-			names = append(names, w.Metric+"/"+w.Period)
-		}
-	}
-	return names
 }

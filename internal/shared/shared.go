@@ -105,6 +105,11 @@ type Fleet struct {
 	once sync.Once
 	down atomic.Bool // preferred mode, after a failure: local only
 	now  func() time.Time
+	// admitted counts this process's calls admitted into each window
+	// (engine.go) and not yet back: what it takes off the fleet's count
+	// in flight when they land.
+	mu       sync.Mutex
+	admitted map[string]int
 }
 
 // Open prepares a Fleet (no network yet). warn is told, once, that Redis
@@ -145,7 +150,7 @@ func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now}, nil
+	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now, admitted: map[string]int{}}, nil
 }
 
 // quiet keeps go-redis's own log lines (a failed dial) off tier's stderr:
