@@ -152,10 +152,11 @@ func minuteLeft(s quota.Snapshot) (int64, bool) {
 	return 0, false
 }
 
-// checkFleet checks what holds today: every row answered (fleetRun) and a
-// fifth, fresh machine shown the fleet's reading, marked shared. It logs,
-// and does not yet assert, the targets that are not met reliably
-// (zero 429s; the fifth's figure equal to the last header ± in flight).
+// checkFleet checks every row answered (fleetRun) and a fifth, fresh
+// machine shown the fleet's reading, marked shared, and logs the figures;
+// the benchmark also holds them to the targets (zero 429s, ≥ 90 %
+// of the rate, the last header's figure ± in flight), which a short run on
+// a loaded machine (-race) need not meet.
 func checkFleet(t testing.TB, share float64, rejected int64, fresh, last quota.Snapshot) {
 	t.Helper()
 	got, ok1 := minuteLeft(fresh)
@@ -181,6 +182,11 @@ func BenchmarkFleet(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		share, rejected, fresh, last := fleetRun(b, 4, 75, 60, 3*time.Second)
 		checkFleet(b, share, rejected, fresh, last)
+		got, _ := minuteLeft(fresh)
+		want, _ := minuteLeft(last)
+		if rejected != 0 || share < 0.9 || got-want > 8 || want-got > 8 {
+			b.Errorf("want zero 429s, at least 90 %% of the rate and the last header's figure ± in flight")
+		}
 		b.ReportMetric(100*share, "%rate")
 		b.ReportMetric(float64(rejected), "429s")
 	}
