@@ -156,7 +156,7 @@ func (f *Fleet) landed(ctx context.Context, provider, keyID, model string) {
 			continue
 		}
 		if err := landScript.Run(c, f.rdb, []string{f.key("inflight", name)}).Err(); err != nil {
-			_ = f.fail(err)
+			f.lost(f.fail(err))
 			return
 		}
 	}
@@ -196,9 +196,9 @@ func (f *Fleet) limits(ctx context.Context, provider, keyID, model string) (map[
 
 // After is engine.Fleet's: it publishes the snapshot, blocks the fleet
 // after a 429 (for its Retry-After) or an exhausted window (until its
-// reset), and counts the call in each window that has a reset. Failures
-// are preferred mode's warning or, in required mode, lost: the call was
-// made.
+// reset), and counts the call in each window that has a reset. A failure
+// is preferred mode's warning or, in required mode, a warning once (the
+// call was made): never silent.
 func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model string, q *quota.Result, s *quota.Snapshot, tokens int64) {
 	if f.down.Load() || q == nil {
 		return
@@ -206,17 +206,17 @@ func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model s
 	ctx = context.WithoutCancel(ctx)
 	f.landed(ctx, provider, keyID, model)
 	if s != nil {
-		_ = f.Publish(ctx, *s, keyID, fingerprint)
+		f.lost(f.Publish(ctx, *s, keyID, fingerprint))
 	}
 	now := f.now()
 	switch q.Class {
 	case quota.ClassRateLimited:
 		if q.RetryAfter > 0 {
-			_ = f.SetBlock(ctx, provider, keyID, model, Block{Until: now.Add(q.RetryAfter), Why: string(q.Class)})
+			f.lost(f.SetBlock(ctx, provider, keyID, model, Block{Until: now.Add(q.RetryAfter), Why: string(q.Class)}))
 		}
 	case quota.ClassQuotaExhausted:
 		if q.Exhausted != nil && q.Exhausted.ResetAt != nil {
-			_ = f.SetBlock(ctx, provider, keyID, model, Block{Until: *q.Exhausted.ResetAt, Why: string(q.Class)})
+			f.lost(f.SetBlock(ctx, provider, keyID, model, Block{Until: *q.Exhausted.ResetAt, Why: string(q.Class)}))
 		}
 	case quota.ClassOK:
 		if s == nil {
@@ -233,7 +233,8 @@ func (f *Fleet) After(ctx context.Context, provider, keyID, fingerprint, model s
 			case quota.Tokens:
 				n = tokens
 			}
-			_, _ = f.Count(ctx, provider, keyID, model+"/"+w.Metric+"/"+w.Period, n, *w.ResetAt)
+			_, err := f.Count(ctx, provider, keyID, model+"/"+w.Metric+"/"+w.Period, n, *w.ResetAt)
+			f.lost(err)
 		}
 	}
 }
@@ -265,4 +266,15 @@ func (f *Fleet) first(ctx context.Context, provider, keyID, model string) (time.
 		return 0, "", nil
 	}
 	return 50 * time.Millisecond, "waiting for the fleet's first reading of the limits", nil
+}
+
+// lost says, once, that what a call learned could not be shared (required
+// mode: the call was already made, so it is a warning, not a failure).
+func (f *Fleet) lost(err error) {
+	if err == nil {
+		return
+	}
+	f.once.Do(func() {
+		f.warn("what this call learned was not shared: " + err.Error())
+	})
 }
