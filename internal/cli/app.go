@@ -86,6 +86,7 @@ func (a *app) engine() (*engine.Engine, error) {
 	}
 	if f != nil {
 		eng.Fleet = f
+		b.Reserve = f
 	}
 	return eng, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -17,7 +18,9 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	tier "github.com/tier-cli/tier"
+	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/cli"
 	"github.com/tier-cli/tier/internal/engine"
@@ -25,6 +28,7 @@ import (
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/shared"
 	"github.com/tier-cli/tier/internal/store"
+	"github.com/tier-cli/tier/internal/usage"
 )
 
 const fleetKey = "sk-fleet-0123456789abcdef"
@@ -189,5 +193,60 @@ func BenchmarkFleet(b *testing.B) {
 		}
 		b.ReportMetric(100*share, "%rate")
 		b.ReportMetric(float64(rejected), "429s")
+	}
+}
+
+// 100 calls at once, from two machines, against a hard budget with room
+// for exactly 50 of them at their worst case: exactly 50 are sent.
+func TestFleetBudgetReservation(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 1_000_000, RPD: 1_000_000, TPM: 100_000_000} // the budget binds, not the rate
+	srv := httptest.NewServer(fp)
+	t.Cleanup(srv.Close)
+	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n", srv.URL+"/v1")
+	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := cat.Profile("fa")
+	msg := []openai.ChatCompletionMessage{{Role: "user", Content: "say hi"}}
+	w := budget.WorstCase(budget.Call{Profile: p, Model: "m1", PromptTokens: int64(api.EstimateTokens(len("say hi"))), MaxTokens: 5})
+	url := redisURL(t)
+	b := catalog.Budget{Name: "fifty", Limit: float64(50 * w.Tokens), Unit: "tokens", Period: "total", Mode: "hard"}
+	var engines []*engine.Engine
+	for i := range 2 {
+		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		dir := t.TempDir()
+		chk := &budget.Checker{Budgets: []catalog.Budget{b}, Log: usage.New(dir), Now: time.Now, Loc: time.UTC, Reserve: f}
+		engines = append(engines, &engine.Engine{Catalog: cat, Store: store.Open(dir), Keys: fleetKeys{}, Now: time.Now,
+			Getenv: func(string) string { return "" }, Fleet: f, Budget: chk})
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	refused := 0
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := engines[i%2].Call(context.Background(), engine.Request{
+				Target:  engine.Target{Profile: p, Key: "default", Model: "m1"},
+				Chat:    api.ChatRequest{Model: "m1", Messages: msg, MaxTokens: 5},
+				Options: api.CallOptions{MaxWait: 10 * time.Second}})
+			if errors.As(err, new(*budget.Refused)) {
+				mu.Lock()
+				refused++
+				mu.Unlock()
+			} else if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if sent := fp.Used().Requests; sent != 50 || refused != 50 {
+		t.Errorf("%d sent, %d refused; want exactly 50 and 50", sent, refused)
 	}
 }

@@ -450,3 +450,35 @@ func redactURL(s string) string {
 	}
 	return u.String()
 }
+
+// reserveScript reserves ARGV[3] of a budget's period (KEYS[1]): what is
+// spent is at least ARGV[2] (the caller's local log); refused (0) when
+// that plus ARGV[3] passes the limit ARGV[1]. ARGV[4]: when the period
+// ends (unix seconds; 0: never).
+var reserveScript = redis.NewScript(`
+local cur = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[2]))
+local amount = tonumber(ARGV[3])
+if cur + amount > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], tostring(cur + amount))
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
+return 1`)
+
+// Reserve is budget.Reserver's: the fleet's spend of a budget's period,
+// reserved before each call at its worst case (a call's actual cost is not
+// yet credited back: reservations err on the side of the limit).
+func (f *Fleet) Reserve(ctx context.Context, key string, limit, floor, amount float64, until time.Time) (bool, error) {
+	if f.down.Load() {
+		return true, nil
+	}
+	var end int64
+	if !until.IsZero() {
+		end = until.Unix()
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	n, err := reserveScript.Run(c, f.rdb, []string{f.key("budget", key)}, limit, floor, amount, end).Int64()
+	if err != nil {
+		return true, f.fail(err)
+	}
+	return n == 1, nil
+}
