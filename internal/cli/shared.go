@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,8 +27,23 @@ func (a *app) fleet() (*shared.Fleet, error) {
 		return nil, usageErr(err)
 	}
 	if !ok {
-		a.sharedOff = true
-		return nil, nil
+		cat, err := a.catalog()
+		if err != nil {
+			return nil, err
+		}
+		if cat.Shared == nil || cat.Shared.URL == "" {
+			a.sharedOff = true
+			return nil, nil
+		}
+		if cfg, err = shared.FromCatalog(cat.Shared.URL, cat.Shared.Mode); err != nil {
+			return nil, usageErr(err)
+		}
+		cfg.Password = a.env.Getenv("TIER_SHARED_PASSWORD")
+		if cfg.Password == "" && cat.Shared.PasswordCmd != "" {
+			if cfg.Password, err = passwordCmd(cat.Shared.PasswordCmd); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var mu sync.Mutex
 	warn := func(msg string) {
@@ -38,6 +57,40 @@ func (a *app) fleet() (*shared.Fleet, error) {
 	}
 	a.shared = f
 	return f, nil
+}
+
+// passwordCmd runs providers.yaml's shared.password_cmd (sh -c, 5 s, at
+// most 4 KiB of output) for the Redis password; what it prints is never
+// shown.
+func passwordCmd(command string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout = &limitWriter{w: &out, n: 4096}
+	if err := cmd.Run(); err != nil {
+		return "", usagef("providers.yaml: shared: password_cmd failed: %v", err)
+	}
+	pw := strings.TrimSpace(out.String())
+	if pw == "" {
+		return "", usagef("providers.yaml: shared: password_cmd printed nothing")
+	}
+	return pw, nil
+}
+
+// limitWriter keeps the first n bytes written to it.
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	k := min(len(p), l.n)
+	if k > 0 {
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
 }
 
 // learnFleet merges the fleet's snapshots into local state before tier

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -149,5 +151,25 @@ func TestSharedStatus(t *testing.T) {
 	}
 	if _, stderr, code := newMachine(t, "", "").run("quota", "--shared-status"); code != 2 || !strings.Contains(stderr, "TIER_SHARED") {
 		t.Errorf("--shared-status without TIER_SHARED: exit %d, %q", code, stderr)
+	}
+}
+
+func TestSharedFromProvidersYAML(t *testing.T) {
+	t.Parallel()
+	r := miniredis.RunT(t)
+	r.RequireAuth("pw-from-cmd")
+	m := newMachine(t, "", "")
+	yaml := "shared:\n  url: redis://" + r.Addr() + "/0\n  mode: required\n  password_cmd: echo pw-from-cmd\n"
+	if err := os.WriteFile(filepath.Join(m.vars["TIER_CONFIG_DIR"], "providers.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := m.run("quota", "--shared-status")
+	if code != 0 || !strings.Contains(out, "mode:       required") || strings.Contains(out+stderr, "pw-from-cmd") {
+		t.Errorf("exit %d: %s%s", code, out, stderr)
+	}
+	bad := "shared:\n  url: redis://:secret@" + r.Addr() + "/0\n"
+	os.WriteFile(filepath.Join(m.vars["TIER_CONFIG_DIR"], "providers.yaml"), []byte(bad), 0o600)
+	if _, stderr, code := m.run("quota"); code != 2 || strings.Contains(stderr, "secret") {
+		t.Errorf("a password in shared.url: exit %d, %q; want 2, not echoed", code, stderr)
 	}
 }

@@ -88,6 +88,16 @@ func (c *Config) check() error {
 	return nil
 }
 
+// FromCatalog is providers.yaml's shared: as a Config (the password, if
+// any, is the caller's to get from password_cmd).
+func FromCatalog(url, mode string) (Config, error) {
+	cfg := Config{URL: strings.TrimSpace(url), Mode: Mode(mode)}
+	if err := cfg.check(); err != nil {
+		return cfg, fmt.Errorf("providers.yaml: shared: %v", strings.Replace(err.Error(), "TIER_SHARED", "url", 1))
+	}
+	return cfg, nil
+}
+
 // Unavailable is Redis out of reach in required mode: nothing was sent.
 type Unavailable struct{ Err error }
 
