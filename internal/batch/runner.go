@@ -411,7 +411,9 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time, worst flo
 		Target: engine.Target{Profile: l.t.Profile, Key: l.t.Key, Model: model},
 		Chat: api.ChatRequest{Model: model, Messages: j.row.Body.Messages, MaxTokens: j.row.Body.maxTokens(),
 			Temperature: j.row.Body.Temperature},
-		Options: api.CallOptions{KeepContent: true, StallTimeout: r.cfg.StallTimeout},
+		// MaxWait bounds only the fleet's turn (TIER_SHARED): a row is
+		// never retried by the engine (Retries 0).
+		Options: api.CallOptions{KeepContent: true, StallTimeout: r.cfg.StallTimeout, MaxWait: r.cfg.MaxWait},
 		Kind:    usage.KindBatch,
 	}
 	go func() {

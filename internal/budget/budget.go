@@ -176,6 +176,18 @@ type Checker struct {
 	// Output where its output goes (nil: nowhere).
 	Environ []string
 	Output  io.Writer
+	// Reserve, when set (TIER_SHARED), makes a hard budget's check an
+	// atomic reservation shared by every process and machine: nil checks
+	// local spend only.
+	Reserve Reserver
+}
+
+// Reserver reserves amount of a budget's period (named key, ending at
+// until; zero: never) for one call, atomically: false when spend (at
+// least floor, what the local usage log says) plus what is reserved plus
+// amount would pass limit.
+type Reserver interface {
+	Reserve(ctx context.Context, key string, limit, floor, amount float64, until time.Time) (bool, error)
 }
 
 // Active says whether there is anything to check.
@@ -249,7 +261,7 @@ func spentSince(db *usage.DB, b catalog.Budget, start time.Time) (spent float64,
 // Check refuses call c (a *Refused) when its worst case exceeds
 // --max-cost or would take a hard budget in its scope past its limit. It
 // opens the usage log only when a budget applies.
-func (c *Checker) Check(_ context.Context, call Call) error {
+func (c *Checker) Check(ctx context.Context, call Call) error {
 	if !c.Active() {
 		return nil
 	}
@@ -294,7 +306,16 @@ func (c *Checker) Check(_ context.Context, call Call) error {
 		default:
 			worst = w.Cost
 		}
-		if spent+worst > b.Limit {
+		over := spent+worst > b.Limit
+		if !over && c.Reserve != nil {
+			start, end := Start(b.Period, c.Now(), c.Loc)
+			ok, err := c.Reserve.Reserve(ctx, b.Name+":"+b.Period+":"+strconv.FormatInt(start.Unix(), 10), b.Limit, spent, worst, end)
+			if err != nil {
+				return err
+			}
+			over = !ok
+		}
+		if over {
 			_, end := Start(b.Period, c.Now(), c.Loc)
 			resets := ""
 			if !end.IsZero() {

@@ -85,6 +85,12 @@ func overlay(c *Catalog, over *yaml.Node, userPath string) (*Catalog, error) {
 		}
 		tree.Content = append(tree.Content, scalar("alerts"), n)
 	}
+	if n := lookup(over, "shared"); n != nil && !isNull(deref(n)) {
+		if err := n.Decode(&c.Shared); err != nil {
+			return nil, mergeError(userPath, err)
+		}
+		tree.Content = append(tree.Content, scalar("shared"), n)
+	}
 	dialects, touched, err := overlayEntries(lookup(over, "dialects"), &c.Dialects, user)
 	if err != nil {
 		return nil, mergeError(userPath, err)

@@ -24,8 +24,21 @@ type Catalog struct {
 	// that alert once per window (budget.go); only the user's file has
 	// them, and none alert without them.
 	Alerts *Alerts `yaml:"alerts,omitempty" json:"alerts,omitempty"`
+	// Shared is the Redis a fleet of machines shares quota through
+	// (internal/shared); TIER_SHARED overrides it. Only the user's file
+	// has it.
+	Shared *Shared `yaml:"shared,omitempty" json:"shared,omitempty"`
 
 	userFile string // the user's providers.yaml as shown in messages
+}
+
+// Shared is providers.yaml's shared: the Redis URL (no password in it),
+// the failure mode (required or preferred), and a command whose output is
+// the password (as key_cmd is a key's), when TIER_SHARED_PASSWORD is unset.
+type Shared struct {
+	URL         string `yaml:"url" json:"url"`
+	Mode        string `yaml:"mode,omitempty" json:"mode,omitempty"`
+	PasswordCmd string `yaml:"password_cmd,omitempty" json:"password_cmd,omitempty"`
 }
 
 // Profile is one provider as data.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/shared"
 	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/usage"
 	"github.com/tier-cli/tier/internal/version"
@@ -18,6 +19,9 @@ type app struct {
 	cat   *catalog.Catalog
 	state *store.Store
 	keys  keyState
+	// shared is the fleet's state (shared.go); sharedOff: TIER_SHARED unset.
+	shared    *shared.Fleet
+	sharedOff bool
 }
 
 func newApp(env *Env) *app { return &app{env: env, now: env.clock()} }
@@ -77,6 +81,14 @@ func (a *app) engine() (*engine.Engine, error) {
 		return nil, err
 	}
 	eng.Budget = b
+	f, err := a.fleet()
+	if err != nil {
+		return nil, err
+	}
+	if f != nil {
+		eng.Fleet = f
+		b.Reserve = f
+	}
 	return eng, nil
 }
 

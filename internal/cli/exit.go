@@ -16,6 +16,7 @@ import (
 	"github.com/tier-cli/tier/internal/pool"
 	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/shared"
 	"github.com/tier-cli/tier/internal/store"
 )
 
@@ -79,6 +80,8 @@ func exitCode(err error) int {
 			return ExitInterrupted
 		}
 		return ExitExhausted
+	case errors.As(err, new(*shared.Unavailable)):
+		return ExitNetwork
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.As(err, &ve):

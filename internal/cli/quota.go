@@ -24,6 +24,7 @@ type quotaOptions struct {
 	requireSet   bool // --require was given, even as ''
 	allowUnknown bool
 	timeout      time.Duration
+	sharedStatus bool         // --shared-status (shared.go)
 	format       string       // --format: "" or prometheus (export.go)
 	watch        watchOptions // --watch, --interval, --count (watch.go)
 }
@@ -41,6 +42,9 @@ func newQuotaCmd(env *Env) *cobra.Command {
   GROQ_API_KEY=... tier quota groq --refresh --probe --require rpd=20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.requireSet = cmd.Flags().Changed("require")
+			if o.sharedStatus {
+				return runSharedStatus(cmd.Context(), env, o.json)
+			}
 			if err := checkQuotaWatch(cmd, o); err != nil {
 				return err
 			}
@@ -56,6 +60,7 @@ func newQuotaCmd(env *Env) *cobra.Command {
 	f.StringVar(&o.require, "require", "", "fail with exit 5 unless this much is left, e.g. rpd=20,credit=0.50")
 	f.BoolVar(&o.allowUnknown, "allow-unknown", false, "with --require, let windows the provider never reports pass")
 	durationVar(f, &o.timeout, "timeout", 10*time.Second, "per-provider timeout for --refresh and --probe")
+	f.BoolVar(&o.sharedStatus, "shared-status", false, "check the shared state (TIER_SHARED): reachable, latency, keys held, clock skew")
 	quotaFormatFlag(cmd, &o.format)
 	quotaWatchFlags(cmd, &o.watch)
 	return cmd
@@ -98,12 +103,17 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	if o.refresh || o.probe {
 		failures, refreshErr = a.refreshQuota(ctx, args, o)
 	}
+	fleet, err := a.learnFleet(ctx)
+	if err != nil {
+		return err
+	}
 	src := a.overviewSource()
 	rows, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
 	if err != nil {
 		return err
 	}
 	a.addRunway(rows, src.Now)
+	markShared(rows, fleet)
 	if o.json {
 		writeJSONOut(env, overview.Snapshots(rows, src.Now))
 	} else if o.format != "" {
@@ -111,6 +121,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	} else {
 		printQuotaTable(env, rows, src.Now, o)
 		a.printRunway(env, rows, src.Now)
+		printShared(env, rows, src.Now)
 	}
 	if len(reqs) > 0 {
 		var blind []overview.Blind

@@ -24,6 +24,7 @@ import (
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
+	"github.com/tier-cli/tier/internal/shared"
 	"github.com/tier-cli/tier/internal/store"
 	"github.com/tier-cli/tier/internal/usage"
 )
@@ -60,6 +61,9 @@ type Engine struct {
 	// Budget checks a call before it is sent and alerts after it
 	// (usage.go); nil checks nothing.
 	Budget *budget.Checker
+	// Fleet shares what calls learn with other machines (fleet.go); nil
+	// shares nothing.
+	Fleet Fleet
 }
 
 // Target is what one call goes to: a provider, one of its keys by name
@@ -130,17 +134,18 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // the demo provider's in process, counting in the store. No request is
 // made; the key is resolved (an error is the KeySource's).
 func (e *Engine) Client(ctx context.Context, p *catalog.Profile, keyName string) (*api.Client, error) {
-	c, _, err := e.client(ctx, p, keyName)
+	c, _, _, err := e.client(ctx, p, keyName)
 	return c, err
 }
 
 // client is Client, and for the demo provider the counter its requests
 // are counted with (nil for other providers), which says whether the
-// counts could be saved.
-func (e *Engine) client(ctx context.Context, p *catalog.Profile, keyName string) (*api.Client, *demoCounter, error) {
+// counts could be saved; and the key's shared ID (shared.KeyID's form: a
+// one-way hash, never the key).
+func (e *Engine) client(ctx context.Context, p *catalog.Profile, keyName string) (*api.Client, *demoCounter, string, error) {
 	base, err := p.ResolveBaseURL(e.Getenv)
 	if err != nil {
-		return nil, nil, &ConfigError{Err: err}
+		return nil, nil, "", &ConfigError{Err: err}
 	}
 	cfg := api.Config{
 		Provider:  p.Name,
@@ -155,17 +160,17 @@ func (e *Engine) client(ctx context.Context, p *catalog.Profile, keyName string)
 		rpm, rpd := demoLimits(p)
 		dc := &demoCounter{store: e.Store}
 		cfg.Transport = (&api.Demo{Counter: dc, RPM: rpm, RPD: rpd, Now: e.Now}).Transport()
-		return api.New(cfg), dc, nil
+		return api.New(cfg), dc, "demo-" + keyName, nil
 	}
 	key, source, err := e.Keys.Key(ctx, p, keyName, base)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	cfg.Key, cfg.KeySource = key, source
 	if key != "" {
 		cfg.KeyFingerprint = keys.Fingerprint(key)
 	}
-	return api.New(cfg), nil, nil
+	return api.New(cfg), nil, shared.KeyID(key), nil
 }
 
 func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
@@ -191,8 +196,11 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	if err := e.checkBudget(ctx, req); err != nil {
 		return Result{}, err
 	}
-	cl, demo, err := e.client(ctx, req.Profile, req.key())
+	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
 	if err != nil {
+		return Result{}, err
+	}
+	if err := e.fleetBefore(ctx, req.Target, kid, req.Options); err != nil {
 		return Result{}, err
 	}
 	chat := req.Chat
@@ -204,9 +212,11 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		// A response that is retried (a 429, a 5xx) still says what is
 		// left: recorded as it comes, so that the next one merges onto it.
 		if s, ok := e.snapshot(req.Target, &q); ok {
-			if _, err := e.Store.SaveSnapshotMerged(s); err != nil && earlier == nil {
+			merged, err := e.Store.SaveSnapshotMerged(s)
+			if err != nil && earlier == nil {
 				earlier = err
 			}
+			e.fleetAfter(ctx, req.Target, kid, cl.KeyFingerprint(), &q, &merged, nil)
 		}
 		if retried != nil {
 			retried(q)
@@ -214,6 +224,13 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
 	res := e.record(req.Target, reply, demo.unsaved(), earlier)
+	if reply != nil {
+		var s *quota.Snapshot
+		if res.Learned {
+			s = res.Snapshot
+		}
+		e.fleetAfter(ctx, req.Target, kid, cl.KeyFingerprint(), reply.Quota, s, reply)
+	}
 	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
 	res.Alerts, res.Budgets = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr

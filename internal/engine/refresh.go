@@ -68,7 +68,7 @@ func (e *Engine) Refresh(ctx context.Context, req RefreshRequest) []Refreshed {
 			if p.Demo && !explicit {
 				return
 			}
-			client, demo, err := e.client(ctx, p, key)
+			client, demo, _, err := e.client(ctx, p, key)
 			if err != nil {
 				if explicit {
 					res.Err = err

@@ -17,6 +17,7 @@ func JSON() []Group {
 				{"retry_after_s", "Seconds to wait before retrying, as the provider said on a failed request (never read from a success)."},
 				{"credit", "A money or token balance, below."},
 				{"budget", "A spending cap set on the key (OpenRouter's key limit), below: what the key may still spend, not money in the account."},
+				{"shared", "With TIER_SHARED, in tier quota: the figures are the fleet's, seen by another tier: shared.host (its host name), shared.at (when it published them), shared.fingerprint (the key's, never the key)."},
 			},
 		},
 		{

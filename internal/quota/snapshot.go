@@ -139,6 +139,17 @@ type Snapshot struct {
 	RetryAfterS *float64  `json:"retry_after_s,omitempty"`
 	Credit      *Credit   `json:"credit,omitempty"`
 	Budget      *Budget   `json:"budget,omitempty"`
+	// Shared says the figures came from the fleet's shared state
+	// (TIER_SHARED): who saw them when; nil for this machine's own.
+	Shared *Shared `json:"shared,omitempty"`
+}
+
+// Shared is who in a fleet saw a snapshot, and when: a host name and the
+// key's fingerprint, never the key.
+type Shared struct {
+	Host        string    `json:"host"`
+	At          time.Time `json:"at"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
 }
 
 // Class is what kind of outcome a response was.

@@ -1,0 +1,264 @@
+package shared
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
+
+var quotaOK = quota.Result{Class: quota.ClassOK}
+
+var t0 = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+// newMini is a miniredis at t0 and a fleet on it for host.
+func newMini(t *testing.T) *miniredis.Miniredis {
+	t.Helper()
+	m := miniredis.RunT(t)
+	m.SetTime(t0)
+	return m
+}
+
+func open(t *testing.T, url, host string, mode Mode, warn func(string)) *Fleet {
+	t.Helper()
+	f, err := Open(Config{URL: url, Mode: mode, Host: host}, warn, func() time.Time { return t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func i64(v int64) *int64 { return &v }
+
+func snap(remaining int64, at time.Time) quota.Snapshot {
+	reset := at.Add(40 * time.Second)
+	return quota.Snapshot{Provider: "groq", Key: "default", Model: "llama", ObservedAt: at,
+		Windows: []quota.Window{{Metric: quota.Requests, Period: "minute", Limit: i64(60), Remaining: i64(remaining), ResetAt: &reset, Source: "header"}}}
+}
+
+func TestFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if _, ok, err := FromEnv(env(nil)); ok || err != nil {
+		t.Fatalf("unset: ok=%v err=%v, want off", ok, err)
+	}
+	cfg, ok, err := FromEnv(env(map[string]string{"TIER_SHARED": "rediss://ci@redis.example:6380/2", "TIER_SHARED_PASSWORD": "pw"}))
+	if !ok || err != nil || cfg.Mode != Preferred || cfg.Password != "pw" {
+		t.Fatalf("got %+v ok=%v err=%v", cfg, ok, err)
+	}
+	for _, bad := range []map[string]string{
+		{"TIER_SHARED": "redis://:secret@host:6379/0"},
+		{"TIER_SHARED": "http://host:6379"},
+		{"TIER_SHARED": "redis://host:6379/0", "TIER_SHARED_MODE": "maybe"},
+	} {
+		if _, _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+	_, _, err = FromEnv(env(map[string]string{"TIER_SHARED": "redis://:s3cr3t-pw@host:6379/0"}))
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("a password in the URL: %v (must be refused without echoing it)", err)
+	}
+}
+
+func TestSnapshotsNewestWinsAndWhoSawIt(t *testing.T) {
+	m := newMini(t)
+	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
+	b := open(t, "redis://"+m.Addr(), "runner-b", Required, nil)
+	ctx := context.Background()
+	if err := a.Publish(ctx, snap(40, t0), "id1", "…a1b2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, snap(50, t0.Add(-time.Second)), "id1", "…a1b2"); err != nil { // older: kept out
+		t.Fatal(err)
+	}
+	got, err := b.Snapshots(ctx)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	e := got[0]
+	if *e.Snapshot.Windows[0].Remaining != 40 || e.Host != "runner-a" || e.Fingerprint != "…a1b2" || !e.At.Equal(t0) {
+		t.Errorf("got %+v, want runner-a's 40 left", e)
+	}
+}
+
+func TestA429IsLearnedByAll(t *testing.T) {
+	m := newMini(t)
+	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
+	b := open(t, "redis://"+m.Addr(), "runner-b", Required, nil)
+	ctx := context.Background()
+	if w, _, err := b.Before(ctx, "groq", "id1", "llama"); w != 0 || err != nil {
+		t.Fatalf("before any 429: wait %v, %v", w, err)
+	}
+	s := snap(0, t0)
+	a.After(ctx, "groq", "id1", "…a1b2", "llama", &quota.Result{Class: quota.ClassRateLimited, RetryAfter: 7 * time.Second}, &s, 0)
+	w, why, err := b.Before(ctx, "groq", "id1", "llama")
+	if err != nil || w != 7*time.Second || !strings.Contains(why, "429") || !strings.Contains(why, "runner-a") {
+		t.Fatalf("runner-b after runner-a's 429: wait %v (%q), %v; want 7s", w, why, err)
+	}
+	if w, _, _ := b.Before(ctx, "groq", "id2", "llama"); w != 0 {
+		t.Errorf("another key waits %v: a block is per key", w)
+	}
+	reset := t0.Add(time.Hour)
+	a.After(ctx, "groq", "id1", "", "other", &quota.Result{Class: quota.ClassQuotaExhausted,
+		Exhausted: &quota.Window{Metric: quota.Requests, Period: "day", ResetAt: &reset}}, nil, 0)
+	if w, why, _ := b.Before(ctx, "groq", "id1", "other"); w != time.Hour || !strings.Contains(why, "exhausted") {
+		t.Errorf("exhausted: wait %v (%q), want 1h", w, why)
+	}
+}
+
+func TestCountersExpireAtTheWindowsReset(t *testing.T) {
+	m := newMini(t)
+	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
+	b := open(t, "redis://"+m.Addr(), "runner-b", Required, nil)
+	ctx := context.Background()
+	s := snap(30, t0)
+	a.After(ctx, "groq", "id1", "", "llama", &quota.Result{Class: quota.ClassOK}, &s, 100)
+	b.After(ctx, "groq", "id1", "", "llama", &quota.Result{Class: quota.ClassOK}, &s, 100)
+	k := "tier:use:groq:id1:llama/requests/minute:" + strconv.FormatInt(s.Windows[0].ResetAt.Unix(), 10)
+	if v, err := m.Get(k); err != nil || v != "2" {
+		t.Fatalf("%s = %q, %v; want 2", k, v, err)
+	}
+	if ttl := m.TTL(k); ttl <= 0 || ttl > 40*time.Second {
+		t.Errorf("TTL %v, want until the reset (40s)", ttl)
+	}
+}
+
+func TestNoKeyMaterialInRedis(t *testing.T) {
+	m := newMini(t)
+	const secret = "gsk_live_0123456789abcdefSECRET"
+	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
+	ctx := context.Background()
+	id := KeyID(secret)
+	s := snap(10, t0)
+	a.After(ctx, "groq", id, "…CRET", "llama", &quota.Result{Class: quota.ClassOK}, &s, 5)
+	a.After(ctx, "groq", id, "…CRET", "llama", &quota.Result{Class: quota.ClassRateLimited, RetryAfter: time.Second}, &s, 0)
+	keys := m.Keys()
+	if len(keys) < 3 {
+		t.Fatalf("only %v stored", keys)
+	}
+	for _, k := range keys {
+		vals := []string{k}
+		switch m.Type(k) {
+		case "hash":
+			fields, _ := m.HKeys(k)
+			for _, f := range fields {
+				vals = append(vals, f, m.HGet(k, f))
+			}
+		case "string":
+			v, _ := m.Get(k)
+			vals = append(vals, v)
+		}
+		for _, v := range vals {
+			if strings.Contains(v, secret) || strings.Contains(v, secret[:20]) {
+				t.Errorf("key material in %s: %q", k, v)
+			}
+		}
+	}
+}
+
+func TestRedisDown(t *testing.T) {
+	m := newMini(t)
+	addr := m.Addr()
+	m.Close()
+	ctx := context.Background()
+
+	req := open(t, "redis://"+addr, "a", Required, nil)
+	_, _, err := req.Before(ctx, "groq", "id", "m")
+	var un *Unavailable
+	if !errors.As(err, &un) {
+		t.Fatalf("required, Redis down: %v, want *Unavailable", err)
+	}
+
+	var warned atomic.Int32
+	var msg atomic.Value
+	pref := open(t, "redis://"+addr, "a", Preferred, func(s string) { warned.Add(1); msg.Store(s) })
+	for range 3 {
+		if _, _, err := pref.Before(ctx, "groq", "id", "m"); err != nil {
+			t.Fatalf("preferred: %v", err)
+		}
+		s := snap(1, t0)
+		pref.After(ctx, "groq", "id", "", "m", &quota.Result{Class: quota.ClassOK}, &s, 1)
+	}
+	if warned.Load() != 1 || !pref.Local() || !strings.Contains(msg.Load().(string), "local state only") {
+		t.Errorf("preferred, Redis down: warned %d times (%v), local %v; want once", warned.Load(), msg.Load(), pref.Local())
+	}
+}
+
+func TestRedisSlow(t *testing.T) {
+	// A server that accepts and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	req := open(t, "redis://"+ln.Addr().String(), "a", Required, nil)
+	start := time.Now()
+	_, _, err = req.Before(context.Background(), "groq", "id", "m")
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("a silent Redis took %v; each operation is bounded by %v", el, DefaultTimeout)
+	}
+	if !errors.As(err, new(*Unavailable)) {
+		t.Errorf("required, Redis silent: %v, want *Unavailable", err)
+	}
+	pref := open(t, "redis://"+ln.Addr().String(), "a", Preferred, nil)
+	if _, _, err := pref.Before(context.Background(), "groq", "id", "m"); err != nil || !pref.Local() {
+		t.Errorf("preferred, Redis silent: %v, local %v", err, pref.Local())
+	}
+}
+
+// realRedis is TIER_TEST_REDIS (set by .ci/run), flushed; the test is
+// skipped without it, and fails without it in CI.
+func realRedis(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("TIER_TEST_REDIS")
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("TIER_TEST_REDIS is not set in CI: .ci/run starts a Redis and sets it")
+		}
+		t.Skip("no real Redis: set TIER_TEST_REDIS=redis://127.0.0.1:16379/0 (.ci/run does)")
+	}
+	return url
+}
+
+func TestRealRedisStatusAndSnapshots(t *testing.T) {
+	url := realRedis(t)
+	prefix := "tiertest:" + KeyID(t.Name()+time.Now().String()) + ":"
+	f, err := Open(Config{URL: url, Mode: Required, Host: "ci", Prefix: prefix}, nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := f.Publish(ctx, snap(12, now), "id", "…zz"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Snapshots(ctx)
+	if err != nil || len(got) != 1 || *got[0].Snapshot.Windows[0].Remaining != 12 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	st := f.Status(ctx)
+	if !st.Reachable || st.Keys != 1 || st.Snapshots != 1 || st.SkewMS > 1000 || st.SkewMS < -1000 || st.Server == "" {
+		t.Errorf("status %+v", st)
+	}
+	f.Client().Del(ctx, prefix+"snap:groq:id:llama")
+}
