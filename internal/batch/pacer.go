@@ -352,6 +352,12 @@ func (p *pacer) returned(tokens int64, latency time.Duration, snap *quota.Snapsh
 		if w.read && snap.ObservedAt.Before(w.readAt) {
 			continue // an older reading than the one held
 		}
+		if w.read && snap.ObservedAt.Equal(w.readAt) && *sw.Remaining > w.remaining && sameReset(*sw.ResetAt, w.resetAt) {
+			// Two readings of one moment (times are whole seconds) that
+			// came back out of order: the one that counted more calls is
+			// the later, as the store's merge has it.
+			continue
+		}
 		w.read, w.remaining, w.resetAt, w.readAt, w.log = true, *sw.Remaining, *sw.ResetAt, snap.ObservedAt, nil
 		if sw.Limit != nil {
 			w.limit = *sw.Limit
@@ -388,4 +394,11 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// sameReset says two readings name the same reset, give or take the
+// rounding of relative resets to the second.
+func sameReset(a, b time.Time) bool {
+	d := a.Sub(b)
+	return d < 2*time.Second && d > -2*time.Second
 }
