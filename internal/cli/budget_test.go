@@ -162,3 +162,14 @@ func TestBatchMaxCost(t *testing.T) {
 		t.Errorf("after the resume: %d rows, %d requests, want 12 of each", n, len(w.provs["groq"].fake.Requests()))
 	}
 }
+
+// A probe is a call too: a hard budget it would pass refuses it before the
+// network, as it refuses a chat.
+func TestBudgetRefusesAProbe(t *testing.T) {
+	w := pricedGroq(t)
+	w.must(0, "budget", "set", "ci", "--provider", "groq", "--limit", "0.000001", "--period", "day")
+	r := w.run("quota", "groq", "--refresh", "--probe")
+	if r.code != ExitBudget || len(w.provs["groq"].chats()) != 0 || !strings.Contains(r.stderr, "budget ci") {
+		t.Errorf("a probe past a hard budget: exit %d, %d requests sent\n%s", r.code, len(w.provs["groq"].chats()), r)
+	}
+}

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/overview"
@@ -217,6 +219,9 @@ func (a *app) refreshQuota(ctx context.Context, names []string, o *quotaOptions)
 	if len(failures) > 0 {
 		var failed []string
 		for _, f := range failures {
+			if errors.As(f.Err, new(*budget.Refused)) {
+				return failures, silent(f.Err) // a probe a budget refused: exit 7
+			}
 			failed = append(failed, f.Provider)
 		}
 		return failures, silent(networkErr(fmt.Errorf("refresh failed for %s", strings.Join(failed, ", "))))
