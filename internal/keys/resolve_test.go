@@ -160,7 +160,7 @@ func TestKeyCmd(t *testing.T) {
 			cmd:     "echo " + secretOnStdout + "; echo 'vault: token " + secretOnStdout + " expired' >&2; for i in 1 2 3 4 5 6 7; do echo line $i >&2; done; exit 1",
 			wantErr: "failed (exit status 1)", wantStderr: "tier: key_cmd: vault: token …0042 expired\ntier: key_cmd: line 1\ntier: key_cmd: line 2\ntier: key_cmd: line 3\ntier: key_cmd: (4 more lines)\n"},
 		{name: "failure redacts what looks like a key even when stdout had none",
-			cmd: "echo 'bad token sk-live-abcdefghijklmnopqrstuvwx1234' >&2; exit 2", wantErr: "failed (exit status 2)", wantStderr: "tier: key_cmd: bad token …1234\n"},
+			cmd: "echo 'bad token fake-key-abcdefghijklmnopqrstuvwx1234' >&2; exit 2", wantErr: "failed (exit status 2)", wantStderr: "tier: key_cmd: bad token …1234\n"},
 		{name: "a timeout shows stderr too, a short key-like word redacted",
 			cmd: "echo 'token tok-abcdefgh-0042 is bad' >&2; exec sleep 30", timeout: 300 * time.Millisecond,
 			wantErr: "did not finish within 300ms", wantStderr: "tier: key_cmd: token …0042 is bad\n"},

@@ -31,7 +31,7 @@ import (
 	"github.com/tier-cli/tier/internal/usage"
 )
 
-const fleetKey = "sk-fleet-0123456789abcdef"
+const fleetKey = "fake-fleet-key-0123456789abcdef"
 
 type fleetKeys struct{}
 
