@@ -8,9 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -192,33 +190,12 @@ func BenchmarkQuotaRunJSON(b *testing.B) { runQuotaBench(b, "quota", "--json") }
 
 // BenchmarkQuotaBinary: the built binary, wall time per run.
 func BenchmarkQuotaBinary(b *testing.B) {
-	if testing.Short() {
-		b.Skip("builds the binary")
-	}
+	bin := releaseBinary(b)
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "tier")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	build := exec.Command(goTool, "build", "-o", bin, "github.com/tier-cli/tier/cmd/tier")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
 	for _, n := range []int{16, 240} {
 		b.Run(fmt.Sprintf("ledger-series=%d", n), func(b *testing.B) {
-			env := quotaBenchState(b, filepath.Join(dir, fmt.Sprint("state-", n)), time.Now(), n)
-			var environ []string
-			for k, v := range env {
-				environ = append(environ, k+"="+v)
-			}
-			for b.Loop() {
-				cmd := exec.Command(bin, "quota")
-				cmd.Env = environ
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("tier quota: %v\n%s", err, out)
-				}
-			}
+			env := environOf(quotaBenchState(b, filepath.Join(dir, fmt.Sprint("state-", n)), time.Now(), n))
+			benchProcess(b, bin, env, nil, "quota")
 		})
 	}
 }

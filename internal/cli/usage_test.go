@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -86,32 +83,12 @@ func BenchmarkUsage100k(b *testing.B) {
 // BenchmarkUsage100kBinary is the same as a process (the built binary,
 // start-up included), as it is run: the target is 200 ms at worst.
 func BenchmarkUsage100kBinary(b *testing.B) {
-	if testing.Short() {
-		b.Skip("builds the binary")
-	}
-	bin := filepath.Join(b.TempDir(), "tier")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/tier-cli/tier/cmd/tier").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := cli.ReleaseBinary(b)
 	for _, adversarial := range []bool{false, true} {
-		vars := usage100kState(b, adversarial)
-		var environ []string
-		for k, v := range vars {
-			environ = append(environ, k+"="+v)
-		}
+		environ := cli.EnvironOf(usage100kState(b, adversarial))
 		for _, args := range [][]string{{"usage"}, {"usage", "--by", "tag", "--weekly", "--json"}, {"usage", "--by", "key"}} {
 			b.Run(fmt.Sprintf("adversarial=%v/%s", adversarial, strings.Join(args[1:], " ")), func(b *testing.B) {
-				for b.Loop() {
-					cmd := exec.Command(bin, args...)
-					cmd.Env = environ
-					if out, err := cmd.CombinedOutput(); err != nil {
-						b.Fatalf("tier %v: %v\n%s", args, err, out)
-					}
-				}
+				cli.BenchProcess(b, bin, environ, nil, args...)
 			})
 		}
 	}
