@@ -144,7 +144,7 @@ func readInput(env *Env, path string) ([]byte, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, usagef("cannot read the input: %w: give a JSONL file (one prompt a line with --prompts), or - for stdin", err)
 	}
 	return data, nil
 }
