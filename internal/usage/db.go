@@ -29,7 +29,29 @@ type DB struct {
 var rotateAt int64 = 1 << 20
 
 // Open opens (creating and migrating) the database and ingests the journal.
+// Connections that open a new database together can be told SQLITE_BUSY
+// without the busy timeout applying (switching it to WAL takes a lock
+// that does not wait): such an open is tried again, a few times.
 func (l *Log) Open() (*DB, error) {
+	for try := 0; ; try++ {
+		d, err := l.open()
+		if err == nil || try == 20 || !isBusy(err) {
+			return d, err
+		}
+		time.Sleep(time.Duration(5+try*5) * time.Millisecond)
+	}
+}
+
+// isBusy says whether err is SQLite's SQLITE_BUSY (5) or SQLITE_LOCKED (6).
+func isBusy(err error) bool {
+	var c interface{ Code() int }
+	if errors.As(err, &c) {
+		return c.Code()&0xff == 5 || c.Code()&0xff == 6
+	}
+	return false
+}
+
+func (l *Log) open() (*DB, error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("usage log: %w", err)
 	}
