@@ -38,7 +38,7 @@ func main() {
 	tier := flag.String("tier", "", "path to the tier binary (required)")
 	runs := flag.Int("runs", 5, "runs of each streaming size (the best is kept)")
 	startRuns := flag.Int("start-runs", 100, "runs of `tier --version`")
-	replyRuns := flag.Int("reply-runs", 30, "runs of the 20-token reply, for tier and for curl")
+	replyRuns := flag.Int("reply-runs", 60, "runs of the 20-token reply, for tier and for curl")
 	small := flag.Int("small", 100_000, "tokens of the first streaming run")
 	large := flag.Int("large", 1_000_000, "tokens of the linearity run")
 	serve := flag.Duration("serve", 0, "only run the fake server for this long, printing its URL and a TIER_CONFIG_DIR (for profiling by hand)")
@@ -104,23 +104,27 @@ func main() {
 			round(med), *startRuns, round(cpu))
 	}
 
-	// A 20-token non-streaming reply: tier against curl.
+	// A 20-token non-streaming reply: tier against curl, run in turns (tier,
+	// curl, tier, ...) so that both see the same machine: a burst of load
+	// from elsewhere falls on both, not on whichever ran at the time.
 	tierReply := exec.Command(b.tier, "chat", "-p", "fake", "--no-stream", "--no-stdin", "-q", "--max-tokens", "20", "say", "twenty", "tokens")
-	tmed, tcpu, err := b.median(*replyRuns, tierReply)
-	if err != nil {
-		report(false, "20-token reply", "tier: %v", err)
-	} else if curl, lerr := exec.LookPath("curl"); lerr != nil {
-		report(false, "20-token reply", "tier median %s; curl not found, cannot compare", round(tmed))
+	if curl, lerr := exec.LookPath("curl"); lerr != nil {
+		tmed, _, err := b.median(*replyRuns, tierReply)
+		if err != nil {
+			report(false, "20-token reply", "tier: %v", err)
+		} else {
+			report(false, "20-token reply", "tier median %s; curl not found, cannot compare", round(tmed))
+		}
 	} else {
 		body := `{"model":"m1","messages":[{"role":"user","content":"say twenty tokens"}],"max_tokens":20}`
 		c := exec.Command(curl, "-sS", "-f", "-o", "/dev/null", "-X", "POST", b.url+"/chat/completions",
 			"-H", "Content-Type: application/json", "-H", "@"+b.curlHeaders, "--data", body)
-		cmed, ccpu, err := b.median(*replyRuns, c)
+		med, err := b.medians(*replyRuns, tierReply, c)
 		if err != nil {
-			report(false, "20-token reply", "curl: %v", err)
+			report(false, "20-token reply", "%v", err)
 		} else {
-			report(tmed <= cmed, "20-token reply vs curl", "tier median %s (CPU %s), curl median %s (CPU %s) over %d runs each",
-				round(tmed), round(tcpu), round(cmed), round(ccpu), *replyRuns)
+			report(med[0].wall <= med[1].wall, "20-token reply vs curl", "tier median %s (CPU %s), curl median %s (CPU %s) over %d runs each, in turns",
+				round(med[0].wall), round(med[0].cpu), round(med[1].wall), round(med[1].cpu), *replyRuns)
 		}
 	}
 	if fails > 0 {
@@ -286,6 +290,35 @@ func (b *bench) median(n int, cmd *exec.Cmd) (wall, cpu time.Duration, err error
 	slices.Sort(walls)
 	slices.Sort(cpus)
 	return walls[len(walls)/2], cpus[len(cpus)/2], nil
+}
+
+// medians runs cmds in turns, n times each after one warm-up round, and
+// returns the median wall and CPU time of each.
+func (b *bench) medians(n int, cmds ...*exec.Cmd) ([]streamResult, error) {
+	if n < 1 {
+		return nil, errors.New("no runs")
+	}
+	walls := make([][]time.Duration, len(cmds))
+	cpus := make([][]time.Duration, len(cmds))
+	for i := 0; i <= n; i++ {
+		for j, cmd := range cmds {
+			r, err := b.run(exec.Command(cmd.Path, cmd.Args[1:]...))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
+			}
+			if i > 0 {
+				walls[j] = append(walls[j], r.wall)
+				cpus[j] = append(cpus[j], r.cpu)
+			}
+		}
+	}
+	med := make([]streamResult, len(cmds))
+	for j := range cmds {
+		slices.Sort(walls[j])
+		slices.Sort(cpus[j])
+		med[j] = streamResult{wall: walls[j][n/2], cpu: cpus[j][n/2]}
+	}
+	return med, nil
 }
 
 func round(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }

@@ -264,9 +264,9 @@ func (e *Engine) record(t Target, reply *api.Reply, demo, earlier error) (res Re
 	if reply == nil {
 		return res
 	}
-	provider, key, now := t.Profile.Name, t.key(), e.Now()
+	now := e.Now()
 	if reply.Wrote || (reply.Quota != nil && reply.Quota.Class == quota.ClassOK) {
-		u := store.Usage{Provider: provider, Key: key, Model: t.Model, At: now, Requests: 1}
+		u := store.Usage{Provider: t.Profile.Name, Key: t.key(), Model: t.Model, At: now, Requests: 1}
 		if reply.Usage != nil {
 			u.PromptTokens = int64(reply.Usage.PromptTokens)
 			u.CompletionTokens = int64(reply.Usage.CompletionTokens)
@@ -274,23 +274,42 @@ func (e *Engine) record(t Target, reply *api.Reply, demo, earlier error) (res Re
 			u.PromptTokens = int64(api.EstimateTokens(reply.Sent))
 			u.CompletionTokens = int64(api.EstimateTokens(reply.Received))
 		}
-		unsaved.note("usage", e.Store.RecordUsage(u))
-	}
-	if reply.Quota == nil {
+		// The ledger and the snapshots are files of their own, each
+		// under its own lock: written at once, the second does not wait
+		// for the first's rename (a chat's wall time is a target).
+		done := make(chan error, 1)
+		go func() { done <- e.Store.RecordUsage(u) }()
+		snapshot := e.recordSnapshot(t, reply, now, &res)
+		unsaved.note("usage", <-done)
+		unsaved.note("first-use time", snapshot.seen)
+		unsaved.note("quota", snapshot.quota)
 		return res
+	}
+	snapshot := e.recordSnapshot(t, reply, now, &res)
+	unsaved.note("first-use time", snapshot.seen)
+	unsaved.note("quota", snapshot.quota)
+	return res
+}
+
+// recordSnapshot saves the snapshot of reply's last response into res,
+// merged with what was stored, unless the request itself was refused with
+// no figures; it returns what it could not save.
+func (e *Engine) recordSnapshot(t Target, reply *api.Reply, now time.Time, res *Result) (failed struct{ seen, quota error }) {
+	if reply.Quota == nil {
+		return failed
 	}
 	s, ok := e.snapshot(t, reply.Quota)
 	res.Snapshot = &s
 	if !ok {
-		return res // an unknown model or a refused key leaves no row in tier quota
+		return failed // an unknown model or a refused key leaves no row in tier quota
 	}
 	res.Learned = true
-	unsaved.note("first-use time", overview.MarkSeen(e.Store, provider, key, now))
+	failed.seen = overview.MarkSeen(e.Store, t.Profile.Name, t.key(), now)
 	merged, err := e.Store.SaveSnapshotMerged(s)
-	if unsaved.note("quota", err) {
+	if failed.quota = err; err == nil {
 		*res.Snapshot = merged
 	}
-	return res
+	return failed
 }
 
 // snapshot is what response q says about target t, and whether it is

@@ -117,7 +117,24 @@ var defaultHTTPClient = &http.Client{Transport: &http.Transport{
 	ResponseHeaderTimeout: 15 * time.Second,
 }}
 
-var namePattern = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// ValidName says whether name can name a key: a letter or digit, then up
+// to 63 letters, digits, - and _ (^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$). It is
+// checked on every call, so it is written out rather than a regexp, whose
+// compilation cost more than the rest of the key lookup.
+func ValidName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func normName(name string) string {
 	if name == "" {
@@ -130,7 +147,7 @@ func checkNames(provider, name string) error {
 	if provider == "" || strings.ContainsAny(provider, " \t\r\n:/") {
 		return fmt.Errorf("%q is not a provider name: run 'tier providers' to see them", provider)
 	}
-	if !namePattern().MatchString(name) {
+	if !ValidName(name) {
 		return fmt.Errorf("%q is not a key name: use letters, digits, - and _ (up to 64)", name)
 	}
 	return nil

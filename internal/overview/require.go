@@ -2,8 +2,8 @@ package overview
 
 import (
 	"fmt"
+	"github.com/tier-cli/tier/internal/lazyre"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,13 +85,13 @@ func ParseRequirements(spec string) ([]Requirement, error) {
 }
 
 // amountPattern is an amount with an optional currency symbol or unit.
-var amountPattern = regexp.MustCompile(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
+var amountPattern = lazyre.New(`^([$€£]?)\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
 
 // ParseAmount reads a credit amount as 'tier keys set --credit' does: 5USD,
 // "5 usd", "$5", "€2.50", 1000000tokens, 2dollars; a bare number has no
 // unit (""). 0 is allowed: "at least nothing".
 func ParseAmount(s string) (amount float64, unit string, ok bool) {
-	m := amountPattern.FindStringSubmatch(strings.TrimSpace(s))
+	m := amountPattern().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, "", false
 	}

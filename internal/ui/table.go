@@ -2,8 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"github.com/tier-cli/tier/internal/lazyre"
 	"io"
-	"regexp"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -190,7 +190,7 @@ func fit(heads []string, rows [][]string, width int) ([]string, [][]string, bool
 const maxStack = 3
 
 // reStyledCell is a cell styled as a whole (what Style.Render makes).
-var reStyledCell = regexp.MustCompile(`^(\x1b\[[0-9;]*m)([^\x1b]*)(\x1b\[0?m)$`)
+var reStyledCell = lazyre.New(`^(\x1b\[[0-9;]*m)([^\x1b]*)(\x1b\[0?m)$`)
 
 // stackCell fits c into limit columns: a cell of several words is wrapped
 // onto at most lines lines (0: as many as it needs), the last one cut
@@ -202,7 +202,7 @@ func stackCell(c string, limit, lines int) string {
 	}
 	pre, text, post := "", c, ""
 	if strings.Contains(c, "\x1b") {
-		m := reStyledCell.FindStringSubmatch(c)
+		m := reStyledCell().FindStringSubmatch(c)
 		if m == nil {
 			return ansi.Truncate(c, limit, "…")
 		}

@@ -2,8 +2,8 @@ package usage
 
 import (
 	"fmt"
+	"github.com/tier-cli/tier/internal/lazyre"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,7 +214,7 @@ func (d *DB) Report(q Query) (Report, error) {
 	return rep, nil
 }
 
-var relative = regexp.MustCompile(`^(\d+)([hdwm])$`)
+var relative = lazyre.New(`^(\d+)([hdwm])$`)
 
 // ParseSince reads --since: a date (2026-12-01 or 20261201, from its
 // midnight in loc) or an age (36h, 7d, 2w, 3m: months), before now.
@@ -227,7 +227,7 @@ func ParseSince(s string, now time.Time, loc *time.Location) (time.Time, error) 
 			return t, nil
 		}
 	}
-	if m := relative.FindStringSubmatch(s); m != nil {
+	if m := relative().FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		switch m[2] {
 		case "h":
