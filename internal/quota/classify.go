@@ -131,7 +131,7 @@ func exhaustedWindow(ws []Window, observedAt time.Time) *Window {
 	if best == nil {
 		return nil
 	}
-	c := best.clone()
+	c := best.Clone()
 	return &c
 }
 
@@ -188,7 +188,7 @@ func limitHit(body []Window) *Window {
 	if hit == nil {
 		return nil
 	}
-	c := hit.clone()
+	c := hit.Clone()
 	return &c
 }
 
@@ -236,7 +236,7 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 	out := s
 	out.Windows = make([]Window, len(s.Windows))
 	for i, w := range s.Windows {
-		w = w.clone()
+		w = w.Clone()
 		refilled := false
 		if w.Source == SourceLearned {
 			// a limit, not a window in progress: nothing to refill
@@ -258,15 +258,7 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 	if s.RetryAfterS != nil {
 		out.RetryAfterS = ptr(*s.RetryAfterS)
 	}
-	if s.Credit != nil {
-		c := *s.Credit
-		c.Remaining = clonePtr(c.Remaining)
-		c.Granted = clonePtr(c.Granted)
-		c.ExpiresAt = clonePtr(c.ExpiresAt)
-		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
-		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
-		out.Credit = &c
-	}
+	out.Credit = s.Credit.Clone()
 	if s.Budget != nil {
 		out.Budget = s.Budget.project(now)
 	}
@@ -276,13 +268,56 @@ func (s Snapshot) Project(now time.Time) Snapshot {
 // Key names the window: "requests/minute".
 func (w Window) Key() string { return w.Metric + "/" + w.Period }
 
-// clone copies w so that no pointer is shared with the original.
-func (w Window) clone() Window {
+// Clone copies w so that no pointer is shared with the original.
+func (w Window) Clone() Window {
 	w.Limit = clonePtr(w.Limit)
 	w.Remaining = clonePtr(w.Remaining)
 	w.ResetAt = clonePtr(w.ResetAt)
+	w.ObservedAt = clonePtr(w.ObservedAt)
 	w.LearnedAt = clonePtr(w.LearnedAt)
+	w.RunsOutAt = clonePtr(w.RunsOutAt)
+	w.BurnPerHour = clonePtr(w.BurnPerHour)
 	return w
+}
+
+// Clone copies c so that no pointer is shared with the original; nil
+// stays nil.
+func (c *Credit) Clone() *Credit {
+	if c == nil {
+		return nil
+	}
+	o := *c
+	o.Remaining, o.Granted, o.ExpiresAt = clonePtr(c.Remaining), clonePtr(c.Granted), clonePtr(c.ExpiresAt)
+	o.GrantedRemaining, o.ToppedUpRemaining = clonePtr(c.GrantedRemaining), clonePtr(c.ToppedUpRemaining)
+	o.LastsUntil, o.BurnPerDay = clonePtr(c.LastsUntil), clonePtr(c.BurnPerDay)
+	return &o
+}
+
+// Clone copies b so that no pointer is shared with the original; nil
+// stays nil.
+func (b *Budget) Clone() *Budget {
+	if b == nil {
+		return nil
+	}
+	o := *b
+	o.Limit, o.Remaining, o.Used, o.ResetAt = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used), clonePtr(b.ResetAt)
+	return &o
+}
+
+// Clone copies s so that no pointer or slice is shared with the original.
+func (s Snapshot) Clone() Snapshot {
+	if s.Windows != nil {
+		ws := make([]Window, len(s.Windows))
+		for i, w := range s.Windows {
+			ws[i] = w.Clone()
+		}
+		s.Windows = ws
+	}
+	s.RetryAfterS = clonePtr(s.RetryAfterS)
+	s.Credit = s.Credit.Clone()
+	s.Budget = s.Budget.Clone()
+	s.Shared = clonePtr(s.Shared)
+	return s
 }
 
 func clonePtr[T any](p *T) *T {

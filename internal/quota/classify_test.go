@@ -261,3 +261,37 @@ func TestProject(t *testing.T) {
 		t.Errorf("changing a projection changed the original:\n got  %s\n want %s", got, want)
 	}
 }
+
+// A clone shares nothing with its original: changing every pointer of
+// the copy leaves the original as it was.
+func TestSnapshotCloneSharesNothing(t *testing.T) {
+	at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	f, n := 1.5, int64(7)
+	orig := Snapshot{
+		Windows:     []Window{{Limit: &n, Remaining: &n, ResetAt: &at, ObservedAt: &at, LearnedAt: &at, RunsOutAt: &at, BurnPerHour: &f}},
+		RetryAfterS: &f,
+		Credit:      &Credit{Remaining: &f, Granted: &f, ExpiresAt: &at, GrantedRemaining: &f, ToppedUpRemaining: &f, LastsUntil: &at, BurnPerDay: &f},
+		Budget:      &Budget{Limit: &f, Remaining: &f, Used: &f, ResetAt: &at},
+		Shared:      &Shared{Host: "a"},
+	}
+	want, err := json.Marshal(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := orig.Clone()
+	later := at.Add(time.Hour)
+	w := &c.Windows[0]
+	*w.Limit, *w.Remaining, *w.ResetAt, *w.ObservedAt, *w.LearnedAt, *w.RunsOutAt, *w.BurnPerHour = 1, 1, later, later, later, later, 9
+	*c.RetryAfterS = 9
+	cr := c.Credit
+	*cr.Remaining, *cr.Granted, *cr.ExpiresAt, *cr.GrantedRemaining, *cr.ToppedUpRemaining, *cr.LastsUntil, *cr.BurnPerDay = 9, 9, later, 9, 9, later, 9
+	*c.Budget.Limit, *c.Budget.Remaining, *c.Budget.Used, *c.Budget.ResetAt = 9, 9, 9, later
+	c.Shared.Host = "b"
+	got, err := json.Marshal(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("changing the clone changed the original:\n got %s\nwant %s", got, want)
+	}
+}

@@ -119,13 +119,12 @@ type Budget struct {
 // project returns a copy of b as it stands at now: past its reset, the
 // whole limit is left again (Source "projected"), the next reset unknown.
 func (b *Budget) project(now time.Time) *Budget {
-	c := *b
-	c.Limit, c.Remaining, c.Used, c.ResetAt = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used), clonePtr(b.ResetAt)
+	c := b.Clone()
 	if c.ResetAt != nil && !c.ResetAt.After(now) {
 		c.Remaining, c.Used, c.ResetAt = clonePtr(c.Limit), ptr(0.0), nil
 		c.Source = SourceProjected
 	}
-	return &c
+	return c
 }
 
 // Snapshot is the normalized picture of one provider/key/model at one moment.

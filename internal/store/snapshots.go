@@ -190,35 +190,25 @@ func moreConsumed(o, n quota.Window, oAt, nAt time.Time) bool {
 // normalizeSnapshot copies snap with every time in UTC, so that the caller's
 // values are not changed and the file is the same whatever the local zone.
 func normalizeSnapshot(snap quota.Snapshot) quota.Snapshot {
+	snap = snap.Clone()
+	if snap.Windows == nil {
+		snap.Windows = []quota.Window{}
+	}
 	snap.ObservedAt = snap.ObservedAt.UTC()
-	ws := make([]quota.Window, len(snap.Windows))
-	for i, w := range snap.Windows {
+	for i := range snap.Windows {
+		w := &snap.Windows[i]
 		w.ResetAt = utcPtr(w.ResetAt)
 		w.ObservedAt = utcPtr(w.ObservedAt)
 		if w.ObservedAt != nil && !w.ObservedAt.Before(snap.ObservedAt) {
 			w.ObservedAt = nil // seen with the snapshot
 		}
 		w.LearnedAt = utcPtr(w.LearnedAt)
-		w.Limit = clonePtr(w.Limit)
-		w.Remaining = clonePtr(w.Remaining)
-		ws[i] = w
 	}
-	snap.Windows = ws
-	snap.RetryAfterS = clonePtr(snap.RetryAfterS)
-	if snap.Credit != nil {
-		c := *snap.Credit
-		c.Remaining = clonePtr(c.Remaining)
-		c.Granted = clonePtr(c.Granted)
+	if c := snap.Credit; c != nil {
 		c.ExpiresAt = utcPtr(c.ExpiresAt)
-		c.GrantedRemaining = clonePtr(c.GrantedRemaining)
-		c.ToppedUpRemaining = clonePtr(c.ToppedUpRemaining)
-		snap.Credit = &c
 	}
-	if snap.Budget != nil {
-		b := *snap.Budget
-		b.Limit, b.Remaining, b.Used = clonePtr(b.Limit), clonePtr(b.Remaining), clonePtr(b.Used)
+	if b := snap.Budget; b != nil {
 		b.ResetAt = utcPtr(b.ResetAt)
-		snap.Budget = &b
 	}
 	return snap
 }
@@ -229,12 +219,4 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
 }
