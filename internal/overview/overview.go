@@ -162,18 +162,19 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learn
 	if s.Model == "" {
 		return nil
 	}
-	have := map[string]bool{}
+	type window struct{ metric, period string }
+	have := map[window]bool{}
 	for _, w := range s.Windows {
-		have[w.Key()] = true
+		have[window{w.Metric, w.Period}] = true
 	}
 	for _, w := range account {
 		if w.Remaining != nil && w.Source != quota.SourceProjected && w.Source != quota.SourceEstimate {
-			have[w.Key()] = true
+			have[window{w.Metric, w.Period}] = true
 		}
 	}
 	var tz *time.Location
 	if d := src.Catalog.Dialect(p.Dialect); d != nil && d.DayResetTZ != "" {
-		tz, _ = time.LoadLocation(d.DayResetTZ)
+		tz, _ = quota.Location(d.DayResetTZ)
 	}
 	// What tier used in each period's current window, asked of the ledger
 	// once per period.
@@ -204,10 +205,10 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learn
 			if li == 0 {
 				w.LearnedAt = learned[fi].LearnedAt
 			}
-			if have[w.Key()] {
+			if have[window{w.Metric, w.Period}] {
 				continue
 			}
-			have[w.Key()] = true
+			have[window{w.Metric, w.Period}] = true
 			limit := *f.v
 			w.Limit = &limit
 			since, reset := windowStart(f.period, src.Now, tz)

@@ -210,7 +210,7 @@ func ceilSecond(t time.Time) time.Time {
 // nextMidnight is the first midnight in the named zone after at, or false
 // when the zone is unknown on this system.
 func nextMidnight(tz string, at time.Time) (time.Time, bool) {
-	loc, ok := location(tz)
+	loc, ok := Location(tz)
 	if !ok {
 		return time.Time{}, false
 	}
@@ -221,7 +221,9 @@ func nextMidnight(tz string, at time.Time) (time.Time, bool) {
 // locations caches time.LoadLocation, which reads a file on every call.
 var locations sync.Map // string -> *time.Location (nil when unknown)
 
-func location(tz string) (*time.Location, bool) {
+// Location is time.LoadLocation(tz), loaded once per process; ok is false
+// for a zone that does not exist.
+func Location(tz string) (loc *time.Location, ok bool) {
 	if v, ok := locations.Load(tz); ok {
 		loc := v.(*time.Location)
 		return loc, loc != nil
