@@ -32,13 +32,22 @@ var rotateAt int64 = 1 << 20
 // Connections that open a new database together can be told SQLITE_BUSY
 // without the busy timeout applying (switching it to WAL takes a lock
 // that does not wait): such an open is tried again, a few times.
-func (l *Log) Open() (*DB, error) {
-	for try := 0; ; try++ {
-		d, err := l.open()
-		if err == nil || try == 20 || !isBusy(err) {
-			return d, err
+func (l *Log) Open() (*DB, error) { return whileBusy(l.open, time.Sleep) }
+
+// busyTries is how many times whileBusy tries; its waits add up to about
+// a second (5 ms, 10 ms, ... 100 ms).
+const busyTries = 20
+
+// whileBusy calls open until it succeeds, fails otherwise than with
+// SQLITE_BUSY, or was told SQLITE_BUSY busyTries times, sleeping a little
+// longer each time.
+func whileBusy[T any](open func() (T, error), sleep func(time.Duration)) (T, error) {
+	for try := 1; ; try++ {
+		v, err := open()
+		if err == nil || try == busyTries || !isBusy(err) {
+			return v, err
 		}
-		time.Sleep(time.Duration(5+try*5) * time.Millisecond)
+		sleep(time.Duration(try*5) * time.Millisecond)
 	}
 }
 
