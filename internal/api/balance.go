@@ -113,10 +113,20 @@ func parseBalance(kind string, body []byte, at time.Time, snap *quota.Snapshot) 
 		if len(v.BalanceInfos) == 0 {
 			return fmt.Errorf("no balance_infos")
 		}
-		pick := v.BalanceInfos[0]
+		// One entry per currency. The one with money in it is the balance
+		// (USD when both have some); an empty USD entry beside a CNY one
+		// with money is not "exhausted".
+		pick, best := v.BalanceInfos[0], -1
 		for _, b := range v.BalanceInfos {
+			rank := 0
+			if b.TotalBalance.ok && b.TotalBalance.v > 0 {
+				rank += 2
+			}
 			if b.Currency == "USD" {
-				pick = b
+				rank++
+			}
+			if rank > best {
+				pick, best = b, rank
 			}
 		}
 		// The free grant's part apart from the money paid in (the grant is

@@ -25,11 +25,16 @@ func TestParseBalance(t *testing.T) {
 		windows          string // "metric/period remaining/limit source reset", "" for none
 		wantErr          string
 	}{
-		// DeepSeek: strings, one entry per currency; USD preferred.
+		// DeepSeek: strings, one entry per currency; the one with money, USD
+		// preferred.
 		// The documented response (https://api-docs.deepseek.com/zh-cn/api/get-user-balance.md):
 		// the free grant's part is shown apart from the money paid in.
 		{"deepseek USD preferred", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"},{"currency":"USD","total_balance":"4.20","granted_balance":"1.00","topped_up_balance":"3.20"}]}`,
 			"4.2 USD balance granted=1 topped_up=3.2", "", ""},
+		{"deepseek an empty USD entry beside CNY with money", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"},{"currency":"USD","total_balance":"0.00","granted_balance":"0.00","topped_up_balance":"0.00"}]}`,
+			"110 CNY balance granted=10 topped_up=100", "", ""},
+		{"deepseek both empty: USD", "deepseek", `{"is_available":false,"balance_infos":[{"currency":"CNY","total_balance":"0.00"},{"currency":"USD","total_balance":"0.00"}]}`,
+			"0 USD balance", "", ""},
 		{"deepseek CNY only, granted and topped up", "deepseek", `{"is_available":true,"balance_infos":[{"currency":"CNY","total_balance":"110.00","granted_balance":"10.00","topped_up_balance":"100.00"}]}`,
 			"110 CNY balance granted=10 topped_up=100", "", ""},
 		{"deepseek numbers", "deepseek", `{"is_available":false,"balance_infos":[{"currency":"USD","total_balance":0}]}`, "0 USD balance", "", ""},
