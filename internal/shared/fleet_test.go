@@ -158,9 +158,9 @@ func minuteLeft(s quota.Snapshot) (int64, bool) {
 
 // checkFleet checks every row answered (fleetRun) and a fifth, fresh
 // machine shown the fleet's reading, marked shared, and logs the figures;
-// the benchmark also holds them to the targets (zero 429s, ≥ 90 %
-// of the rate, the last header's figure ± in flight), which a short run on
-// a loaded machine (-race) need not meet.
+// the test holds them to zero 429s and a rate floor a loaded 2-core CI
+// machine meets (testFloor), the benchmark to the targets (≥ 90 %
+// of the rate, the last header's figure ± in flight).
 func checkFleet(t testing.TB, share float64, rejected int64, fresh, last quota.Snapshot) {
 	t.Helper()
 	got, ok1 := minuteLeft(fresh)
@@ -171,13 +171,26 @@ func checkFleet(t testing.TB, share float64, rejected int64, fresh, last quota.S
 	t.Logf("%.1f%% of the allowed rate, %d 429s; the fifth machine sees %d left, the last header said %d", 100*share, rejected, got, want)
 }
 
-// Four machines, 20 rows each, against 60 requests per 3-second minute.
+// testFloor is the share of the allowed rate the short fleet test asks
+// for: below the benchmark's 90 % because 80 rows are barely more than a
+// minute's burst and its start (the first reading every machine waits
+// for) weighs more; and a loaded CI machine (-race, 2 cores) is slower.
+const testFloor = 0.75
+
+// Four machines, 20 rows each, against 60 requests per 3-second minute:
+// zero 429s and at least testFloor of the rate.
 func TestFleetSharesOneRateLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 5 s")
 	}
 	share, rejected, fresh, last := fleetRun(t, 4, 20, 60, 3*time.Second)
 	checkFleet(t, share, rejected, fresh, last)
+	if rejected != 0 {
+		t.Errorf("the provider answered %d requests with 429: the fleet's limiter let too many through", rejected)
+	}
+	if share < testFloor {
+		t.Errorf("%.1f%% of the allowed rate, want at least %.0f%%", 100*share, 100*testFloor)
+	}
 }
 
 // The figures: 4 machines × 75 rows against 60 requests per
