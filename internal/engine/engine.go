@@ -193,14 +193,17 @@ func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
 // key) or a budget refused it (a *budget.Refused, before anything was
 // sent); the call's own failure is Result.Err.
 func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
-	if err := e.checkBudget(ctx, req); err != nil {
-		return Result{}, err
-	}
-	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
+	hold, err := e.checkBudget(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := e.fleetBefore(ctx, req.Target, kid, req.Options); err != nil {
+	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
+	if err == nil {
+		err = e.fleetBefore(ctx, req.Target, kid, req.Options)
+	}
+	if err != nil {
+		// Never sent: what the budgets reserved for it goes back.
+		hold.Settle(context.WithoutCancel(ctx), budget.Released())
 		return Result{}, err
 	}
 	chat := req.Chat
@@ -231,7 +234,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		}
 		e.fleetAfter(ctx, req.Target, kid, cl.KeyFingerprint(), reply.Quota, s, reply)
 	}
-	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
+	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr, hold))
 	res.Alerts, res.Budgets = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
 	if res.Learned {

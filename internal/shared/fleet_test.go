@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -261,5 +262,186 @@ func TestFleetBudgetReservation(t *testing.T) {
 	wg.Wait()
 	if sent := fp.Used().Requests; sent != 50 || refused != 50 {
 		t.Errorf("%d sent, %d refused; want exactly 50 and 50", sent, refused)
+	}
+}
+
+// backends runs f on a miniredis and, when TIER_TEST_REDIS names one (as
+// .ci/run does), on a real Redis (flushed first).
+func backends(t *testing.T, f func(t *testing.T, url string)) {
+	t.Run("miniredis", func(t *testing.T) { f(t, "redis://"+miniredis.RunT(t).Addr()+"/0") })
+	t.Run("redis", func(t *testing.T) {
+		if os.Getenv("TIER_TEST_REDIS") == "" {
+			t.Skip("no real Redis: TIER_TEST_REDIS is unset (.ci/run starts one)")
+		}
+		f(t, redisURL(t))
+	})
+}
+
+// budgetFleet is machines engines (each its own state dir) sharing url's
+// Redis and hard budget b, calling a fake at base (a /v1 URL), and one
+// fleet handle to read Redis with.
+func budgetFleet(t *testing.T, url, base string, b catalog.Budget, machines int) ([]*engine.Engine, *catalog.Profile, *shared.Fleet) {
+	t.Helper()
+	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n", base)
+	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := cat.Profile("fa")
+	var engines []*engine.Engine
+	var f *shared.Fleet
+	for i := range machines {
+		f, err = shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		dir := t.TempDir()
+		chk := &budget.Checker{Budgets: []catalog.Budget{b}, Log: usage.New(dir), Now: time.Now, Loc: time.UTC, Reserve: f}
+		engines = append(engines, &engine.Engine{Catalog: cat, Store: store.Open(dir), Keys: fleetKeys{}, Now: time.Now,
+			Getenv: func(string) string { return "" }, Fleet: f, Budget: chk, Usage: usage.New(dir)})
+	}
+	return engines, p, f
+}
+
+// reserved is what Redis holds reserved of the budget named name (0 when
+// nothing).
+func reserved(t *testing.T, f *shared.Fleet, name string) float64 {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := f.Client().Keys(ctx, "tier:budget:"+name+"*").Result()
+	if err != nil || len(keys) > 1 {
+		t.Fatalf("budget keys %v: %v", keys, err)
+	}
+	if len(keys) == 0 {
+		return 0
+	}
+	v, err := f.Client().Get(ctx, keys[0]).Float64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// 100 calls, 20 at a time from two machines, against a hard budget with
+// room for 50 of them at their worst case (20 tokens: 2 of prompt, 18 of
+// max_tokens) while each really costs half (2 + 8 tokens): corrected
+// after each call, the budget lets more than 50 through, and what the
+// provider served never passes it.
+func TestFleetBudgetCorrectedToActualCost(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		fp := fakeprovider.New(fakeprovider.Cerebras)
+		fp.Limits = fakeprovider.Limits{RPM: 1_000_000, RPD: 1_000_000, TPM: 100_000_000}
+		fp.Script = []fakeprovider.Step{{Tokens: 8}}
+		srv := httptest.NewServer(fp)
+		t.Cleanup(srv.Close)
+		const prompt, maxTokens = "say hi", 18
+		w := budget.WorstCase(budget.Call{PromptTokens: int64(api.EstimateTokens(len(prompt))), MaxTokens: maxTokens})
+		if w.Tokens != 20 {
+			t.Fatalf("worst case %d tokens, want 20", w.Tokens)
+		}
+		limit := float64(50 * w.Tokens)
+		b := catalog.Budget{Name: "half", Limit: limit, Unit: "tokens", Period: "total", Mode: "hard"}
+		engines, p, f := budgetFleet(t, url, srv.URL+"/v1", b, 2)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		refused, failed := 0, 0
+		slots := make(chan struct{}, 20)
+		for i := range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				res, err := engines[i%2].Call(context.Background(), engine.Request{
+					Target:  engine.Target{Profile: p, Key: "default", Model: "m1"},
+					Chat:    api.ChatRequest{Model: "m1", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}}, MaxTokens: maxTokens},
+					Options: api.CallOptions{MaxWait: 10 * time.Second}})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errors.As(err, new(*budget.Refused)):
+					refused++
+				case err != nil || res.Err != nil:
+					failed++
+					t.Error(err, res.Err)
+				}
+			}()
+		}
+		wg.Wait()
+		used := fp.Used()
+		t.Logf("%d sent (%d tokens served of a budget of %.0f), %d refused; %.0f left reserved", used.Requests, used.Tokens, limit, refused, reserved(t, f, "half"))
+		if used.Requests <= 50 || used.Tokens > int64(limit) || int(used.Requests)+refused+failed != 100 {
+			t.Errorf("%d sent, %d tokens served, %d refused: want more than 50 sent and at most %.0f tokens", used.Requests, used.Tokens, refused, limit)
+		}
+		if got := reserved(t, f, "half"); got != float64(used.Tokens) {
+			t.Errorf("Redis holds %v reserved after every call settled, want the %d tokens spent", got, used.Tokens)
+		}
+	})
+}
+
+// A call never sent (the connection refused) or refused before any work
+// (401, 429) gives its reservation back; a 2xx cut short keeps its worst
+// case (it may have been billed).
+func TestFleetBudgetReleasedOnFailure(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedURL := "http://" + closed.Addr().String() + "/v1"
+	closed.Close()
+	for _, c := range []struct {
+		name string
+		step *fakeprovider.Step // nil: nothing listens
+		key  string             // the key the fake accepts ("": any)
+		kept bool
+	}{
+		{name: "connection refused"},
+		{name: "401", step: &fakeprovider.Step{}, key: "another-fake-key"},
+		{name: "429", step: &fakeprovider.Step{Status: 429, Body: `{"error":{"message":"slow down"}}`}},
+		{name: "500", step: &fakeprovider.Step{Status: 500, Body: `{"error":{"message":"oops"}}`}},
+		{name: "2xx cut short", step: &fakeprovider.Step{Tokens: 10, CutAfter: 2}, kept: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, url string) {
+				base := refusedURL
+				if c.step != nil {
+					fp := fakeprovider.New(fakeprovider.Cerebras)
+					fp.Script, fp.Key = []fakeprovider.Step{*c.step}, c.key
+					srv := httptest.NewServer(fp)
+					t.Cleanup(srv.Close)
+					base = srv.URL + "/v1"
+				}
+				w := budget.WorstCase(budget.Call{PromptTokens: 2, MaxTokens: 18})
+				b := catalog.Budget{Name: "one", Limit: float64(w.Tokens), Unit: "tokens", Period: "day", Mode: "hard"}
+				engines, p, f := budgetFleet(t, url, base, b, 1)
+				// The budget alone: no shared pacing, which would hold
+				// back calls that learn no limits (refused, 401).
+				engines[0].Fleet = nil
+				for i := range 3 {
+					res, err := engines[0].Call(context.Background(), engine.Request{
+						Target:  engine.Target{Profile: p, Key: "default", Model: "m1"},
+						Chat:    api.ChatRequest{Model: "m1", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "say hi"}}, MaxTokens: 18},
+						Options: api.CallOptions{Stream: true, MaxWait: 10 * time.Second}})
+					if c.kept && i > 0 {
+						// The first call's worst case stands: the budget is full.
+						if !errors.As(err, new(*budget.Refused)) {
+							t.Fatalf("call %d: %v, want refused by the budget the cut call still holds", i+1, err)
+						}
+						continue
+					}
+					if err != nil || res.Err == nil {
+						t.Fatalf("call %d: %v, result error %v: want sent and failed", i+1, err, res.Err)
+					}
+				}
+				want := 0.0
+				if c.kept {
+					want = float64(w.Tokens)
+				}
+				if got := reserved(t, f, "one"); got != want {
+					t.Errorf("%v reserved after the calls, want %v", got, want)
+				}
+			})
+		})
 	}
 }

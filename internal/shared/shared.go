@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -474,8 +475,10 @@ if tonumber(ARGV[4]) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
 return 1`)
 
 // Reserve is budget.Reserver's: the fleet's spend of a budget's period,
-// reserved before each call at its worst case (a call's actual cost is not
-// yet credited back: reservations err on the side of the limit).
+// reserved before each call at its worst case, then corrected to the
+// call's actual cost by Correct. A process killed in between leaves the
+// worst case reserved until the period's key expires: erring on the side
+// of the limit is what a hard budget asks for.
 func (f *Fleet) Reserve(ctx context.Context, key string, limit, floor, amount float64, until time.Time) (bool, error) {
 	if f.down.Load() {
 		return true, nil
@@ -491,4 +494,35 @@ func (f *Fleet) Reserve(ctx context.Context, key string, limit, floor, amount fl
 		return true, f.fail(err)
 	}
 	return n == 1, nil
+}
+
+// correctScript moves a budget's reserved spend (KEYS[1]) by ARGV[1]
+// (the call's actual cost less its reservation), never below 0, keeping
+// its expiry; a key gone (its period over, expired) is left gone.
+var correctScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return '0' end
+local v = tonumber(redis.call('INCRBYFLOAT', KEYS[1], ARGV[1]))
+if v < 0 then
+  redis.call('INCRBYFLOAT', KEYS[1], tostring(-v))
+  return '0'
+end
+return tostring(v)`)
+
+// Correct is budget.Reserver's: it moves what Reserve reserved of key by
+// delta once the call is back (negative: credited back), in one atomic
+// step on the same key, so that concurrent reservations see it at once.
+func (f *Fleet) Correct(ctx context.Context, key string, delta float64) error {
+	if f.down.Load() || delta == 0 {
+		return nil
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	err := correctScript.Run(c, f.rdb, []string{f.key("budget", key)}, strconv.FormatFloat(delta, 'f', -1, 64)).Err()
+	if err != nil && f.cfg.Mode == Required {
+		// The call was made: the reservation stays at its worst case,
+		// which errs on the side of the limit; say so, once.
+		f.lost(err)
+		return nil
+	}
+	return f.fail(err)
 }

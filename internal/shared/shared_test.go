@@ -262,3 +262,50 @@ func TestRealRedisStatusAndSnapshots(t *testing.T) {
 	}
 	f.Client().Del(ctx, prefix+"snap:groq:id:llama")
 }
+
+// Correct moves a reservation by the call's actual cost less its worst
+// case, never below 0, keeps the period's expiry, and leaves a period
+// that is over (its key gone) gone.
+func TestCorrectReservation(t *testing.T) {
+	m := newMini(t)
+	f := open(t, "redis://"+m.Addr()+"/0", "a", Required, nil)
+	ctx := context.Background()
+	end := t0.Add(time.Hour)
+	for _, c := range []struct {
+		amount, delta, want float64
+	}{
+		{amount: 20, delta: -10, want: 10}, // half the worst case
+		{amount: 20, delta: -20, want: 0},  // released
+		{amount: 20, delta: -25, want: 0},  // never below 0
+		{amount: 20, delta: 3, want: 23},   // more than the worst case
+		{amount: 0.002, delta: -0.0005, want: 0.0015},
+	} {
+		m.FlushAll()
+		if ok, err := f.Reserve(ctx, "b:day:1", 100, 0, c.amount, end); !ok || err != nil {
+			t.Fatalf("reserve: %v %v", ok, err)
+		}
+		if err := f.Correct(ctx, "b:day:1", c.delta); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := strconv.ParseFloat(mustGet(t, m, "tier:budget:b_day_1"), 64)
+		if d := got - c.want; d > 1e-12 || d < -1e-12 {
+			t.Errorf("%v reserved, corrected by %v: %v, want %v", c.amount, c.delta, got, c.want)
+		}
+		if ttl := m.TTL("tier:budget:b_day_1"); ttl <= 0 {
+			t.Errorf("expiry lost: TTL %v", ttl)
+		}
+	}
+	m.FlushAll()
+	if err := f.Correct(ctx, "b:day:1", -5); err != nil || m.Exists("tier:budget:b_day_1") {
+		t.Errorf("a period that is over came back: %v", err)
+	}
+}
+
+func mustGet(t *testing.T, m *miniredis.Miniredis, k string) string {
+	t.Helper()
+	v, err := m.Get(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
