@@ -198,8 +198,9 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
+	var ticket *shared.Ticket
 	if err == nil {
-		err = e.fleetBefore(ctx, req.Target, kid, req.Options)
+		ticket, err = e.fleetBefore(ctx, req.Target, kid, fleetEstimate(req), req.Options)
 	}
 	if err != nil {
 		// Never sent: what the budgets reserved for it goes back.
@@ -226,6 +227,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
+	fleetLand(ctx, ticket, reply)
 	res := e.record(req.Target, reply, demo.unsaved(), earlier)
 	if reply != nil {
 		var s *quota.Snapshot

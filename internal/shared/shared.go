@@ -116,11 +116,6 @@ type Fleet struct {
 	once sync.Once
 	down atomic.Bool // preferred mode, after a failure: local only
 	now  func() time.Time
-	// admitted counts this process's calls admitted into each window
-	// (engine.go) and not yet back: what it takes off the fleet's count
-	// in flight when they land.
-	mu       sync.Mutex
-	admitted map[string]int
 }
 
 // Open prepares a Fleet (no network yet). warn is told, once, that Redis
@@ -161,7 +156,7 @@ func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now, admitted: map[string]int{}}, nil
+	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now}, nil
 }
 
 // quiet keeps go-redis's own log lines (a failed dial) off tier's stderr:
@@ -283,8 +278,11 @@ redis.call('HSET', KEYS[1], 'at', ARGV[1], 'entry', ARGV[2])
 return 1`)
 
 // nominal is the length of the windows the fleet paces with GCRA: the
-// per-minute ones (longer windows are counted and blocked when exhausted,
-// not smoothed: a day's RPD spread evenly would starve every burst).
+// per-minute ones, of requests (RPM) and of tokens (TPM). Longer windows
+// (RPD, TPD) are counted and blocked when exhausted, not smoothed: a
+// day's limit spread evenly would starve every burst, and providers give
+// a day window's "reset" as the time to refill one unit (Groq), not its
+// end, so there is no fixed window to admit calls into either.
 var nominal = map[string]time.Duration{"minute": time.Minute}
 
 // span is how far w's reset was when it was seen: a lower bound of the
@@ -292,7 +290,7 @@ var nominal = map[string]time.Duration{"minute": time.Minute}
 // the fake provider's are), at most its nominal length.
 func span(w quota.Window, at time.Time) (time.Duration, bool) {
 	n, ok := nominal[w.Period]
-	if !ok || w.ResetAt == nil || w.Limit == nil || *w.Limit <= 0 || w.Metric != quota.Requests {
+	if !ok || w.ResetAt == nil || w.Limit == nil || *w.Limit <= 0 || (w.Metric != quota.Requests && w.Metric != quota.Tokens) {
 		return 0, false
 	}
 	d := w.ResetAt.Sub(at)

@@ -96,22 +96,22 @@ func TestA429IsLearnedByAll(t *testing.T) {
 	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
 	b := open(t, "redis://"+m.Addr(), "runner-b", Required, nil)
 	ctx := context.Background()
-	if w, _, err := b.Before(ctx, "groq", "id1", "llama"); w != 0 || err != nil {
+	if _, w, _, err := b.Before(ctx, "groq", "id1", "llama", 1); w != 0 || err != nil {
 		t.Fatalf("before any 429: wait %v, %v", w, err)
 	}
 	s := snap(0, t0)
 	a.After(ctx, "groq", "id1", "…a1b2", "llama", &quota.Result{Class: quota.ClassRateLimited, RetryAfter: 7 * time.Second}, &s, 0)
-	w, why, err := b.Before(ctx, "groq", "id1", "llama")
+	_, w, why, err := b.Before(ctx, "groq", "id1", "llama", 1)
 	if err != nil || w != 7*time.Second || !strings.Contains(why, "429") || !strings.Contains(why, "runner-a") {
 		t.Fatalf("runner-b after runner-a's 429: wait %v (%q), %v; want 7s", w, why, err)
 	}
-	if w, _, _ := b.Before(ctx, "groq", "id2", "llama"); w != 0 {
+	if _, w, _, _ := b.Before(ctx, "groq", "id2", "llama", 1); w != 0 {
 		t.Errorf("another key waits %v: a block is per key", w)
 	}
 	reset := t0.Add(time.Hour)
 	a.After(ctx, "groq", "id1", "", "other", &quota.Result{Class: quota.ClassQuotaExhausted,
 		Exhausted: &quota.Window{Metric: quota.Requests, Period: "day", ResetAt: &reset}}, nil, 0)
-	if w, why, _ := b.Before(ctx, "groq", "id1", "other"); w != time.Hour || !strings.Contains(why, "exhausted") {
+	if _, w, why, _ := b.Before(ctx, "groq", "id1", "other", 1); w != time.Hour || !strings.Contains(why, "exhausted") {
 		t.Errorf("exhausted: wait %v (%q), want 1h", w, why)
 	}
 }
@@ -173,7 +173,7 @@ func TestRedisDown(t *testing.T) {
 	ctx := context.Background()
 
 	req := open(t, "redis://"+addr, "a", Required, nil)
-	_, _, err := req.Before(ctx, "groq", "id", "m")
+	_, _, _, err := req.Before(ctx, "groq", "id", "m", 1)
 	var un *Unavailable
 	if !errors.As(err, &un) {
 		t.Fatalf("required, Redis down: %v, want *Unavailable", err)
@@ -183,7 +183,7 @@ func TestRedisDown(t *testing.T) {
 	var msg atomic.Value
 	pref := open(t, "redis://"+addr, "a", Preferred, func(s string) { warned.Add(1); msg.Store(s) })
 	for range 3 {
-		if _, _, err := pref.Before(ctx, "groq", "id", "m"); err != nil {
+		if _, _, _, err := pref.Before(ctx, "groq", "id", "m", 1); err != nil {
 			t.Fatalf("preferred: %v", err)
 		}
 		s := snap(1, t0)
@@ -212,7 +212,7 @@ func TestRedisSlow(t *testing.T) {
 	}()
 	req := open(t, "redis://"+ln.Addr().String(), "a", Required, nil)
 	start := time.Now()
-	_, _, err = req.Before(context.Background(), "groq", "id", "m")
+	_, _, _, err = req.Before(context.Background(), "groq", "id", "m", 1)
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("a silent Redis took %v; each operation is bounded by %v", el, DefaultTimeout)
 	}
@@ -220,7 +220,7 @@ func TestRedisSlow(t *testing.T) {
 		t.Errorf("required, Redis silent: %v, want *Unavailable", err)
 	}
 	pref := open(t, "redis://"+ln.Addr().String(), "a", Preferred, nil)
-	if _, _, err := pref.Before(context.Background(), "groq", "id", "m"); err != nil || !pref.Local() {
+	if _, _, _, err := pref.Before(context.Background(), "groq", "id", "m", 1); err != nil || !pref.Local() {
 		t.Errorf("preferred, Redis silent: %v, local %v", err, pref.Local())
 	}
 }
