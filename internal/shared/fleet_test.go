@@ -546,3 +546,18 @@ func TestFleetSharesATokenWindow(t *testing.T) {
 		})
 	}
 }
+
+// 4 machines × 40 batch rows against 600 tokens per 3-second minute, each
+// row pre-estimated at twice its use. go test -bench FleetTokens
+// -benchtime 1x ./internal/shared/
+func BenchmarkFleetTokens(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		share, rejected := tpmRun(b, 4, 40, 600, 3*time.Second, 38, 18, false)
+		b.Logf("%.1f%% of the allowed token rate, %d 429s", 100*share, rejected)
+		if rejected != 0 {
+			b.Errorf("want zero 429s")
+		}
+		b.ReportMetric(100*share, "%rate")
+		b.ReportMetric(float64(rejected), "429s")
+	}
+}
