@@ -2,8 +2,11 @@
 // TIER_SHARED is set: the latest quota snapshot per provider, key and model
 // (keyed by a one-way ID of the key, shown by its fingerprint, never the
 // key), "cooling down until" after a 429 and "exhausted until reset" after a
-// quota refusal, usage counters per window, and the fleet's limiter
-// (limiter.go). Every operation has a short timeout; when Redis cannot be
+// quota refusal, usage counters per window, the fleet's limiters of
+// per-minute request and token windows (limiter.go, engine.go: a call
+// takes a Ticket before it is sent and lands it, with its real usage,
+// once it is back), and hard budgets' spend (Reserve before the call,
+// Correct after). Every operation has a short timeout; when Redis cannot be
 // reached, mode "required" fails (*Unavailable) and mode "preferred" warns
 // once and goes on with local state only. It knows nothing of cobra.
 package shared
