@@ -53,6 +53,13 @@ func (s *sink) Write(r batch.OutputRow) error {
 	return nil
 }
 
+// loadedTimeout bounds each Redis operation of the fleet tests' machines:
+// longer than tier's 200 ms, which a 2-core CI machine running every
+// package's tests under -race at once can miss (a timeout in required
+// mode fails the call; TestRedisSlow tests that). These tests are about
+// what the fleet shares, not how fast Redis answers.
+const loadedTimeout = 2 * time.Second
+
 // redisURL is the real Redis of CI (flushed) or a miniredis.
 func redisURL(t testing.TB) string {
 	if u := os.Getenv("TIER_TEST_REDIS"); u != "" {
@@ -89,7 +96,7 @@ func fleetRun(t testing.TB, machines, perMachine int, rpm int64, minute time.Dur
 	var mu sync.Mutex
 	start := time.Now()
 	for i := range machines {
-		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +236,7 @@ func TestFleetBudgetReservation(t *testing.T) {
 	b := catalog.Budget{Name: "fifty", Limit: float64(50 * w.Tokens), Unit: "tokens", Period: "total", Mode: "hard"}
 	var engines []*engine.Engine
 	for i := range 2 {
-		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +298,7 @@ func budgetFleet(t *testing.T, url, base string, b catalog.Budget, machines int)
 	var engines []*engine.Engine
 	var f *shared.Fleet
 	for i := range machines {
-		f, err = shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		f, err = shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -471,7 +478,7 @@ func tpmRun(t testing.TB, machines, perMachine int, tpm int64, minute time.Durat
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range machines {
-		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i)}, nil, time.Now)
+		f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
