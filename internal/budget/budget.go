@@ -185,9 +185,79 @@ type Checker struct {
 // Reserver reserves amount of a budget's period (named key, ending at
 // until; zero: never) for one call, atomically: false when spend (at
 // least floor, what the local usage log says) plus what is reserved plus
-// amount would pass limit.
+// amount would pass limit. Correct moves what key holds by delta once the
+// call is back (its actual cost less what was reserved: negative credits
+// back), atomically, never below 0.
 type Reserver interface {
 	Reserve(ctx context.Context, key string, limit, floor, amount float64, until time.Time) (bool, error)
+	Correct(ctx context.Context, key string, delta float64) error
+}
+
+// Hold is what a call reserved of the shared budgets in its scope
+// (Checker.Admit), to be settled once it is back. A process killed
+// between the two leaves its reservations at their worst case until the
+// period ends: the fleet then errs on the side of the limit, which is
+// what a hard budget is for.
+type Hold struct {
+	r    Reserver
+	held []held
+}
+
+type held struct {
+	key    string
+	unit   string // a currency, or "tokens"
+	amount float64
+}
+
+// Spend is what a call actually cost, for Hold.Settle.
+type Spend struct {
+	// Keep says the call may have been billed up to its worst case (a
+	// 2xx cut short, a network failure after the request may have left,
+	// usage the provider did not report): the reservation stands.
+	Keep bool
+	// Tokens are the prompt and completion tokens the provider counted
+	// (0 for a call refused before any work).
+	Tokens int64
+	// Cost is the call's cost in Currency (as reported, else at the
+	// catalog's price); nil when unknown, which keeps a currency
+	// budget's reservation.
+	Cost     *float64
+	Currency string
+}
+
+// Released is the Spend of a call that was never sent or refused before
+// any work (connection refused, 401, 429): nothing billed.
+func Released() Spend {
+	zero := 0.0
+	return Spend{Cost: &zero}
+}
+
+// Settle corrects each reservation of h to what the call actually cost
+// (released entirely when nothing was billed; left at the worst case when
+// s.Keep or the cost is unknown). A nil Hold settles nothing.
+func (h *Hold) Settle(ctx context.Context, s Spend) error {
+	if h == nil || s.Keep {
+		return nil
+	}
+	var first error
+	for _, r := range h.held {
+		var actual float64
+		switch {
+		case r.unit == "tokens":
+			actual = float64(s.Tokens)
+		case s.Cost == nil || (s.Currency != r.unit && *s.Cost != 0):
+			continue // unknown, or in another currency: the worst case stands
+		default:
+			actual = *s.Cost
+		}
+		if delta := actual - r.amount; delta != 0 {
+			if err := h.r.Correct(ctx, r.key, delta); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	h.held = nil
+	return first
 }
 
 // Active says whether there is anything to check.
@@ -260,18 +330,37 @@ func spentSince(db *usage.DB, b catalog.Budget, start time.Time) (spent float64,
 
 // Check refuses call c (a *Refused) when its worst case exceeds
 // --max-cost or would take a hard budget in its scope past its limit. It
-// opens the usage log only when a budget applies.
+// opens the usage log only when a budget applies. What it reserves of
+// shared budgets stays at the worst case: Admit is for a call whose
+// actual cost will be known.
 func (c *Checker) Check(ctx context.Context, call Call) error {
+	_, err := c.Admit(ctx, call)
+	return err
+}
+
+// Admit is Check, and the hold on the shared budgets' spend it took
+// (nil when none): the caller settles it once the call is back
+// (Hold.Settle), correcting each reservation to the actual cost. When it
+// refuses, nothing stays reserved.
+func (c *Checker) Admit(ctx context.Context, call Call) (_ *Hold, err error) {
 	if !c.Active() {
-		return nil
+		return nil, nil
 	}
+	var hold *Hold
+	defer func() {
+		if err != nil && hold != nil {
+			// Refused by a later budget: give back what earlier ones took.
+			hold.Settle(context.WithoutCancel(ctx), Released())
+			hold = nil
+		}
+	}()
 	w := WorstCase(call)
 	if c.MaxCost != nil {
 		switch {
 		case !w.Known:
-			return &Refused{Msg: fmt.Sprintf("--max-cost %s: the price of %s on %s is not known, so its cost cannot be bounded: add a price to providers.yaml or leave --max-cost out", strconv.FormatFloat(*c.MaxCost, 'f', -1, 64), call.Model, call.Profile.Name)}
+			return nil, &Refused{Msg: fmt.Sprintf("--max-cost %s: the price of %s on %s is not known, so its cost cannot be bounded: add a price to providers.yaml or leave --max-cost out", strconv.FormatFloat(*c.MaxCost, 'f', -1, 64), call.Model, call.Profile.Name)}
 		case w.Cost > *c.MaxCost:
-			return &Refused{Msg: fmt.Sprintf("this call could cost up to %s (%d prompt tokens + %d max output at the catalog's price), more than --max-cost %s: %s or raise --max-cost",
+			return nil, &Refused{Msg: fmt.Sprintf("this call could cost up to %s (%d prompt tokens + %d max output at the catalog's price), more than --max-cost %s: %s or raise --max-cost",
 				usage.Money(w.Cost, w.Currency), call.PromptTokens, w.Tokens-call.PromptTokens, usage.Money(*c.MaxCost, w.Currency), call.lowerMaxTokens())}
 		}
 	}
@@ -288,19 +377,19 @@ func (c *Checker) Check(ctx context.Context, call Call) error {
 		if db == nil {
 			var err error
 			if db, err = c.Log.Open(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		spent, _, err := Spent(db, b, c.Now(), c.Loc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var worst float64
 		switch {
 		case b.Tokens():
 			worst = float64(w.Tokens)
 		case !w.Known:
-			return &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s (hard, %s %s): the price of %s on %s is not known, so this call cannot be kept within it: add a price to providers.yaml or make the budget soft", b.Name, amount(b.Limit, b.Unit), periodText(b.Period), call.Model, call.Profile.Name)}
+			return nil, &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s (hard, %s %s): the price of %s on %s is not known, so this call cannot be kept within it: add a price to providers.yaml or make the budget soft", b.Name, amount(b.Limit, b.Unit), periodText(b.Period), call.Model, call.Profile.Name)}
 		case w.Currency != b.Unit:
 			continue // priced in another currency: not this budget's
 		default:
@@ -309,11 +398,18 @@ func (c *Checker) Check(ctx context.Context, call Call) error {
 		over := spent+worst > b.Limit
 		if !over && c.Reserve != nil {
 			start, end := Start(b.Period, c.Now(), c.Loc)
-			ok, err := c.Reserve.Reserve(ctx, b.Name+":"+b.Period+":"+strconv.FormatInt(start.Unix(), 10), b.Limit, spent, worst, end)
+			key := b.Name + ":" + b.Period + ":" + strconv.FormatInt(start.Unix(), 10)
+			ok, err := c.Reserve.Reserve(ctx, key, b.Limit, spent, worst, end)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			over = !ok
+			if ok {
+				if hold == nil {
+					hold = &Hold{r: c.Reserve}
+				}
+				hold.held = append(hold.held, held{key: key, unit: b.Unit, amount: worst})
+			}
 		}
 		if over {
 			_, end := Start(b.Period, c.Now(), c.Loc)
@@ -321,11 +417,11 @@ func (c *Checker) Check(ctx context.Context, call Call) error {
 			if !end.IsZero() {
 				resets = ", resets " + end.Format("Jan 2 15:04")
 			}
-			return &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s reached: %s of %s spent %s%s, and this call could take up to %s: nothing was sent (raise it with 'tier budget set %s --limit N', or %s)",
+			return nil, &Refused{Budget: b.Name, Msg: fmt.Sprintf("budget %s reached: %s of %s spent %s%s, and this call could take up to %s: nothing was sent (raise it with 'tier budget set %s --limit N', or %s)",
 				b.Name, amount(spent, b.Unit), amount(b.Limit, b.Unit), periodText(b.Period), resets, amount(worst, b.Unit), b.Name, call.lowerMaxTokens())}
 		}
 	}
-	return nil
+	return hold, nil
 }
 
 // Standing is where a budget in a call's scope stands after it: for the

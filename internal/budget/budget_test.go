@@ -147,3 +147,89 @@ func TestAlertCmd(t *testing.T) {
 		t.Errorf("alert_cmd did not see the alert: %s", as[1].CmdError)
 	}
 }
+
+// memReserver is a Reserver in memory, as shared's on Redis.
+type memReserver map[string]float64
+
+func (m memReserver) Reserve(_ context.Context, key string, limit, floor, amount float64, _ time.Time) (bool, error) {
+	cur := max(m[key], floor)
+	if cur+amount > limit {
+		return false, nil
+	}
+	m[key] = cur + amount
+	return true, nil
+}
+
+func (m memReserver) Correct(_ context.Context, key string, delta float64) error {
+	m[key] = max(0, m[key]+delta)
+	return nil
+}
+
+// A hold settles each shared budget's reservation at what the call cost:
+// its tokens for a token budget, its cost for a money budget in the same
+// currency; a call that may have cost more (Keep), or whose cost is
+// unknown or in another currency, leaves the worst case reserved.
+func TestHoldSettles(t *testing.T) {
+	cost := func(v float64) *float64 { return &v }
+	call := Call{Profile: profile(), Key: "default", Model: "priced", PromptTokens: 10, MaxTokens: 5} // 15 tokens, $0.02 at worst
+	for _, c := range []struct {
+		name          string
+		spend         Spend
+		money, tokens float64 // reserved after
+	}{
+		{"actual cost", Spend{Tokens: 8, Cost: cost(0.005), Currency: "USD"}, 0.005, 8},
+		{"released", Released(), 0, 0},
+		{"kept", Spend{Keep: true, Tokens: 8, Cost: cost(0.005), Currency: "USD"}, 0.02, 15},
+		{"cost unknown", Spend{Tokens: 8}, 0.02, 8},
+		{"another currency", Spend{Tokens: 8, Cost: cost(0.005), Currency: "EUR"}, 0.02, 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			now := t0
+			chk := checker(t, &now,
+				catalog.Budget{Name: "money", Limit: 1, Period: "day"},
+				catalog.Budget{Name: "tokens", Limit: 1000, Unit: "tokens", Period: "day"})
+			r := memReserver{}
+			chk.Reserve = r
+			h, err := chk.Admit(context.Background(), call)
+			if err != nil || h == nil {
+				t.Fatalf("admit: %v, %v", h, err)
+			}
+			if err := h.Settle(context.Background(), c.spend); err != nil {
+				t.Fatal(err)
+			}
+			var money, tokens float64
+			for k, v := range r {
+				if k[:5] == "money" {
+					money = v
+				} else {
+					tokens = v
+				}
+			}
+			if d := money - c.money; d > 1e-12 || d < -1e-12 || tokens != c.tokens {
+				t.Errorf("reserved $%v and %v tokens, want $%v and %v", money, tokens, c.money, c.tokens)
+			}
+		})
+	}
+}
+
+// A call one budget refuses leaves nothing reserved in the others.
+func TestAdmitRefusedReleasesTheOthers(t *testing.T) {
+	now := t0
+	chk := checker(t, &now,
+		catalog.Budget{Name: "a-roomy", Limit: 1000, Unit: "tokens", Period: "day"},
+		catalog.Budget{Name: "b-tight", Limit: 10, Unit: "tokens", Period: "day"})
+	r := memReserver{}
+	chk.Reserve = r
+	_, err := chk.Admit(context.Background(), Call{Profile: profile(), Key: "default", Model: "priced", PromptTokens: 10, MaxTokens: 5})
+	if !errors.As(err, new(*Refused)) {
+		t.Fatalf("%v, want refused by b-tight", err)
+	}
+	if len(r) != 1 {
+		t.Fatalf("reservations %v, want a-roomy's, given back", r)
+	}
+	for k, v := range r {
+		if v != 0 {
+			t.Errorf("%s holds %v after the call was refused", k, v)
+		}
+	}
+}

@@ -59,3 +59,30 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 }
+
+func TestShared(t *testing.T) {
+	c, err := loadUser(t, "shared:\n  url: rediss://tier@redis.internal:6380/2\n  mode: required\n  password_cmd: pass show redis\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Shared == nil || c.Shared.URL != "rediss://tier@redis.internal:6380/2" || c.Shared.Mode != "required" {
+		t.Fatalf("shared %+v", c.Shared)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"another scheme", "shared: {url: ftp://x}\n", userPath + `:1: shared: url "ftp://x" is not a redis:// or rediss:// URL`},
+		{"no host", "shared:\n  url: redis:///0\n", userPath + `:2: shared: url "redis:///0" is not a redis:// or rediss:// URL`},
+		{"no url", "shared:\n  mode: required\n", userPath + ":2: shared: url is missing"},
+		{"a password in the url", "shared:\n  url: redis://:hunter2@host:6379/0\n", userPath + ":2: shared: url must not hold a password"},
+		{"unknown mode", "shared:\n  url: redis://host:6379/0\n  mode: requird\n", userPath + `:3: shared: mode "requird" is not one of required, preferred (did you mean "required"?)`},
+		{"mode in capitals", "shared:\n  url: redis://host:6379/0\n  mode: Required\n", userPath + `:3: shared: mode "Required" is not one of`},
+		{"blank password_cmd", "shared:\n  url: redis://host:6379/0\n  password_cmd: \"  \"\n", userPath + ":3: shared: password_cmd is blank"},
+		{"unknown field", "shared:\n  url: redis://host:6379/0\n  password: x\n", userPath + `:3: unknown field "password"`},
+		{"a string, not a mapping", "shared: redis://host:6379/0\n", userPath + ":1:"},
+		{"a number as the url", "shared:\n  url: [1]\n", userPath + ":2:"},
+	} {
+		_, err := loadUser(t, tc.yaml)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %q: %v, want %q", tc.name, tc.yaml, err, tc.want)
+		}
+	}
+}

@@ -102,6 +102,9 @@ func (v *validator) catalog(c *Catalog) error {
 	if err := v.alerts(c); err != nil {
 		return err
 	}
+	if err := v.shared(c); err != nil {
+		return err
+	}
 	if c.Default != "" {
 		if _, ok := c.Providers[c.Default]; !ok {
 			return v.errAt("", fmt.Sprintf("default names unknown provider %q%s", c.Default, suggest(c.Default, sortedKeys(c.Providers))), "default")
@@ -384,6 +387,40 @@ func (v *validator) pools(c *Catalog) error {
 				return at(fmt.Sprintf("target %q: unknown provider %q%s", t, parts[0], suggest(parts[0], sortedKeys(c.Providers))), i)
 			}
 		}
+	}
+	return nil
+}
+
+// SharedModes are the failure modes of shared: (internal/shared's).
+var SharedModes = []string{"required", "preferred"}
+
+// shared checks shared: a redis:// or rediss:// URL with a host and no
+// password in it (the password comes from TIER_SHARED_PASSWORD or
+// password_cmd, never the file), and a known mode. internal/shared
+// checks the same at run time; here the error has the file and line.
+func (v *validator) shared(c *Catalog) error {
+	sh := c.Shared
+	if sh == nil {
+		return nil
+	}
+	at := func(msg string, path ...any) error {
+		return v.errAt("", "shared: "+msg, append([]any{"shared"}, path...)...)
+	}
+	if strings.TrimSpace(sh.URL) == "" {
+		return at("url is missing; give the Redis the fleet shares, e.g. url: redis://redis.internal:6379/0")
+	}
+	u, err := url.Parse(strings.TrimSpace(sh.URL))
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return at(fmt.Sprintf("url %q is not a redis:// or rediss:// URL such as redis://host:6379/0", sh.URL), "url")
+	}
+	if _, set := u.User.Password(); set {
+		return at("url must not hold a password: give it in TIER_SHARED_PASSWORD or through password_cmd", "url")
+	}
+	if sh.Mode != "" && !oneOf(sh.Mode, SharedModes) {
+		return at(fmt.Sprintf("mode %q is not one of %s%s", sh.Mode, strings.Join(SharedModes, ", "), suggest(sh.Mode, SharedModes)), "mode")
+	}
+	if sh.PasswordCmd != "" && strings.TrimSpace(sh.PasswordCmd) == "" {
+		return at("password_cmd is blank; remove it or give the command that prints the password", "password_cmd")
 	}
 	return nil
 }

@@ -193,14 +193,18 @@ func demoLimits(p *catalog.Profile) (rpm, rpd int64) {
 // key) or a budget refused it (a *budget.Refused, before anything was
 // sent); the call's own failure is Result.Err.
 func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
-	if err := e.checkBudget(ctx, req); err != nil {
-		return Result{}, err
-	}
-	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
+	hold, err := e.checkBudget(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := e.fleetBefore(ctx, req.Target, kid, req.Options); err != nil {
+	cl, demo, kid, err := e.client(ctx, req.Profile, req.key())
+	var ticket *shared.Ticket
+	if err == nil {
+		ticket, err = e.fleetBefore(ctx, req.Target, kid, fleetEstimate(req), req.Options)
+	}
+	if err != nil {
+		// Never sent: what the budgets reserved for it goes back.
+		hold.Settle(context.WithoutCancel(ctx), budget.Released())
 		return Result{}, err
 	}
 	chat := req.Chat
@@ -223,6 +227,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	reply, callErr := cl.Chat(ctx, chat, opts)
+	fleetLand(ctx, ticket, reply)
 	res := e.record(req.Target, reply, demo.unsaved(), earlier)
 	if reply != nil {
 		var s *quota.Snapshot
@@ -231,7 +236,7 @@ func (e *Engine) Call(ctx context.Context, req Request) (Result, error) {
 		}
 		e.fleetAfter(ctx, req.Target, kid, cl.KeyFingerprint(), reply.Quota, s, reply)
 	}
-	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr))
+	res.Unsaved = joinUnsaved(res.Unsaved, e.logCall(req.Target, req.Kind, cl, reply, callErr, hold))
 	res.Alerts, res.Budgets = e.alerts(ctx, req.Target, reply, &res.Unsaved)
 	res.Err = callErr
 	if res.Learned {

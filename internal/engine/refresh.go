@@ -137,11 +137,12 @@ func (e *Engine) refreshOne(ctx context.Context, p *catalog.Profile, client *api
 			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "ping"}}}
 		probed := Target{Profile: p, Key: key, Model: model}
 		// A probe is a call: a hard budget it would pass refuses it first.
-		if err := e.checkBudget(ctx, Request{Target: probed, Chat: probe, Kind: usage.KindProbe}); err != nil {
+		hold, err := e.checkBudget(ctx, Request{Target: probed, Chat: probe, Kind: usage.KindProbe})
+		if err != nil {
 			return msgs, unsaved, errors.Join(append(errs, err)...)
 		}
 		reply, err := client.Chat(ctx, probe, api.CallOptions{Retries: 0})
-		unsaved = joinUnsaved(e.record(probed, reply, demo.unsaved(), nil).Unsaved, e.logCall(probed, usage.KindProbe, client, reply, err))
+		unsaved = joinUnsaved(e.record(probed, reply, demo.unsaved(), nil).Unsaved, e.logCall(probed, usage.KindProbe, client, reply, err, hold))
 		var ae *api.Error
 		switch {
 		case err == nil:

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"net"
 
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/budget"
@@ -43,14 +44,57 @@ func (e *Engine) entry(t Target, kind, fingerprint string, reply *api.Reply, cal
 }
 
 // logCall logs the call in the usage log, when there is one and a call was
-// made; it returns what could not be saved ("" when all was).
-func (e *Engine) logCall(t Target, kind string, cl *api.Client, reply *api.Reply, callErr error) string {
-	if e.Usage == nil || reply == nil {
+// made, and settles what the budgets reserved for it (hold) at its actual
+// cost; it returns what could not be saved ("" when all was).
+func (e *Engine) logCall(t Target, kind string, cl *api.Client, reply *api.Reply, callErr error, hold *budget.Hold) string {
+	if reply == nil {
+		hold.Settle(context.Background(), budget.Released())
 		return ""
 	}
+	if e.Usage == nil && hold == nil {
+		return ""
+	}
+	entry := e.entry(t, kind, cl.KeyFingerprint(), reply, callErr)
 	var u unsaved
-	u.note("usage log", e.Usage.Append(e.entry(t, kind, cl.KeyFingerprint(), reply, callErr)))
+	u.note("budget reservation", hold.Settle(context.Background(), spend(reply, callErr, entry)))
+	if e.Usage != nil {
+		u.note("usage log", e.Usage.Append(entry))
+	}
 	return u.message()
+}
+
+// spend is what a call that came back as reply with callErr (logged as
+// u) cost, as far as its budget reservation goes: released when it was
+// never sent (the connection refused, no such host) or refused before any
+// work (a 401, a 429, any non-2xx status); kept at the worst case when it
+// may have been billed for more than is known (a 2xx cut short or
+// interrupted, a network failure after the request may have left, usage
+// the provider did not report); else its tokens and cost as logged (the
+// provider's reported cost, else the catalog's price of its usage).
+func spend(reply *api.Reply, callErr error, u usage.Entry) budget.Spend {
+	switch {
+	case reply.Quota == nil:
+		if neverSent(callErr) {
+			return budget.Released()
+		}
+		return budget.Spend{Keep: true}
+	case reply.Quota.Class != quota.ClassOK && !reply.Wrote:
+		if reply.Usage != nil && reply.Usage.Cost != nil {
+			return budget.Spend{Tokens: u.PromptTokens + u.CompletionTokens, Cost: u.Cost, Currency: u.Currency}
+		}
+		return budget.Released()
+	case callErr != nil, reply.Usage == nil, u.TokensEstimated:
+		return budget.Spend{Keep: true}
+	}
+	return budget.Spend{Tokens: u.PromptTokens + u.CompletionTokens, Cost: u.Cost, Currency: u.Currency}
+}
+
+// neverSent says err is a failure before the request could leave: the
+// connection refused or the host unknown.
+func neverSent(err error) bool {
+	var oe *net.OpError
+	var de *net.DNSError
+	return (errors.As(err, &oe) && oe.Op == "dial") || errors.As(err, &de)
 }
 
 // outcome is the class of the call's result: "ok", a quota.Class,
@@ -75,16 +119,17 @@ func outcome(reply *api.Reply, err error) string {
 }
 
 // checkBudget refuses req (a *budget.Refused) when its worst case could
-// pass --max-cost or a hard budget in its scope.
-func (e *Engine) checkBudget(ctx context.Context, req Request) error {
+// pass --max-cost or a hard budget in its scope; else it is what shared
+// budgets reserved for it (nil: none), to be settled after the call.
+func (e *Engine) checkBudget(ctx context.Context, req Request) (*budget.Hold, error) {
 	if !e.Budget.Active() {
-		return nil
+		return nil, nil
 	}
 	sent := 0
 	for _, m := range req.Chat.Messages {
 		sent += len(m.Content)
 	}
-	return e.Budget.Check(ctx, budget.Call{Profile: req.Profile, Key: req.key(), Model: req.Model, Tag: e.Tag,
+	return e.Budget.Admit(ctx, budget.Call{Profile: req.Profile, Key: req.key(), Model: req.Model, Tag: e.Tag,
 		PromptTokens: int64(api.EstimateTokens(sent)), MaxTokens: int64(req.Chat.MaxTokens), Kind: req.Kind})
 }
 

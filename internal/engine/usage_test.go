@@ -164,7 +164,7 @@ func BenchmarkLogCall(b *testing.B) {
 	reply := &api.Reply{Usage: &api.Usage{PromptTokens: 20, CompletionTokens: 40}, Latency: 300 * time.Millisecond}
 	t := Target{Profile: p, Key: "default", Model: p.DefaultModel}
 	for b.Loop() {
-		if msg := e.logCall(t, "", cl, reply, nil); msg != "" {
+		if msg := e.logCall(t, "", cl, reply, nil, nil); msg != "" {
 			b.Fatal(msg)
 		}
 	}

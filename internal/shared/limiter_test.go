@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tier-cli/tier/internal/quota"
 )
 
 func TestGCRAIsSharedAndRunsOnRedissClock(t *testing.T) {
@@ -72,17 +74,62 @@ func TestBeforePacesByTheWindowsSeen(t *testing.T) {
 	s2 := snap(50, t0.Add(2*time.Second))
 	s2.Windows[0].ResetAt = &reset
 	b.After(ctx, "groq", "id", "", "llama", &quotaOK, &s2, 0)
-	limits, _, err := b.limits(ctx, "groq", "id", "llama")
-	if err != nil || limits["requests/minute"] != paced(60, 3*time.Second) {
+	limits, err := b.limits(ctx, "groq", "id", "llama")
+	if err != nil || limits["requests/minute"].limit != paced(60, 3*time.Second) {
 		t.Fatalf("limits %v, %v; want the 3 s window's", limits, err)
 	}
 	sent := 0
 	for range 20 {
-		if w, _, _ := []*Fleet{a, b}[sent%2].Before(ctx, "groq", "id", "llama"); w == 0 {
+		if _, w, _, _ := []*Fleet{a, b}[sent%2].Before(ctx, "groq", "id", "llama", 1); w == 0 {
 			sent++
 		}
 	}
 	if sent != 3 { // the burst
 		t.Errorf("%d sent at once, want the burst of 3", sent)
+	}
+}
+
+// A token window is paced at each call's pre-estimate, corrected once it
+// lands: a call that used nothing (refused) gives its tokens back, one
+// whose usage is unknown keeps them; a call denied by one window gives
+// back what the others took.
+func TestTokenWindowTakesTheEstimateAndLandsTheUse(t *testing.T) {
+	m := newMini(t)
+	ctx := context.Background()
+	a := open(t, "redis://"+m.Addr(), "a", Required, nil)
+	reset := t0.Add(time.Minute)
+	s := quota.Snapshot{Provider: "groq", Key: "default", Model: "llama", ObservedAt: t0, Windows: []quota.Window{
+		{Metric: quota.Tokens, Period: "minute", Limit: i64(600), Remaining: i64(600), ResetAt: &reset, Source: "header"}}}
+	a.After(ctx, "groq", "id", "", "llama", &quotaOK, &s, 0)
+	before := func(tokens int64) (*Ticket, time.Duration) {
+		t.Helper()
+		tk, w, _, err := a.Before(ctx, "groq", "id", "llama", tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk, w
+	}
+	// The burst is 30 tokens: a call of 100 goes when the limiter is idle.
+	tk, w := before(100)
+	if tk == nil || w != 0 {
+		t.Fatalf("first call: ticket %v, wait %v", tk, w)
+	}
+	if _, w := before(100); w <= 0 {
+		t.Fatal("a second call of 100 went at once: the estimate was not taken")
+	}
+	tk.Land(ctx, 0) // refused before any work
+	tk, w = before(100)
+	if tk == nil || w != 0 {
+		t.Fatalf("after the first landed using nothing: wait %v, want none", w)
+	}
+	tk.Land(ctx, Unknown)
+	if _, w := before(100); w <= 0 {
+		t.Fatal("a call of unknown usage gave its estimate back")
+	}
+	if v, _ := m.Get("tier:inflight:groq/id/llama/tokens/minute"); v != "0" {
+		t.Errorf("in flight %q after every call landed, want 0", v)
+	}
+	if v := m.HGet("tier:left:groq/id/llama/tokens/minute", "left"); v != "500" {
+		t.Errorf("left %q of the window as last read, want 500 (600, less the 100 the call of unknown usage kept)", v)
 	}
 }

@@ -2,8 +2,11 @@
 // TIER_SHARED is set: the latest quota snapshot per provider, key and model
 // (keyed by a one-way ID of the key, shown by its fingerprint, never the
 // key), "cooling down until" after a 429 and "exhausted until reset" after a
-// quota refusal, usage counters per window, and the fleet's limiter
-// (limiter.go). Every operation has a short timeout; when Redis cannot be
+// quota refusal, usage counters per window, the fleet's limiters of
+// per-minute request and token windows (limiter.go, engine.go: a call
+// takes a Ticket before it is sent and lands it, with its real usage,
+// once it is back), and hard budgets' spend (Reserve before the call,
+// Correct after). Every operation has a short timeout; when Redis cannot be
 // reached, mode "required" fails (*Unavailable) and mode "preferred" warns
 // once and goes on with local state only. It knows nothing of cobra.
 package shared
@@ -19,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,11 +119,6 @@ type Fleet struct {
 	once sync.Once
 	down atomic.Bool // preferred mode, after a failure: local only
 	now  func() time.Time
-	// admitted counts this process's calls admitted into each window
-	// (engine.go) and not yet back: what it takes off the fleet's count
-	// in flight when they land.
-	mu       sync.Mutex
-	admitted map[string]int
 }
 
 // Open prepares a Fleet (no network yet). warn is told, once, that Redis
@@ -160,7 +159,7 @@ func Open(cfg Config, warn func(string), now func() time.Time) (*Fleet, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now, admitted: map[string]int{}}, nil
+	return &Fleet{cfg: cfg, rdb: redis.NewClient(opt), warn: warn, now: now}, nil
 }
 
 // quiet keeps go-redis's own log lines (a failed dial) off tier's stderr:
@@ -282,8 +281,11 @@ redis.call('HSET', KEYS[1], 'at', ARGV[1], 'entry', ARGV[2])
 return 1`)
 
 // nominal is the length of the windows the fleet paces with GCRA: the
-// per-minute ones (longer windows are counted and blocked when exhausted,
-// not smoothed: a day's RPD spread evenly would starve every burst).
+// per-minute ones, of requests (RPM) and of tokens (TPM). Longer windows
+// (RPD, TPD) are counted and blocked when exhausted, not smoothed: a
+// day's limit spread evenly would starve every burst, and providers give
+// a day window's "reset" as the time to refill one unit (Groq), not its
+// end, so there is no fixed window to admit calls into either.
 var nominal = map[string]time.Duration{"minute": time.Minute}
 
 // span is how far w's reset was when it was seen: a lower bound of the
@@ -291,7 +293,7 @@ var nominal = map[string]time.Duration{"minute": time.Minute}
 // the fake provider's are), at most its nominal length.
 func span(w quota.Window, at time.Time) (time.Duration, bool) {
 	n, ok := nominal[w.Period]
-	if !ok || w.ResetAt == nil || w.Limit == nil || *w.Limit <= 0 || w.Metric != quota.Requests {
+	if !ok || w.ResetAt == nil || w.Limit == nil || *w.Limit <= 0 || (w.Metric != quota.Requests && w.Metric != quota.Tokens) {
 		return 0, false
 	}
 	d := w.ResetAt.Sub(at)
@@ -474,8 +476,10 @@ if tonumber(ARGV[4]) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
 return 1`)
 
 // Reserve is budget.Reserver's: the fleet's spend of a budget's period,
-// reserved before each call at its worst case (a call's actual cost is not
-// yet credited back: reservations err on the side of the limit).
+// reserved before each call at its worst case, then corrected to the
+// call's actual cost by Correct. A process killed in between leaves the
+// worst case reserved until the period's key expires: erring on the side
+// of the limit is what a hard budget asks for.
 func (f *Fleet) Reserve(ctx context.Context, key string, limit, floor, amount float64, until time.Time) (bool, error) {
 	if f.down.Load() {
 		return true, nil
@@ -491,4 +495,35 @@ func (f *Fleet) Reserve(ctx context.Context, key string, limit, floor, amount fl
 		return true, f.fail(err)
 	}
 	return n == 1, nil
+}
+
+// correctScript moves a budget's reserved spend (KEYS[1]) by ARGV[1]
+// (the call's actual cost less its reservation), never below 0, keeping
+// its expiry; a key gone (its period over, expired) is left gone.
+var correctScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return '0' end
+local v = tonumber(redis.call('INCRBYFLOAT', KEYS[1], ARGV[1]))
+if v < 0 then
+  redis.call('INCRBYFLOAT', KEYS[1], tostring(-v))
+  return '0'
+end
+return tostring(v)`)
+
+// Correct is budget.Reserver's: it moves what Reserve reserved of key by
+// delta once the call is back (negative: credited back), in one atomic
+// step on the same key, so that concurrent reservations see it at once.
+func (f *Fleet) Correct(ctx context.Context, key string, delta float64) error {
+	if f.down.Load() || delta == 0 {
+		return nil
+	}
+	c, cancel := f.ctx(ctx)
+	defer cancel()
+	err := correctScript.Run(c, f.rdb, []string{f.key("budget", key)}, strconv.FormatFloat(delta, 'f', -1, 64)).Err()
+	if err != nil && f.cfg.Mode == Required {
+		// The call was made: the reservation stays at its worst case,
+		// which errs on the side of the limit; say so, once.
+		f.lost(err)
+		return nil
+	}
+	return f.fail(err)
 }

@@ -96,22 +96,22 @@ func TestA429IsLearnedByAll(t *testing.T) {
 	a := open(t, "redis://"+m.Addr(), "runner-a", Required, nil)
 	b := open(t, "redis://"+m.Addr(), "runner-b", Required, nil)
 	ctx := context.Background()
-	if w, _, err := b.Before(ctx, "groq", "id1", "llama"); w != 0 || err != nil {
+	if _, w, _, err := b.Before(ctx, "groq", "id1", "llama", 1); w != 0 || err != nil {
 		t.Fatalf("before any 429: wait %v, %v", w, err)
 	}
 	s := snap(0, t0)
 	a.After(ctx, "groq", "id1", "…a1b2", "llama", &quota.Result{Class: quota.ClassRateLimited, RetryAfter: 7 * time.Second}, &s, 0)
-	w, why, err := b.Before(ctx, "groq", "id1", "llama")
+	_, w, why, err := b.Before(ctx, "groq", "id1", "llama", 1)
 	if err != nil || w != 7*time.Second || !strings.Contains(why, "429") || !strings.Contains(why, "runner-a") {
 		t.Fatalf("runner-b after runner-a's 429: wait %v (%q), %v; want 7s", w, why, err)
 	}
-	if w, _, _ := b.Before(ctx, "groq", "id2", "llama"); w != 0 {
+	if _, w, _, _ := b.Before(ctx, "groq", "id2", "llama", 1); w != 0 {
 		t.Errorf("another key waits %v: a block is per key", w)
 	}
 	reset := t0.Add(time.Hour)
 	a.After(ctx, "groq", "id1", "", "other", &quota.Result{Class: quota.ClassQuotaExhausted,
 		Exhausted: &quota.Window{Metric: quota.Requests, Period: "day", ResetAt: &reset}}, nil, 0)
-	if w, why, _ := b.Before(ctx, "groq", "id1", "other"); w != time.Hour || !strings.Contains(why, "exhausted") {
+	if _, w, why, _ := b.Before(ctx, "groq", "id1", "other", 1); w != time.Hour || !strings.Contains(why, "exhausted") {
 		t.Errorf("exhausted: wait %v (%q), want 1h", w, why)
 	}
 }
@@ -173,7 +173,7 @@ func TestRedisDown(t *testing.T) {
 	ctx := context.Background()
 
 	req := open(t, "redis://"+addr, "a", Required, nil)
-	_, _, err := req.Before(ctx, "groq", "id", "m")
+	_, _, _, err := req.Before(ctx, "groq", "id", "m", 1)
 	var un *Unavailable
 	if !errors.As(err, &un) {
 		t.Fatalf("required, Redis down: %v, want *Unavailable", err)
@@ -183,7 +183,7 @@ func TestRedisDown(t *testing.T) {
 	var msg atomic.Value
 	pref := open(t, "redis://"+addr, "a", Preferred, func(s string) { warned.Add(1); msg.Store(s) })
 	for range 3 {
-		if _, _, err := pref.Before(ctx, "groq", "id", "m"); err != nil {
+		if _, _, _, err := pref.Before(ctx, "groq", "id", "m", 1); err != nil {
 			t.Fatalf("preferred: %v", err)
 		}
 		s := snap(1, t0)
@@ -212,7 +212,7 @@ func TestRedisSlow(t *testing.T) {
 	}()
 	req := open(t, "redis://"+ln.Addr().String(), "a", Required, nil)
 	start := time.Now()
-	_, _, err = req.Before(context.Background(), "groq", "id", "m")
+	_, _, _, err = req.Before(context.Background(), "groq", "id", "m", 1)
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("a silent Redis took %v; each operation is bounded by %v", el, DefaultTimeout)
 	}
@@ -220,7 +220,7 @@ func TestRedisSlow(t *testing.T) {
 		t.Errorf("required, Redis silent: %v, want *Unavailable", err)
 	}
 	pref := open(t, "redis://"+ln.Addr().String(), "a", Preferred, nil)
-	if _, _, err := pref.Before(context.Background(), "groq", "id", "m"); err != nil || !pref.Local() {
+	if _, _, _, err := pref.Before(context.Background(), "groq", "id", "m", 1); err != nil || !pref.Local() {
 		t.Errorf("preferred, Redis silent: %v, local %v", err, pref.Local())
 	}
 }
@@ -261,4 +261,51 @@ func TestRealRedisStatusAndSnapshots(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 	f.Client().Del(ctx, prefix+"snap:groq:id:llama")
+}
+
+// Correct moves a reservation by the call's actual cost less its worst
+// case, never below 0, keeps the period's expiry, and leaves a period
+// that is over (its key gone) gone.
+func TestCorrectReservation(t *testing.T) {
+	m := newMini(t)
+	f := open(t, "redis://"+m.Addr()+"/0", "a", Required, nil)
+	ctx := context.Background()
+	end := t0.Add(time.Hour)
+	for _, c := range []struct {
+		amount, delta, want float64
+	}{
+		{amount: 20, delta: -10, want: 10}, // half the worst case
+		{amount: 20, delta: -20, want: 0},  // released
+		{amount: 20, delta: -25, want: 0},  // never below 0
+		{amount: 20, delta: 3, want: 23},   // more than the worst case
+		{amount: 0.002, delta: -0.0005, want: 0.0015},
+	} {
+		m.FlushAll()
+		if ok, err := f.Reserve(ctx, "b:day:1", 100, 0, c.amount, end); !ok || err != nil {
+			t.Fatalf("reserve: %v %v", ok, err)
+		}
+		if err := f.Correct(ctx, "b:day:1", c.delta); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := strconv.ParseFloat(mustGet(t, m, "tier:budget:b_day_1"), 64)
+		if d := got - c.want; d > 1e-12 || d < -1e-12 {
+			t.Errorf("%v reserved, corrected by %v: %v, want %v", c.amount, c.delta, got, c.want)
+		}
+		if ttl := m.TTL("tier:budget:b_day_1"); ttl <= 0 {
+			t.Errorf("expiry lost: TTL %v", ttl)
+		}
+	}
+	m.FlushAll()
+	if err := f.Correct(ctx, "b:day:1", -5); err != nil || m.Exists("tier:budget:b_day_1") {
+		t.Errorf("a period that is over came back: %v", err)
+	}
+}
+
+func mustGet(t *testing.T, m *miniredis.Miniredis, k string) string {
+	t.Helper()
+	v, err := m.Get(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
