@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,32 @@ func TestSlotGroupsMatchSlots(t *testing.T) {
 		db.SQL().QueryRow(`SELECT count(*) FROM (SELECT 1 FROM calls GROUP BY at / 900000, coalesce(currency, ''), ` + expr + `)`).Scan(&want)
 		if diff != 0 || rows != want {
 			t.Errorf("--by %q: %d groups differ, %d rows for %d groups", by, diff, rows, want)
+		}
+	}
+}
+
+// A report with no calls (a fresh log, a --since after the last call) has
+// rows [], not null: `tier usage --jq '.rows[]'` must not fail on it.
+func TestReportNoCallsRowsEmpty(t *testing.T) {
+	cases := []struct {
+		name  string
+		calls []Entry
+		since time.Time
+	}{
+		{"empty log", nil, time.Time{}},
+		{"since after every call", []Entry{{At: at("2026-12-02T10:00:00Z"), Kind: KindChat, Provider: "groq", Key: "default", Model: "a", Outcome: "ok"}}, at("2026-12-03T00:00:00Z")},
+	}
+	for _, c := range cases {
+		rep, err := seeded(t, c.calls...).Report(Query{Loc: time.UTC, Since: c.since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"rows":[]`) {
+			t.Errorf("%s: %s, want rows []", c.name, b)
 		}
 	}
 }
