@@ -173,3 +173,23 @@ func TestBudgetRefusesAProbe(t *testing.T) {
 		t.Errorf("a probe past a hard budget: exit %d, %d requests sent\n%s", r.code, len(w.provs["groq"].chats()), r)
 	}
 }
+
+// Raising a budget as its refusal says ('tier budget set ci --limit N')
+// keeps its scope and period; a new budget without --limit is a usage
+// error (exit 2, not 1).
+func TestBudgetSetRaisesTheLimitOnly(t *testing.T) {
+	w := pricedGroq(t)
+	w.must(0, "budget", "set", "ci", "--provider", "groq", "--limit", "0.001", "--period", "day")
+	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")
+	if !strings.Contains(r.stderr, "tier budget set ci --limit N") {
+		t.Fatalf("the refusal does not say how to raise it: %s", r)
+	}
+	w.must(0, "budget", "set", "ci", "--limit", "5")
+	r = w.must(0, "budget", "list", "--json")
+	if !strings.Contains(r.stdout, `"provider":"groq"`) || !strings.Contains(r.stdout, `"period":"day"`) || !strings.Contains(r.stdout, `"limit":5`) {
+		t.Errorf("raised budget: %s", r.stdout)
+	}
+	if r := w.must(ExitUsage, "budget", "set", "new"); !strings.Contains(r.stderr, "--limit") {
+		t.Errorf("a new budget without --limit: %s", r)
+	}
+}
