@@ -78,6 +78,18 @@ func ProgressWriter(w io.Writer, tty bool, every time.Duration) func(Progress) {
 	}
 }
 
+// AlertWriter is a Config.Alert that says each alert on w, a line each
+// ("tier: budget nightly: 80% reached (...)"); on a terminal (tty) it first
+// clears the progress line, which the next progress draws again below it.
+func AlertWriter(w io.Writer, tty bool) func(budget.Alert) {
+	return func(a budget.Alert) {
+		if tty {
+			fmt.Fprint(w, "\r\x1b[K")
+		}
+		fmt.Fprintf(w, "tier: %s\n", a.Text())
+	}
+}
+
 // Stopped is a run that ended before every row was written: interrupted
 // (exit 130) or every target out of a day window or credit (exit 5).
 type Stopped struct {

@@ -122,6 +122,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if !o.quiet {
 		cfg.Progress = batch.ProgressWriter(env.Stderr, tty, cfg.ProgressEvery)
 	}
+	cfg.Alert = batch.AlertWriter(env.Stderr, tty && !o.quiet)
 	sum, err := batch.Run(cmd.Context(), cfg, todo)
 	if tty && !o.quiet {
 		fmt.Fprintln(env.Stderr)
