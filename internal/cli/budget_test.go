@@ -154,12 +154,16 @@ func TestBatchMaxCost(t *testing.T) {
 	if sent == 0 || sent >= 12 || !strings.Contains(r.stderr, fmt.Sprintf("%d rows not sent, %d written", 12-sent, sent)) {
 		t.Errorf("%d requests:\n%s", sent, r)
 	}
-	if r := run(args...); r.code != 0 {
+	if r := run(append(args, "--tag", "nightly")...); r.code != 0 {
 		t.Fatalf("the resume: %s", r)
 	}
 	b, _ := os.ReadFile(output)
 	if n := strings.Count(string(b), "\n"); n != 12 || len(w.provs["groq"].fake.Requests()) != 12 {
 		t.Errorf("after the resume: %d rows, %d requests, want 12 of each", n, len(w.provs["groq"].fake.Requests()))
+	}
+	// The resumed rows were logged with batch's --tag, as chat's.
+	if r := w.must(0, "usage", "--by", "tag", "--jq", `[.rows[] | select(.group == "nightly") | .requests] | add`); r.stdout != fmt.Sprintf("%d\n", 12-sent) {
+		t.Errorf("rows tagged nightly: %q, want %d", r.stdout, 12-sent)
 	}
 }
 
