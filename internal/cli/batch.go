@@ -131,7 +131,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
-		return err
+		return batch.Ended(err, sum, todo, out, o.output)
 	}
 	if err := batch.Outcome(sum, todo, len(rows), out, o.output); err != nil {
 		return err

@@ -197,3 +197,37 @@ func TestBudgetSetRaisesTheLimitOnly(t *testing.T) {
 		t.Errorf("a new budget without --limit: %s", r)
 	}
 }
+
+// A hard budget that stops a batch says, as --max-cost does, how many rows
+// were not sent and that the same command sends them; its alerts are said
+// on the way.
+func TestBatchStoppedByABudget(t *testing.T) {
+	w := pricedGroq(t)
+	dir := t.TempDir()
+	w.provs["groq"].fake.SetLimits(fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000, TPD: 100_000_000})
+	input, output := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	var in strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&in, `{"custom_id": "r%d", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 10}}`+"\n", i)
+	}
+	if err := os.WriteFile(input, []byte(in.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.must(0, "budget", "set", "run", "--limit", "0.05", "--period", "day")
+	var out, errb bytes.Buffer
+	env := w.factory(strings.NewReader(""), &out, &errb)
+	env.Now = time.Now // a batch paces by the clock
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := qrun{code: Run(ctx, env, []string{"batch", "-p", "groq", "-m", fakeprovider.Model, input, "-o", output, "-q", "--concurrency", "1"}), stderr: errb.String()}
+	sent := len(w.provs["groq"].fake.Requests())
+	if r.code != ExitBudget || sent == 0 || sent >= 12 {
+		t.Fatalf("want exit 7 after some rows, %d sent:\n%s", sent, r)
+	}
+	if want := fmt.Sprintf("%d rows not sent, %d written to %s; run the same command", 12-sent, sent, output); !strings.Contains(r.stderr, want) {
+		t.Errorf("the stop does not say %q:\n%s", want, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "tier: budget run: 50% reached") {
+		t.Errorf("no alert on the way:\n%s", r.stderr)
+	}
+}
