@@ -17,7 +17,8 @@ import (
 // TestChatConcurrent: 50 tier processes started at once against one server
 // and one state directory all succeed, none is blocked for long, and the
 // state store ends consistent: every call in the ledger, one well-formed
-// snapshot, no temporary file left behind.
+// snapshot, no temporary file left behind, every call one row of the usage
+// log.
 func TestChatConcurrent(t *testing.T) {
 	const n = 50
 	w := newWorld(t, fp.Cerebras, fp.Step{Reply: "ok", Delay: 20 * time.Millisecond})
@@ -77,6 +78,11 @@ func TestChatConcurrent(t *testing.T) {
 		if win.Metric == "requests" && (win.Remaining == nil || *win.Limit-*win.Remaining != n) {
 			t.Errorf("stored window %s/%s shows fewer than the %d requests the provider served: %q", win.Metric, win.Period, n, got)
 		}
+	}
+	// The usage log has every chat once (issue 14: 50 parallel chats, 50
+	// rows), however the 50 journal appends and the ingest interleaved.
+	if r := w.run(run{args: []string{"usage", "--jq", ".total.requests"}}); r.code != 0 || r.stdout != "50\n" {
+		t.Errorf("tier usage after %d chats:\n%s", n, r)
 	}
 	entries, err := os.ReadDir(w.state)
 	if err != nil {

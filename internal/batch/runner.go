@@ -75,6 +75,10 @@ type Config struct {
 	// case of those in flight and of this one stays within it; the first
 	// row that would pass it stops the run (Summary.Capped).
 	MaxCost *float64
+	// Alert, when set, is told each alert a row's call crossed (a
+	// budget's threshold, a window's), as tier chat says them after its
+	// reply (AlertWriter).
+	Alert func(budget.Alert)
 }
 
 // Progress is how a run goes. Total and Done count the whole input: Done
@@ -433,6 +437,11 @@ func (r *runner) handle(ctx context.Context, o outcome) {
 	now := r.cfg.Now()
 	latency := now.Sub(o.sentAt) // the call's whole time, recording included
 	o.l.p.returned(o.tokens, latency, o.res.Snapshot, o.sentAt)
+	if r.cfg.Alert != nil {
+		for _, a := range o.res.Alerts {
+			r.cfg.Alert(a)
+		}
+	}
 	if o.err != nil { // no call was made: the target cannot be called
 		o.l.dead = o.err
 		r.requeue(o.j)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/fakeprovider"
 	"github.com/tier-cli/tier/internal/usage"
@@ -273,5 +274,44 @@ func TestRunEndsAtOnceWhenNoTargetCanBeCalled(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("the run took %s to end", d)
+	}
+}
+
+// alerting is a Caller whose second call crosses a budget's threshold.
+type alerting struct {
+	Caller
+	calls *int
+}
+
+func (a alerting) Call(ctx context.Context, req engine.Request) (engine.Result, error) {
+	res, err := a.Caller.Call(ctx, req)
+	if *a.calls++; *a.calls == 2 {
+		res.Alerts = append(res.Alerts, budget.Alert{Kind: budget.KindBudget, Budget: "nightly", Threshold: 80, Spent: 0.8, Limit: 1, Unit: "USD", Period: "day"})
+	}
+	return res, err
+}
+
+// A threshold a row's call crossed is said, once, as tier chat says it
+// (it was recorded as alerted, and alert_cmd run, but never printed); on a
+// terminal the progress line is cleared first.
+func TestRunSaysAlerts(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		fp := fakeprovider.New(fakeprovider.Cerebras)
+		fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
+		e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+		var notes strings.Builder
+		calls := 0
+		cfg := Config{MaxConcurrency: 1, Caller: alerting{e, &calls}, Sink: &memSink{}, Targets: []Target{target(t, cat, "fa", "default")},
+			Alert: AlertWriter(&notes, tty)}
+		if _, err := Run(context.Background(), cfg, rowsOf(3)); err != nil {
+			t.Fatal(err)
+		}
+		want := "tier: budget nightly: 80% reached ($0.8000 of $1.00 today)\n"
+		if tty {
+			want = "\r\x1b[K" + want
+		}
+		if notes.String() != want {
+			t.Errorf("tty %v: notes %q, want %q", tty, notes.String(), want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"errors"
 	"fmt"
 	"github.com/tier-cli/tier/internal/budget"
 	"io"
@@ -78,6 +79,18 @@ func ProgressWriter(w io.Writer, tty bool, every time.Duration) func(Progress) {
 	}
 }
 
+// AlertWriter is a Config.Alert that says each alert on w, a line each
+// ("tier: budget nightly: 80% reached (...)"); on a terminal (tty) it first
+// clears the progress line, which the next progress draws again below it.
+func AlertWriter(w io.Writer, tty bool) func(budget.Alert) {
+	return func(a budget.Alert) {
+		if tty {
+			fmt.Fprint(w, "\r\x1b[K")
+		}
+		fmt.Fprintf(w, "tier: %s\n", a.Text())
+	}
+}
+
 // Stopped is a run that ended before every row was written: interrupted
 // (exit 130) or every target out of a day window or credit (exit 5).
 type Stopped struct {
@@ -87,6 +100,19 @@ type Stopped struct {
 
 func (e *Stopped) Error() string { return e.Err.Error() }
 func (e *Stopped) Unwrap() error { return e.Err }
+
+// Ended is err, what ended a run of todo early (Run's error), for people:
+// a budget that refused the next row says, as --max-cost does, how many
+// rows were not sent and how many written to path, and that the same
+// command sends them; any other error is err as it is.
+func Ended(err error, sum Summary, todo []Row, out *Output, path string) error {
+	var r *budget.Refused
+	if !errors.As(err, &r) {
+		return err
+	}
+	left := len(todo) - (sum.Done - sum.Already)
+	return &budget.Refused{Budget: r.Budget, Msg: fmt.Sprintf("stopped: %s; %d rows not sent, %d written to %s; run the same command once the budget allows to send them", r.Msg, left, out.Written(), path)}
+}
 
 // Outcome is how a run of todo (of total rows, written to path) ended: a
 // *Stopped saying how to go on, or nil when every row was written.

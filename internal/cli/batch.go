@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,7 @@ import (
 
 type batchOptions struct {
 	provider, model, key, output string
-	pool                         string
+	pool, tag                    string
 	prompts, dryRun, quiet       bool
 	reserve                      []string
 	maxWait                      time.Duration
@@ -48,6 +49,7 @@ func newBatchCmd(env *Env) *cobra.Command {
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan (targets, estimated time and cost) and send nothing")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.IntVar(&o.concurrency, "concurrency", 32, "most calls in flight per quota")
+	f.StringVar(&o.tag, "tag", "", "label logged with each row's call in tier usage, e.g. a project or job (default: $TIER_TAG)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "stop sending (exit 7) once the run could cost more than this, in the model's currency: worst cases at the catalog's price")
 	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "a quota that makes rows wait longer than this counts as run out (exit 5)")
 	return cmd
@@ -110,6 +112,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if err != nil {
 		return err
 	}
+	eng.Tag = cmp.Or(o.tag, eng.Tag)
 	tty := env.isTerminal(env.Stderr)
 	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve, Already: len(rows) - len(todo),
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
@@ -122,12 +125,13 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if !o.quiet {
 		cfg.Progress = batch.ProgressWriter(env.Stderr, tty, cfg.ProgressEvery)
 	}
+	cfg.Alert = batch.AlertWriter(env.Stderr, tty && !o.quiet)
 	sum, err := batch.Run(cmd.Context(), cfg, todo)
 	if tty && !o.quiet {
 		fmt.Fprintln(env.Stderr)
 	}
 	if err != nil {
-		return err
+		return batch.Ended(err, sum, todo, out, o.output)
 	}
 	if err := batch.Outcome(sum, todo, len(rows), out, o.output); err != nil {
 		return err

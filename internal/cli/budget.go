@@ -44,11 +44,11 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("alert-at") {
 				b.AlertAt = alerts
 			}
-			return budgetSet(env, b)
+			return budgetSet(env, b, cmd.Flags().Changed)
 		},
 	}
 	f := cmd.Flags()
-	f.Float64Var(&b.Limit, "limit", 0, "the limit, in --unit (required)")
+	f.Float64Var(&b.Limit, "limit", 0, "the limit, in --unit (required for a new budget)")
 	f.StringVar(&b.Unit, "unit", "USD", "a currency (USD, EUR, ...) or tokens")
 	f.StringVar(&b.Period, "period", "month", "day, week, month (calendar, local time) or total")
 	f.StringVar(&b.Mode, "mode", "hard", "hard: refuse a call that could pass the limit; soft: alert only")
@@ -57,18 +57,14 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 	f.StringVar(&b.Tag, "tag", "", "only calls with this tag (--tag, TIER_TAG)")
 	f.IntSliceVar(&alerts, "alert-at", catalog.DefaultAlerts, "percentages of the limit that alert, once a period each")
 	f.StringVar(&b.AlertCmd, "alert-cmd", "", "command run (sh -c) at each alert, with TIER_ALERT_* set")
-	cmd.MarkFlagRequired("limit")
 	return cmd
 }
 
-func budgetSet(env *Env, b catalog.Budget) error {
+func budgetSet(env *Env, b catalog.Budget, given func(string) bool) error {
 	a := newApp(env)
 	cat, err := a.catalog()
 	if err != nil {
 		return err
-	}
-	if _, msg := b.Check(); msg != "" {
-		return usagef("%s", msg)
 	}
 	if _, err := cat.Profile(b.Provider); b.Provider != "" && err != nil {
 		return usageErr(err)
@@ -77,7 +73,7 @@ func budgetSet(env *Env, b catalog.Budget) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	verb, err := budget.Set(dir, b, cat.Budgets)
+	b, verb, err := budget.Set(dir, b, given, cat.Budgets)
 	if err != nil {
 		return err
 	}

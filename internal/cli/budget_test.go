@@ -154,12 +154,16 @@ func TestBatchMaxCost(t *testing.T) {
 	if sent == 0 || sent >= 12 || !strings.Contains(r.stderr, fmt.Sprintf("%d rows not sent, %d written", 12-sent, sent)) {
 		t.Errorf("%d requests:\n%s", sent, r)
 	}
-	if r := run(args...); r.code != 0 {
+	if r := run(append(args, "--tag", "nightly")...); r.code != 0 {
 		t.Fatalf("the resume: %s", r)
 	}
 	b, _ := os.ReadFile(output)
 	if n := strings.Count(string(b), "\n"); n != 12 || len(w.provs["groq"].fake.Requests()) != 12 {
 		t.Errorf("after the resume: %d rows, %d requests, want 12 of each", n, len(w.provs["groq"].fake.Requests()))
+	}
+	// The resumed rows were logged with batch's --tag, as chat's.
+	if r := w.must(0, "usage", "--by", "tag", "--jq", `[.rows[] | select(.group == "nightly") | .requests] | add`); r.stdout != fmt.Sprintf("%d\n", 12-sent) {
+		t.Errorf("rows tagged nightly: %q, want %d", r.stdout, 12-sent)
 	}
 }
 
@@ -171,5 +175,59 @@ func TestBudgetRefusesAProbe(t *testing.T) {
 	r := w.run("quota", "groq", "--refresh", "--probe")
 	if r.code != ExitBudget || len(w.provs["groq"].chats()) != 0 || !strings.Contains(r.stderr, "budget ci") {
 		t.Errorf("a probe past a hard budget: exit %d, %d requests sent\n%s", r.code, len(w.provs["groq"].chats()), r)
+	}
+}
+
+// Raising a budget as its refusal says ('tier budget set ci --limit N')
+// keeps its scope and period; a new budget without --limit is a usage
+// error (exit 2, not 1).
+func TestBudgetSetRaisesTheLimitOnly(t *testing.T) {
+	w := pricedGroq(t)
+	w.must(0, "budget", "set", "ci", "--provider", "groq", "--limit", "0.001", "--period", "day")
+	r := w.must(ExitBudget, "chat", "-p", "groq", "-m", fakeprovider.Model, "--no-stdin", "--max-tokens", "10", "hello")
+	if !strings.Contains(r.stderr, "tier budget set ci --limit N") {
+		t.Fatalf("the refusal does not say how to raise it: %s", r)
+	}
+	w.must(0, "budget", "set", "ci", "--limit", "5")
+	r = w.must(0, "budget", "list", "--json")
+	if !strings.Contains(r.stdout, `"provider":"groq"`) || !strings.Contains(r.stdout, `"period":"day"`) || !strings.Contains(r.stdout, `"limit":5`) {
+		t.Errorf("raised budget: %s", r.stdout)
+	}
+	if r := w.must(ExitUsage, "budget", "set", "new"); !strings.Contains(r.stderr, "--limit") {
+		t.Errorf("a new budget without --limit: %s", r)
+	}
+}
+
+// A hard budget that stops a batch says, as --max-cost does, how many rows
+// were not sent and that the same command sends them; its alerts are said
+// on the way.
+func TestBatchStoppedByABudget(t *testing.T) {
+	w := pricedGroq(t)
+	dir := t.TempDir()
+	w.provs["groq"].fake.SetLimits(fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000, TPD: 100_000_000})
+	input, output := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	var in strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&in, `{"custom_id": "r%d", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 10}}`+"\n", i)
+	}
+	if err := os.WriteFile(input, []byte(in.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.must(0, "budget", "set", "run", "--limit", "0.05", "--period", "day")
+	var out, errb bytes.Buffer
+	env := w.factory(strings.NewReader(""), &out, &errb)
+	env.Now = time.Now // a batch paces by the clock
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := qrun{code: Run(ctx, env, []string{"batch", "-p", "groq", "-m", fakeprovider.Model, input, "-o", output, "-q", "--concurrency", "1"}), stderr: errb.String()}
+	sent := len(w.provs["groq"].fake.Requests())
+	if r.code != ExitBudget || sent == 0 || sent >= 12 {
+		t.Fatalf("want exit 7 after some rows, %d sent:\n%s", sent, r)
+	}
+	if want := fmt.Sprintf("%d rows not sent, %d written to %s; run the same command", 12-sent, sent, output); !strings.Contains(r.stderr, want) {
+		t.Errorf("the stop does not say %q:\n%s", want, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "tier: budget run: 50% reached") {
+		t.Errorf("no alert on the way:\n%s", r.stderr)
 	}
 }

@@ -84,8 +84,7 @@ func runUsage(env *Env, o *usageOptions) error {
 		fmt.Fprintln(env.Stderr, "tier: no calls logged yet"+sinceText(o.since)+": every tier chat, probe and batch row is logged in usage.db as it is made")
 		return nil
 	}
-	tty := env.isTerminal(env.Stdout)
-	heads, rows := rep.Cells(tty)
+	heads, rows := rep.Cells(env.terminal(env.Stdout))
 	return env.table(heads, rows, env.theme(env.Stdout), nil)
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +61,14 @@ func TestUsageFlags(t *testing.T) {
 	}
 	if _, errs, code := runIn(vars, "usage"); code != 0 || !strings.Contains(errs, "no calls logged yet") {
 		t.Errorf("empty log: exit %d, %q", code, errs)
+	}
+	// A damaged usage.db is a damaged state file: exit 2, one line saying
+	// how to move it aside.
+	if err := os.WriteFile(filepath.Join(vars["TIER_STATE_DIR"], usage.DBFile), []byte("not a database, not at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := runIn(vars, "usage"); code != 2 || !strings.Contains(errs, "{,.bad}") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("damaged usage.db: exit %d, %q", code, errs)
 	}
 }
 

@@ -44,7 +44,7 @@ func JSON() []Group {
 				{"credit.granted_remaining", "What is left of free grants, when the provider splits the balance (DeepSeek)."},
 				{"credit.topped_up_remaining", "What is left of money paid in, likewise."},
 				{"credit.expires_at", "When the credit expires."},
-				{"credit.lasts_until", "tier quota only, an estimate: when the credit runs out at the pace of tier's own calls of the last 7 days (their cost, reported or at the catalog's prices)."},
+				{"credit.lasts_until", "tier quota only, an estimate: when the credit runs out at the pace of tier's own calls of the last 7 days (their cost, reported or at the catalog's prices), over the time since the first of them when the log is younger, and at least a day."},
 				{"credit.burn_per_day", "That pace, in the credit's unit per day."},
 				{"credit.source", "As for windows."},
 			},

@@ -48,7 +48,7 @@ func Budgets() []Group {
 		{
 			Title: "Budgets",
 			Lead: "A budget caps what tier's own calls spend. Set them with 'tier budget set' (written to " + budget.FileName +
-				" in the config directory) or list them under budgets: in providers.yaml (checked strictly, with file:line errors; tier never writes that file).",
+				" in the config directory; on a budget already there it changes only the flags given, so 'tier budget set ci --limit 5' keeps ci's scope, period and alerts) or list them under budgets: in providers.yaml (checked strictly, with file:line errors; tier never writes that file).",
 			Entries: []Entry{
 				{"name", "Identifies it (tier budget rm NAME, alerts)."},
 				{"provider, key, tag", "Its scope: the calls to a provider (with one of its keys), with a tag, or all calls when none is set."},

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver, pure Go
+
+	"github.com/tier-cli/tier/internal/store"
 )
 
 // DB is the usage database, open. Close it when done.
@@ -74,15 +76,45 @@ func (l *Log) open() (*DB, error) {
 	d := &DB{db: db, log: l}
 	if err := d.migrate(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("usage log %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	os.Chmod(path, 0o600)
 	if err := d.Ingest(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("usage log %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	return d, nil
 }
+
+// openError is err from opening the database at path; a file that SQLite
+// says is no database, or a corrupt one, is a damaged state file
+// (store.ErrCorrupt, exit 2) and the message says how to move it aside.
+func openError(path string, err error) error {
+	var c interface{ Code() int }
+	if errors.As(err, &c) && (c.Code()&0xff == sqliteCorrupt || c.Code()&0xff == sqliteNotADB) {
+		return &damagedError{path: path, err: err}
+	}
+	return fmt.Errorf("usage log %s: %w", path, err)
+}
+
+// SQLite's result codes of a damaged database.
+const (
+	sqliteCorrupt = 11
+	sqliteNotADB  = 26
+)
+
+// damagedError is a usage database that cannot be read.
+type damagedError struct {
+	path string
+	err  error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("usage log %s is unreadable (%s): move it aside and tier starts a new one (tier usage then counts from there): %s",
+		e.path, strings.Join(strings.Fields(e.err.Error()), " "), store.MoveAsideCommand(e.path))
+}
+func (e *damagedError) Is(target error) bool { return target == store.ErrCorrupt }
+func (e *damagedError) Unwrap() error        { return e.err }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // barWidth is the widest bar of a report's chart, in cells.
@@ -60,10 +61,66 @@ func Money(amount float64, currency string) string {
 	return n + " " + currency
 }
 
-// Cells are the report as a table: headers and rows, the totals last; with
-// bars, a chart column of each row's cost (or tokens, when some cost is
-// unknown or in several currencies) against the largest.
-func (r Report) Cells(bars bool) ([]string, [][]string) {
+// Cells are the report as a table: headers and rows, the totals last; on
+// a terminal (tty) width columns wide (0: not known), a chart column of
+// each row's cost (or tokens, when some cost is unknown or in several
+// currencies) against the largest, as wide as the other columns leave
+// room for (at most barWidth cells; none under minBar), so that the
+// figures are never cut or wrapped for it.
+func (r Report) Cells(tty bool, width int) ([]string, [][]string) {
+	heads, rows := r.cells()
+	if !tty {
+		return heads, rows
+	}
+	bar := barWidth
+	if width > 0 {
+		bar = min(bar, width-tableWidth(heads, rows)-colGap)
+	}
+	if bar < minBar {
+		return heads, rows
+	}
+	measure, _ := r.measure()
+	var most float64
+	for _, row := range r.Rows {
+		most = math.Max(most, measure(row.Totals))
+	}
+	heads = append(heads, "")
+	for i := range rows {
+		c := ""
+		if i < len(r.Rows) && most > 0 {
+			c = strings.Repeat("█", int(math.Round(measure(r.Rows[i].Totals)/most*float64(bar))))
+		}
+		rows[i] = append(rows[i], c)
+	}
+	return heads, rows
+}
+
+// minBar is the narrowest chart worth drawing; colGap is the space between
+// the columns of a terminal's table (as internal/ui lays them out).
+const (
+	minBar = 4
+	colGap = 2
+)
+
+// tableWidth is how wide heads and rows are, aligned.
+func tableWidth(heads []string, rows [][]string) int {
+	widths := make([]int, len(heads))
+	for _, row := range append([][]string{heads}, rows...) {
+		for i, c := range row {
+			if i < len(widths) {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	sum := colGap * (len(widths) - 1)
+	for _, w := range widths {
+		sum += w
+	}
+	return sum
+}
+
+// cells are the report's headers and rows without a chart.
+func (r Report) cells() ([]string, [][]string) {
 	heads := []string{"day"}
 	switch r.Bucket {
 	case Weekly:
@@ -75,14 +132,6 @@ func (r Report) Cells(bars bool) ([]string, [][]string) {
 		heads = append(heads, r.By)
 	}
 	heads = append(heads, "requests", "input", "output", "tokens", "cost")
-	measure, _ := r.measure()
-	var most float64
-	for _, row := range r.Rows {
-		most = math.Max(most, measure(row.Totals))
-	}
-	if bars {
-		heads = append(heads, "")
-	}
 	var rows [][]string
 	cells := func(period, group string, t Totals) []string {
 		c := []string{period}
@@ -102,21 +151,9 @@ func (r Report) Cells(bars bool) ([]string, [][]string) {
 		if group == "" && r.By == "tag" {
 			group = "(none)"
 		}
-		c := cells(period, group, row.Totals)
-		if bars {
-			n := 0
-			if most > 0 {
-				n = int(math.Round(measure(row.Totals) / most * barWidth))
-			}
-			c = append(c, strings.Repeat("█", n))
-		}
-		rows = append(rows, c)
+		rows = append(rows, cells(period, group, row.Totals))
 	}
-	total := cells("total", "", r.Total)
-	if bars {
-		total = append(total, "")
-	}
-	return heads, append(rows, total)
+	return heads, append(rows, cells("total", "", r.Total))
 }
 
 // measure is what the bars stand for: the cost when every call's is known

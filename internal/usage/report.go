@@ -153,7 +153,7 @@ func (d *DB) Report(q Query) (Report, error) {
 	if zone == "Local" {
 		zone, _ = time.Now().In(loc).Zone()
 	}
-	rep := Report{Bucket: bucket, By: q.By, Zone: zone, Total: Totals{Cost: map[string]float64{}}}
+	rep := Report{Bucket: bucket, By: q.By, Zone: zone, Rows: []Row{}, Total: Totals{Cost: map[string]float64{}}}
 	var lo, hi *int64
 	if err := d.db.QueryRow(`SELECT min(slot), max(slot) FROM slots WHERE slot >= ?`, since/slot).Scan(&lo, &hi); err != nil {
 		return Report{}, err

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -107,19 +108,44 @@ func TestParseSince(t *testing.T) {
 }
 
 func TestCellsBars(t *testing.T) {
-	rep := Report{Bucket: Daily, Rows: []Row{
-		{Period: "2026-12-01", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 1}}},
-		{Period: "2026-12-02", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 0.5}}},
-	}, Total: Totals{Requests: 2, TotalTokens: 20, Cost: map[string]float64{"USD": 1.5}}}
-	_, rows := rep.Cells(true)
-	if n := len([]rune(rows[0][6])); n != barWidth {
-		t.Errorf("largest bar %d cells, want %d", n, barWidth)
+	rep := Report{Bucket: Daily, By: "provider", Rows: []Row{
+		{Period: "2026-12-01", Group: "groq", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 1}}},
+		{Period: "2026-12-02", Group: "groq", Totals: Totals{Requests: 1, TotalTokens: 10, Cost: map[string]float64{"USD": 0.5}, UnknownCost: 1}},
+	}, Total: Totals{Requests: 2, TotalTokens: 20, Cost: map[string]float64{"USD": 1.5}, UnknownCost: 1}}
+	// Without the chart: DAY(10) PROVIDER(8) REQUESTS(8) INPUT(5)
+	// OUTPUT(6) TOKENS(6) COST(18), 2 apart: 73 columns.
+	for _, c := range []struct {
+		name  string
+		tty   bool
+		width int
+		bar   int // the largest bar's cells; 0: no chart column
+	}{
+		{"a pipe", false, 0, 0},
+		{"a terminal of unknown width", true, 0, barWidth},
+		{"a wide terminal", true, 200, barWidth},
+		{"80 columns: what is left", true, 80, 5},
+		{"too narrow for a chart", true, 78, 0},
+	} {
+		heads, rows := rep.Cells(c.tty, c.width)
+		if c.bar == 0 {
+			if len(heads) != 7 {
+				t.Errorf("%s: headers %v, want no chart column", c.name, heads)
+			}
+			continue
+		}
+		if n := len([]rune(rows[0][7])); len(heads) != 8 || n != c.bar {
+			t.Errorf("%s: largest bar %d cells, want %d", c.name, n, c.bar)
+		}
+		if w := tableWidth(heads, rows); c.width > 0 && w > c.width {
+			t.Errorf("%s: %d columns wide, more than %d", c.name, w, c.width)
+		}
 	}
-	if n := len([]rune(rows[1][6])); n != barWidth/2 {
-		t.Errorf("half bar %d cells, want %d", n, barWidth/2)
+	if _, rows := rep.Cells(true, 0); len([]rune(rows[1][7])) != barWidth {
+		t.Errorf("with a cost unknown the bars stand for tokens: %q", rows[1][7])
 	}
-	if heads, _ := rep.Cells(false); len(heads) != 6 {
-		t.Errorf("plain headers %v: no chart column in a pipe", heads)
+	rep.Rows[1].UnknownCost, rep.Total.UnknownCost = 0, 0
+	if _, rows := rep.Cells(true, 0); len([]rune(rows[1][7])) != barWidth/2 {
+		t.Errorf("half the cost, half the bar: %q", rows[1][7])
 	}
 }
 
@@ -168,6 +194,32 @@ func TestSlotGroupsMatchSlots(t *testing.T) {
 		db.SQL().QueryRow(`SELECT count(*) FROM (SELECT 1 FROM calls GROUP BY at / 900000, coalesce(currency, ''), ` + expr + `)`).Scan(&want)
 		if diff != 0 || rows != want {
 			t.Errorf("--by %q: %d groups differ, %d rows for %d groups", by, diff, rows, want)
+		}
+	}
+}
+
+// A report with no calls (a fresh log, a --since after the last call) has
+// rows [], not null: `tier usage --jq '.rows[]'` must not fail on it.
+func TestReportNoCallsRowsEmpty(t *testing.T) {
+	cases := []struct {
+		name  string
+		calls []Entry
+		since time.Time
+	}{
+		{"empty log", nil, time.Time{}},
+		{"since after every call", []Entry{{At: at("2026-12-02T10:00:00Z"), Kind: KindChat, Provider: "groq", Key: "default", Model: "a", Outcome: "ok"}}, at("2026-12-03T00:00:00Z")},
+	}
+	for _, c := range cases {
+		rep, err := seeded(t, c.calls...).Report(Query{Loc: time.UTC, Since: c.since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"rows":[]`) {
+			t.Errorf("%s: %s, want rows []", c.name, b)
 		}
 	}
 }

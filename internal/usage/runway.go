@@ -11,7 +11,11 @@ import (
 
 // Pace is what calls spent from Since to now.
 type Pace struct {
-	Since                    time.Time
+	Since time.Time
+	// First is the start of the first quarter hour since Since with a
+	// call (zero with none): a log that begins later than Since knows
+	// nothing of the time before, which is no pace of 0.
+	First                    time.Time
 	Requests                 int64
 	PromptTokens, Completion int64
 	Cost                     map[string]float64
@@ -22,7 +26,7 @@ type Pace struct {
 func (d *DB) Pace(provider, key, model string, since time.Time) (Pace, error) {
 	from := since.UnixMilli() / slot
 	p := Pace{Since: time.UnixMilli(from * slot), Cost: map[string]float64{}}
-	q := `SELECT currency, coalesce(sum(requests), 0), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), sum(cost)
+	q := `SELECT currency, min(slot), coalesce(sum(requests), 0), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), sum(cost)
 		FROM slots WHERE slot >= ? AND provider = ? AND key_name = ?`
 	args := []any{from, provider, key}
 	if model != "" {
@@ -36,10 +40,13 @@ func (d *DB) Pace(provider, key, model string, since time.Time) (Pace, error) {
 	defer rs.Close()
 	for rs.Next() {
 		var cur string
-		var n, in, out int64
+		var first, n, in, out int64
 		var cost *float64
-		if err := rs.Scan(&cur, &n, &in, &out, &cost); err != nil {
+		if err := rs.Scan(&cur, &first, &n, &in, &out, &cost); err != nil {
 			return p, err
+		}
+		if f := time.UnixMilli(first * slot); p.First.IsZero() || f.Before(p.First) {
+			p.First = f
 		}
 		p.Requests += n
 		p.PromptTokens += in
@@ -51,10 +58,29 @@ func (d *DB) Pace(provider, key, model string, since time.Time) (Pace, error) {
 	return p, rs.Err()
 }
 
+// minHourPace and minWeekPace are the shortest spans that a window's pace
+// (hour) and a credit's (week) are taken over.
+const (
+	minHourPace = time.Hour
+	minWeekPace = 24 * time.Hour
+)
+
+// span is how long p's calls were made over, at least least.
+func (p Pace) span(now time.Time, least time.Duration) time.Duration {
+	from := p.Since
+	if p.First.After(from) {
+		from = p.First
+	}
+	return max(now.Sub(from), least)
+}
+
 // Runway fills in s, at the pace of hour (the last hour's calls) and week
 // (the last 7 days'), when each window with a figure left runs out before
 // its reset, and when the credit runs out. Windows of a minute or less are
-// left alone: their pace says nothing an hour long.
+// left alone: their pace says nothing an hour long. A pace is over the time
+// since its first call when that is later (a log begun an hour ago is no 7
+// days' average), and over at least minHourPace or minWeekPace (a few
+// minutes' calls are no pace for a day).
 func Runway(s *quota.Snapshot, hour, week Pace, now time.Time) {
 	for i := range s.Windows {
 		w := &s.Windows[i]
@@ -74,7 +100,7 @@ func Runway(s *quota.Snapshot, hour, week Pace, now time.Time) {
 		default:
 			continue
 		}
-		span := now.Sub(hour.Since).Hours()
+		span := hour.span(now, minHourPace).Hours()
 		if used <= 0 || span <= 0 {
 			continue
 		}
@@ -97,7 +123,7 @@ func Runway(s *quota.Snapshot, hour, week Pace, now time.Time) {
 		} else {
 			used = week.Cost[c.Unit]
 		}
-		days := now.Sub(week.Since).Hours() / 24
+		days := week.span(now, minWeekPace).Hours() / 24
 		if used > 0 && days > 0 {
 			rate := used / days
 			if lasts := *c.Remaining / rate; lasts < 100*365 { // past a century says nothing

@@ -1,14 +1,18 @@
 package usage
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tier-cli/tier/internal/store"
 )
 
 // TestMain lets the test binary act as a logging process (see
@@ -159,5 +163,31 @@ func TestMigrationsOnceAndTornLine(t *testing.T) {
 	db.SQL().QueryRow(`SELECT count(*) FROM _migrations`).Scan(&m)
 	if m != len(migrations) {
 		t.Fatalf("%d migrations recorded, want %d", m, len(migrations))
+	}
+}
+
+// A usage.db that is not a database is a damaged state file (exit 2),
+// and the message says how to move it aside; once moved, a new log starts.
+func TestDamagedDatabase(t *testing.T) {
+	for name, content := range map[string]string{
+		"garbage":              "garbage garbage garbage garbage",
+		"a torn SQLite header": "SQLite format 3\x00\x10\x00\x02\x02",
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, DBFile)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := New(dir).Open()
+		if !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), store.MoveAsideCommand(path)) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want a damaged state file saying how to move it aside", name, err)
+			continue
+		}
+		if err := os.Rename(path, path+".bad"); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, New(dir)); n != 0 {
+			t.Errorf("%s: a new log has %d rows", name, n)
+		}
 	}
 }
