@@ -93,8 +93,9 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 				return env.terminal(stream)
 			}
 		}
-		printQuotaTable(&e, rows, now, o)
-		a.printRunway(&e, rows, now) // what runs out when, as tier quota says it
+		shown := overview.At(rows, now) // between readings, a reset that passes shows refilled
+		printQuotaTable(&e, shown, now, o)
+		a.printRunway(&e, shown, now) // what runs out when, as tier quota says it
 		return table.String(), notes.String() + problem
 	}
 	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}
