@@ -3,10 +3,12 @@ package status
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 )
 
 // fieldNames are the field and method names a --format template can reach
@@ -117,7 +119,7 @@ func checkFields(t *template.Template) error {
 		}
 	}
 	if bad == "" {
-		return nil
+		return checkLevels(t)
 	}
 	msg := fmt.Sprintf("no field .%s in the line", bad)
 	if h, ok := fieldHints[strings.ToLower(strings.ReplaceAll(bad, "_", ""))]; ok {
@@ -132,3 +134,59 @@ func checkFields(t *template.Template) error {
 	}
 	return fmt.Errorf("%s", msg)
 }
+
+// checkLevels runs t on a line where every field is set (two providers,
+// each with a window and a credit) and fails when t names a field where
+// the dot has none (.Name outside a range of .Providers): text/template
+// says "can't evaluate field". Failures that depend on the data (an index
+// past the providers, a nil credit) are left to the real line.
+func checkLevels(t *template.Template) error {
+	var b strings.Builder
+	err := t.Execute(&b, sampleLine)
+	if err == nil {
+		return nil
+	}
+	m := cantEvaluate.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	field, in := m[1], strings.TrimPrefix(strings.TrimPrefix(m[2], "*"), "status.")
+	if n, ok := levelNames[in]; ok {
+		in = n
+	}
+	msg := fmt.Sprintf("no field .%s where it is used: the dot there is %s", field, in)
+	if owners := fieldOwners[field]; len(owners) > 0 {
+		msg += fmt.Sprintf(", and .%s is a field of %s", field, strings.Join(owners, " and "))
+	}
+	return fmt.Errorf("%s ('tier status --help' shows which fields are where)", msg)
+}
+
+// levelNames say what each of the line's types is in a template.
+var levelNames = map[string]string{"Line": "the line", "Provider": "a provider (of .Providers)",
+	"Window": "a window (of .Windows)", "Credit": "a credit (.Credit)"}
+
+// cantEvaluate is text/template's error for a field the dot does not have.
+var cantEvaluate = regexp.MustCompile(`can't evaluate field (\w+) in type (\S+)`)
+
+// fieldOwners are, for each field of the line's types, the types that
+// have it: "Remaining" -> Window, Credit.
+var fieldOwners = func() map[string][]string {
+	out := map[string][]string{}
+	for _, t := range []reflect.Type{reflect.TypeFor[Line](), reflect.TypeFor[Provider](), reflect.TypeFor[Window](), reflect.TypeFor[Credit]()} {
+		for _, f := range reflect.VisibleFields(t) {
+			out[f.Name] = append(out[f.Name], levelNames[t.Name()])
+		}
+	}
+	out["Text"] = nil // every level has one
+	return out
+}()
+
+// sampleLine has every field set, for checkLevels.
+var sampleLine = func() Line {
+	limit, at := int64(30), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Window{Label: "rpm", Metric: "requests", Period: "minute", Key: "default", Model: "m", Remaining: 9, Limit: &limit,
+		ResetAt: &at, ResetIn: "41s", PercentLeft: 30, Estimate: true, Refilled: true, Text: "9/30rpm"}
+	c := &Credit{Key: "default", Remaining: 4.2, Unit: "USD", Amount: "$4.20", ExpiresAt: &at, ExpiresIn: "12d", Estimate: true, Text: "$4.20 exp 12d"}
+	p := Provider{Name: "p", Windows: []Window{w, w}, Shown: []Window{w, w}, Credit: c, Text: "p 9/30rpm $4.20 exp 12d"}
+	return Line{Text: "p 9/30rpm $4.20 exp 12d · p 9/30rpm $4.20 exp 12d", Providers: []Provider{p, p}}
+}()

@@ -135,6 +135,10 @@ func TestBadTemplate(t *testing.T) {
 		{"{{range $p := .Providers}}{{$p.Nam}}{{end}}", "no field .Nam"},
 		{"{{(index .Providers 0).Windowz}}", "no field .Windowz"},
 		{"{{define \"x\"}}{{.Bad}}{{end}}{{template \"x\" .}}", "no field .Bad"},
+		// A field of another level: refused too, saying where it is.
+		{"{{.Name}}", "no field .Name where it is used: the dot there is the line, and .Name is a field of a provider (of .Providers)"},
+		{"{{range .Providers}}{{.Remaining}}{{end}}", "the dot there is a provider (of .Providers), and .Remaining is a field of a window (of .Windows) and a credit (.Credit)"},
+		{"{{range .Providers}}{{with .Credit}}{{.Label}}{{end}}{{end}}", "the dot there is a credit (.Credit), and .Label is a field of a window"},
 	} {
 		if _, err := Parse(c.format); err == nil || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%s: %v, want an error saying %q", c.format, err, c.says)
@@ -147,6 +151,9 @@ func TestBadTemplate(t *testing.T) {
 		"{{range .Providers}}{{with .Credit}}{{.Amount}}{{.Remaining}}{{.Unit}}{{.Key}}{{.Estimate}}{{.ExpiresAt}}{{.ExpiresIn}}{{.Text}}{{end}}{{end}}",
 		"{{with index .Providers 0}}{{with .Credit}}{{.Amount}}{{end}}{{end}}",
 		"{{(index .Providers 0).Name}}",
+		"{{(index .Providers 7).Name}}", // fails on the data only
+		"{{range .Providers}}{{.Credit.Amount}}{{end}}",
+		"{{range $p := .Providers}}{{range .Windows}}{{$p.Name}}{{$.Text}}{{.Text}}{{end}}{{end}}",
 	} {
 		if _, err := Parse(format); err != nil {
 			t.Errorf("%s: %v", format, err)
