@@ -161,6 +161,12 @@ func kindOf(err error) string {
 		return "interrupted"
 	case ExitBudget:
 		return "budget"
+	case ExitRateLimited: // as the api.Error classes of the same exits say it
+		return string(quota.ClassRateLimited)
+	case ExitExhausted:
+		return string(quota.ClassQuotaExhausted)
+	case ExitNetwork:
+		return string(quota.ClassNetwork)
 	}
 	return "internal"
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,7 +68,11 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 		}
 		tmpl = t
 	}
-	line, err := statusLine(env, args)
+	quiet := *env // the fleet's warnings too never break a prompt
+	if !o.strict {
+		quiet.Stderr = io.Discard
+	}
+	line, err := statusLine(&quiet, args)
 	if err == nil && o.strict && len(line.Providers) == 0 {
 		err = exhaustedErr(errors.New("nothing known yet: run 'tier chat' or 'tier quota --refresh' first"))
 	}
@@ -99,7 +104,8 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 	return nil
 }
 
-// statusLine builds the line from local state only. An unknown provider
+// statusLine builds the line from local state only (with TIER_SHARED, and
+// the fleet's snapshots, as tier quota learns them). An unknown provider
 // name, a broken configuration or a damaged state file is an error the
 // caller swallows unless --strict.
 func statusLine(env *Env, args []string) (status.Line, error) {
@@ -116,6 +122,9 @@ func statusLine(env *Env, args []string) (status.Line, error) {
 	// The snapshots are checked as Rows reads them (once: they are the
 	// largest file); the others here.
 	if err := a.checkState(store.LedgerFile, seenState, keysState); err != nil {
+		return status.Line{}, err
+	}
+	if _, err := a.learnFleet(context.Background()); err != nil { // TIER_SHARED: the fleet's snapshots too
 		return status.Line{}, err
 	}
 	src := a.overviewSource()

@@ -134,7 +134,7 @@ func TestStatusNeverBreaksAPrompt(t *testing.T) {
 		t.Errorf("damaged state --strict: exit %d, stderr %q", code, errs)
 	}
 	// Usage errors are errors: the user is setting it up.
-	for _, args := range [][]string{{"status", "--format", "{{.Text"}, {"status", "--install", "emacs"}, {"status", "--format", "x", "--json"}} {
+	for _, args := range [][]string{{"status", "--format", "{{.Text"}, {"status", "--format", "{{range .Providers}}{{.provider}}{{end}}"}, {"status", "--install", "emacs"}, {"status", "--format", "x", "--json"}} {
 		if _, errs, code := runEnv(env, args...); code != ExitUsage || errs == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errs)
 		}

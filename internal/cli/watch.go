@@ -66,18 +66,30 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 	var rows []overview.Row
 	var problem string
 	var a *app
+	// With TIER_SHARED every reading learns the fleet's snapshots first, as
+	// tier quota does, through one connection; its warning goes under the
+	// table.
+	var fleetNotes bytes.Buffer
+	fe := *env
+	fe.Stderr = &fleetNotes
+	fleetApp := newApp(&fe)
 	frame := func(now time.Time, reload bool) (string, string) {
 		if reload || rows == nil {
+			fleet, ferr := fleetApp.learnFleet(ctx)
 			a = newApp(env)
 			src := a.overviewSource()
 			src.Now = now
 			r, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
 			problem = ""
+			if ferr != nil {
+				problem = "tier: " + oneLine(ferr.Error()) + "\n"
+			}
 			if err != nil {
-				problem = "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
+				problem += "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
 			} else {
 				rows = r
 				a.addRunway(rows, now)
+				markShared(rows, fleet)
 			}
 		}
 		// The table is laid out for where it goes: the terminal (its width
@@ -93,9 +105,11 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 				return env.terminal(stream)
 			}
 		}
-		printQuotaTable(&e, rows, now, o)
-		a.printRunway(&e, rows, now) // what runs out when, as tier quota says it
-		return table.String(), notes.String() + problem
+		shown := overview.At(rows, now) // between readings, a reset that passes shows refilled
+		printQuotaTable(&e, shown, now, o)
+		a.printRunway(&e, shown, now) // what runs out when, as tier quota says it
+		printShared(&e, shown, now)
+		return table.String(), notes.String() + fleetNotes.String() + problem
 	}
 	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}
 	if live {

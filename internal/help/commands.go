@@ -203,8 +203,9 @@ status line, e.g.
 
   deepseek $4.20 exp 12d · groq 9/30rpm 880/1000rpd
 
-It reads local state only, as a plain 'tier quota' does: never the network, and fast enough to
-run at every prompt. Each provider used (or each one named) shows its request windows, any other
+It reads local state only, as a plain 'tier quota' does: never a provider, and fast enough to
+run at every prompt; with TIER_SHARED, the fleet's snapshots too (as 'tier quota' learns them;
+Redis out of reach: local state only, silently, or exit 6 with --strict in required mode). Each provider used (or each one named) shows its request windows, any other
 window with less than a fifth left, and its credit with the time to its expiry; for each window
 the tightest of the provider's keys and models. '~' marks an estimate; a window not reported is
 left out, never shown as 0. Colour only on a terminal (never with NO_COLOR), so a prompt or

@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/itchyny/gojq"
 )
@@ -33,14 +35,24 @@ func Compile(expr string) (*Filter, error) {
 	}
 	q, err := gojq.Parse(expr)
 	if err != nil {
-		return nil, err
+		var pe *gojq.ParseError
+		if errors.As(err, &pe) {
+			// gojq says what it met, not where: "unexpected EOF". Its
+			// offset is past the token.
+			at := max(0, min(pe.Offset, len(expr))-len(pe.Token))
+			return nil, fmt.Errorf("%v at column %d of %q%s", err, utf8.RuneCountInString(expr[:at])+1, expr, hint)
+		}
+		return nil, fmt.Errorf("%v%s", err, hint)
 	}
 	code, err := gojq.Compile(q)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%v in %q%s", err, expr, hint)
 	}
 	return &Filter{code: code}, nil
 }
+
+// hint ends a compile error: what --jq takes.
+const hint = " (--jq takes a jq expression, e.g. --jq . for all of it)"
 
 // Write runs the filter on v (any value encoding/json can marshal, as
 // --json would print it) and writes each result on its own line: a string

@@ -3,6 +3,7 @@ package jq
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +29,21 @@ func TestWrite(t *testing.T) {
 		var b bytes.Buffer
 		if err := f.Write(&b, v, c.indent); err != nil || b.String() != c.want {
 			t.Errorf("%s: %q, %v; want %q", c.expr, b.String(), err, c.want)
+		}
+	}
+}
+
+// A bad expression says where it is wrong and what --jq takes, in one line.
+func TestCompileErrorsSayWhere(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{".[", `unexpected EOF at column 3 of ".[" (--jq takes a jq expression, e.g. --jq . for all of it)`},
+		{".[0].x)", `unexpected token ")" at column 7 of ".[0].x)"`},
+		{".a | ééé", `unexpected token "é" at column 6 of ".a | ééé"`},
+		{"nosuch(1)", `function not defined: nosuch/1 in "nosuch(1)" (--jq takes a jq expression`},
+	} {
+		_, err := Compile(c.expr)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v, want %q", c.expr, err, c.want)
 		}
 	}
 }

@@ -102,3 +102,23 @@ func cmpStr(a, b string) int {
 	}
 	return 0
 }
+
+// At returns rows, completed as of an earlier moment, as they stand at now
+// without reading the state again (a live view between its readings):
+// every window whose reset has passed since is refilled, as Rows would
+// show it (quota.Snapshot.Project). An estimated window stays marked as an
+// estimate: a new window of tier's own count starts full. rows is not
+// modified.
+func At(rows []Row, now time.Time) []Row {
+	out := slices.Clone(rows)
+	for i, r := range out {
+		s := r.Snapshot.Project(now)
+		for j, w := range s.Windows {
+			if w.Source == quota.SourceProjected && r.Snapshot.Windows[j].Source == quota.SourceEstimate {
+				s.Windows[j].Source = quota.SourceEstimate
+			}
+		}
+		out[i].Snapshot = s
+	}
+	return out
+}

@@ -249,11 +249,20 @@ func Render(w io.Writer, line Line, now time.Time, th ui.Theme) error {
 }
 
 // Parse compiles a --format template. Besides text/template's own
-// functions it has join (join LIST SEP) for lists of strings.
+// functions it has join (join LIST SEP) for lists of strings. A name that
+// is no field of the line (.Nope, .provider) is an error here, before any
+// data: only a template that fails on the data gives the empty line.
 func Parse(format string) (*template.Template, error) {
-	return template.New("status").Option("missingkey=error").Funcs(template.FuncMap{
+	t, err := template.New("status").Option("missingkey=error").Funcs(template.FuncMap{
 		"join": strings.Join,
 	}).Parse(format)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFields(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // Execute runs t on line and writes its output and, unless it ends in one,

@@ -125,10 +125,48 @@ func TestBadTemplate(t *testing.T) {
 	if _, err := Parse("{{.Nope"); err == nil {
 		t.Error("an unclosed action parsed")
 	}
-	tmpl, _ := Parse("{{.Nope}}")
+	// A name no field of the line has is refused before any data: such a
+	// template could only ever print the empty line.
+	for _, c := range []struct{ format, says string }{
+		{"{{.Nope}}", "no field .Nope in the line (the line has .Providers, .Text;"},
+		{"{{range .Providers}}{{.provider}}{{end}}", "no field .provider in the line: did you mean .Name?"},
+		{"{{range .Providers}}{{range .Windows}}{{.percent_left}}{{end}}{{end}}", "did you mean .PercentLeft?"},
+		{"{{with index .Providers 0}}{{.Credit.Amout}}{{end}}", "no field .Amout"},
+		{"{{range $p := .Providers}}{{$p.Nam}}{{end}}", "no field .Nam"},
+		{"{{(index .Providers 0).Windowz}}", "no field .Windowz"},
+		{"{{define \"x\"}}{{.Bad}}{{end}}{{template \"x\" .}}", "no field .Bad"},
+		// A field of another level: refused too, saying where it is.
+		{"{{.Name}}", "no field .Name where it is used: the dot there is the line, and .Name is a field of a provider (of .Providers)"},
+		{"{{range .Providers}}{{.Remaining}}{{end}}", "the dot there is a provider (of .Providers), and .Remaining is a field of a window (of .Windows) and a credit (.Credit)"},
+		{"{{range .Providers}}{{with .Credit}}{{.Label}}{{end}}{{end}}", "the dot there is a credit (.Credit), and .Label is a field of a window"},
+	} {
+		if _, err := Parse(c.format); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want an error saying %q", c.format, err, c.says)
+		}
+	}
+	// Every field, method and function a template may use parses.
+	for _, format := range []string{
+		"{{.Text}}{{range .Providers}}{{.Name}}{{.Text}}{{range .Shown}}{{.Label}}{{end}}{{end}}",
+		"{{range .Providers}}{{range .Windows}}{{.Metric}}{{.Period}}{{.Key}}{{.Model}}{{.Remaining}}{{with .Limit}}{{.}}{{end}}{{.PercentLeft}}{{with .ResetAt}}{{.Unix}}{{.Local.Format \"15:04\"}}{{end}}{{.ResetIn}}{{.Estimate}}{{.Refilled}}{{.Text}}{{end}}{{end}}",
+		"{{range .Providers}}{{with .Credit}}{{.Amount}}{{.Remaining}}{{.Unit}}{{.Key}}{{.Estimate}}{{.ExpiresAt}}{{.ExpiresIn}}{{.Text}}{{end}}{{end}}",
+		"{{with index .Providers 0}}{{with .Credit}}{{.Amount}}{{end}}{{end}}",
+		"{{(index .Providers 0).Name}}",
+		"{{(index .Providers 7).Name}}", // fails on the data only
+		"{{range .Providers}}{{.Credit.Amount}}{{end}}",
+		"{{range $p := .Providers}}{{range .Windows}}{{$p.Name}}{{$.Text}}{{.Text}}{{end}}{{end}}",
+	} {
+		if _, err := Parse(format); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+	// A template that fails on the data fails when run, writing nothing.
+	tmpl, err := Parse("{{(index .Providers 9).Name}}")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	if err := Execute(&b, tmpl, Build(sampleRows(), now)); err == nil || b.Len() != 0 {
-		t.Errorf("a missing field: err %v, wrote %q", err, b.String())
+		t.Errorf("an index past the providers: err %v, wrote %q", err, b.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -63,7 +64,8 @@ func (s *Store) SaveAccountSnapshot(snap quota.Snapshot, provider, key string, n
 
 // SaveSnapshotMerged is SaveSnapshot that also returns the snapshot as it
 // now stands in the store (merged with what was there), saving the caller
-// a second read of the file.
+// a second read of the file. A merge that changes nothing (a fleet's
+// snapshot learned before) leaves the file unwritten.
 func (s *Store) SaveSnapshotMerged(snap quota.Snapshot) (quota.Snapshot, error) {
 	if snap.Provider == "" {
 		return snap, errors.New("cannot save a snapshot without a provider: this is a bug in tier, please report it")
@@ -76,15 +78,26 @@ func (s *Store) SaveSnapshotMerged(snap quota.Snapshot) (quota.Snapshot, error) 
 	err := Update(s, snapshotsFile, func(st *snapshotsState) error {
 		i, found := slices.BinarySearchFunc(st.Snapshots, snap, compareSnapshotID)
 		if found {
-			st.Snapshots[i] = mergeSnapshots(st.Snapshots[i], snap)
+			m := mergeSnapshots(st.Snapshots[i], snap)
+			if reflect.DeepEqual(normalizeSnapshot(m), normalizeSnapshot(st.Snapshots[i])) {
+				merged = normalizeSnapshot(st.Snapshots[i])
+				return errUnchanged // the same again (a fleet's snapshot learned before): no write
+			}
+			st.Snapshots[i] = m
 		} else {
 			st.Snapshots = slices.Insert(st.Snapshots, i, snap)
 		}
 		merged = normalizeSnapshot(st.Snapshots[i]) // a deep copy
 		return nil
 	})
+	if errors.Is(err, errUnchanged) {
+		err = nil
+	}
 	return merged, err
 }
+
+// errUnchanged leaves the snapshots file as it is: merging changed nothing.
+var errUnchanged = errors.New("unchanged")
 
 // Snapshots returns every stored snapshot, sorted by provider, key, model.
 func (s *Store) Snapshots() ([]quota.Snapshot, error) {

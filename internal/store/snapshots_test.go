@@ -608,3 +608,39 @@ func TestSaveSnapshotMergedReturnsTheStoredSnapshot(t *testing.T) {
 		t.Error("the returned snapshot shares memory with the store's")
 	}
 }
+
+// Merging a snapshot the store already has (what tier status and tier
+// quota do with the fleet's, every run) leaves the file as it is: no
+// rewrite on every prompt.
+func TestSaveSnapshotMergedUnchangedDoesNotWrite(t *testing.T) {
+	s := Open(t.TempDir())
+	reset := t0.Add(time.Hour)
+	sn := snap(t0, quota.Window{Metric: "requests", Period: "day", Limit: i64(100), Remaining: i64(40), ResetAt: &reset, Source: quota.SourceHeader})
+	if _, err := s.SaveSnapshotMerged(sn); err != nil {
+		t.Fatal(err)
+	}
+	path := filePath[snapshotsState](s, snapshotsFile)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SaveSnapshotMerged(sn)
+	if err != nil || got.Provider != "groq" || len(got.Windows) != 1 {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	after, err := os.Stat(path)
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("the same snapshot again rewrote %s (%v)", path, err)
+	}
+	// A change is written (a new file renamed over the one there now).
+	newer := snap(t0.Add(time.Minute), quota.Window{Metric: "requests", Period: "day", Limit: i64(100), Remaining: i64(39), ResetAt: &reset, Source: quota.SourceHeader})
+	if _, err := s.SaveSnapshotMerged(newer); err != nil {
+		t.Fatal(err)
+	}
+	if written, _ := os.Stat(path); os.SameFile(after, written) {
+		t.Error("a newer snapshot was not written")
+	}
+	if st, _, _ := s.Snapshot("groq", "default", "llama-3.1-8b-instant"); *st.Windows[0].Remaining != 39 {
+		t.Errorf("stored %+v", st)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Frame renders the picture as of now: the answer, and notes and warnings
@@ -68,6 +69,8 @@ func Plain(ctx context.Context, w, errw io.Writer, frame Frame, o Options) error
 
 // Live runs the full-screen view on the terminal in/out until q, Esc or
 // Ctrl-C (or count reloads, or ctx done); all of them end it without error.
+// Lines wider than the terminal wrap; a picture taller than it scrolls
+// (arrows, j/k, PgUp/PgDn, Home/End) under a footer that stays in view.
 func Live(ctx context.Context, in io.Reader, out io.Writer, frame Frame, o Options) error {
 	m := &model{frame: frame, o: o}
 	m.now = o.now()
@@ -90,7 +93,9 @@ type model struct {
 	lastLoad time.Time
 	reloads  int
 	text     string
-	height   int
+	// The terminal's size (0 until it is known) and the first line of the
+	// picture shown.
+	width, height, offset int
 }
 
 func (m *model) Init() tea.Cmd { return m.next() }
@@ -105,9 +110,21 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch msg.String() {
 		case "q", "esc", "ctrl+c":
 			return m, tea.Quit
+		case "down", "j":
+			m.offset++
+		case "up", "k":
+			m.offset--
+		case "pgdown", "space", "f":
+			m.offset += m.page()
+		case "pgup", "b":
+			m.offset -= m.page()
+		case "home", "g":
+			m.offset = 0
+		case "end", "G":
+			m.offset = len(m.lines())
 		}
 	case tea.WindowSizeMsg:
-		m.height = msg.Height
+		m.width, m.height = msg.Width, msg.Height
 	case tickMsg:
 		m.now = m.o.now()
 		reload := m.now.Sub(m.lastLoad) >= m.o.Interval
@@ -129,9 +146,40 @@ func (m *model) render(reload bool) string {
 	return answer + notes
 }
 
+// footerLines are the lines under the picture: a blank one and the footer.
+const footerLines = 2
+
+// lines is the picture as the terminal shows it: wrapped at its width.
+func (m *model) lines() []string {
+	text := strings.TrimRight(m.text, "\n")
+	if m.width > 0 {
+		text = ansi.Wrap(text, m.width, "")
+	}
+	return strings.Split(text, "\n")
+}
+
+// page is how many lines of the picture fit above the footer (all of them
+// while the height is unknown).
+func (m *model) page() int {
+	if m.height <= 0 {
+		return len(m.lines())
+	}
+	return max(1, m.height-footerLines)
+}
+
 func (m *model) View() tea.View {
+	lines, page := m.lines(), m.page()
+	m.offset = max(0, min(m.offset, len(lines)-page))
 	footer := fmt.Sprintf("%s · read every %s · q quits", m.now.Local().Format("15:04:05"), m.o.Interval)
-	v := tea.NewView(strings.TrimRight(m.text, "\n") + "\n\n" + footer)
+	if len(lines) > page { // what scrolls first: the rest may be cut
+		end := m.offset + page
+		footer = fmt.Sprintf("lines %d-%d of %d ↑↓ · q quits · %s · read every %s", m.offset+1, end, len(lines), m.now.Local().Format("15:04:05"), m.o.Interval)
+		lines = lines[m.offset:end]
+	}
+	if m.width > 0 {
+		footer = ansi.Truncate(footer, m.width, "…")
+	}
+	v := tea.NewView(strings.Join(lines, "\n") + "\n\n" + footer)
 	v.AltScreen = true
 	return v
 }
