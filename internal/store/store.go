@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,12 @@ var LockTimeout = 10 * time.Second
 // ErrCorrupt is matched (errors.Is) by the error for a state file that
 // cannot be decoded. Update never overwrites such a file.
 var ErrCorrupt = errors.New("state file is unreadable")
+
+// ErrUnusable is matched (errors.Is) by the error for a state directory
+// or file that cannot be used as one: the directory is a file, or
+// permissions forbid it. Like a damaged file it is the user's to fix (a
+// configuration error), not a failure of tier.
+var ErrUnusable = errors.New("state directory is unusable")
 
 // ErrLocked is matched (errors.Is) by the error for a lock that another
 // process held for longer than LockTimeout.
@@ -164,7 +171,7 @@ func Read[T any](s *Store, name string) (T, error) {
 		return v, nil
 	}
 	if err != nil {
-		return v, fmt.Errorf("cannot read state file %s: %v: check its permissions", path, oneLine(err))
+		return v, unreadable(s.Dir, path, err)
 	}
 	if len(b) == 0 {
 		return v, nil
@@ -190,9 +197,29 @@ func readState(path string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read state file %s: %v: check its permissions", path, oneLine(err))
+		return nil, unreadable(filepath.Dir(path), path, err)
 	}
 	return b, nil
+}
+
+// unreadable is the error for the state file at path, in dir, that could
+// not be read: a dir that is a file or forbidden ground is ErrUnusable.
+func unreadable(dir, path string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOTDIR):
+		return &stateError{
+			msg:   fmt.Sprintf("state directory %s is not a directory: set TIER_STATE_DIR to a directory, or move the file aside: %s", dir, MoveAsideCommand(dir)),
+			kind:  ErrUnusable,
+			cause: err,
+		}
+	case errors.Is(err, fs.ErrPermission):
+		return &stateError{
+			msg:   fmt.Sprintf("cannot read state file %s: permission denied: check its permissions and its directory's, or set TIER_STATE_DIR", path),
+			kind:  ErrUnusable,
+			cause: err,
+		}
+	}
+	return fmt.Errorf("cannot read state file %s: %v: check its permissions", path, oneLine(err))
 }
 
 // decodeError is the error for the file at path that failed to decode.
@@ -236,7 +263,11 @@ func Update[T any](s *Store, name string, fn func(*T) error) error {
 		return err
 	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create state directory %s: %v: check its permissions or set TIER_STATE_DIR", s.Dir, oneLine(err))
+		return &stateError{
+			msg:   fmt.Sprintf("cannot create state directory %s: %v: check its permissions or set TIER_STATE_DIR", s.Dir, oneLine(err)),
+			kind:  ErrUnusable,
+			cause: err,
+		}
 	}
 	unlock, err := lockFile(s.lockPath(name), LockTimeout)
 	if err != nil {
