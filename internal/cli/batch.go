@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/help"
 )
@@ -73,11 +74,11 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		return usageErr(fmt.Errorf("%s: %w", input, err))
 	}
 	a := newApp(env)
-	targets, err := a.batchTargets(o, rows)
+	targets, err := a.BatchTargets(o.pool, o.provider, o.model, o.key, rows)
 	if err != nil {
 		return err
 	}
-	if err := a.checkState(chatState(targets[0].Profile)...); err != nil {
+	if err := a.CheckState(app.ChatState(targets[0].Profile)...); err != nil {
 		return err
 	}
 	hash := batch.RunHash(data, o.prompts, targets)
@@ -86,7 +87,7 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 		if err != nil {
 			return usageErr(err)
 		}
-		eng, err := a.engine()
+		eng, err := a.Engine()
 		if err != nil {
 			return err
 		}
@@ -106,12 +107,12 @@ func runBatch(cmd *cobra.Command, env *Env, o *batchOptions, input string) error
 	if !o.quiet {
 		batch.WriteResumeNote(env.Stderr, o.output, res, len(rows))
 	}
-	eng, err := a.engine()
+	eng, err := a.Engine()
 	if err != nil {
 		return err
 	}
 	tty := env.isTerminal(env.Stderr)
-	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.now, Reserve: reserve, Already: len(rows) - len(todo),
+	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.Now, Reserve: reserve, Already: len(rows) - len(todo),
 		MaxConcurrency: o.concurrency, MaxWait: o.maxWait, StallTimeout: stallTimeout, ProgressEvery: time.Second}
 	if !tty {
 		cfg.ProgressEvery = 10 * time.Second

@@ -2,28 +2,20 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
+	"github.com/tier-cli/tier/internal/help"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
-	"github.com/tier-cli/tier/internal/usage"
 )
 
 func newBudgetCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "budget",
 		Short: "Set, list and remove tier's own budgets on its calls",
-		Long: `Budgets cap what tier's own calls spend, checked before each call is sent: a hard budget
-refuses (exit 7, nothing sent) a call whose worst case (the prompt plus --max-tokens, or 4096
-tokens, at the catalog's price) would pass its limit; a soft one only alerts. Each alerts once
-a period at each of its alert_at thresholds and at 100%, on stderr after the reply (--json:
-"alerts"), and runs its alert_cmd with TIER_ALERT_* in the environment. See 'tier help budgets'.
-
-'tier budget set' writes budgets.json in the config directory; budgets may also be listed
-under budgets: in providers.yaml, which tier never writes.`,
-		Args: cobra.NoArgs,
+		Long:  help.Budget,
+		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newBudgetSetCmd(env), newBudgetListCmd(env), newBudgetRmCmd(env))
 	return cmd
@@ -62,8 +54,7 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 }
 
 func budgetSet(env *Env, b catalog.Budget) error {
-	a := newApp(env)
-	cat, err := a.catalog()
+	cat, err := newApp(env).Catalog()
 	if err != nil {
 		return err
 	}
@@ -81,8 +72,7 @@ func budgetSet(env *Env, b catalog.Budget) error {
 	if err != nil {
 		return err
 	}
-	b.Normalize()
-	fmt.Fprintf(env.Stderr, "tier: budget %s %s: %s %s a %s (%s), %s\n", b.Name, verb, strconv.FormatFloat(b.Limit, 'f', -1, 64), b.Unit, b.Period, b.Mode, budget.Describe(b))
+	fmt.Fprintf(env.Stderr, "tier: %s\n", budget.SetText(b, verb))
 	return nil
 }
 
@@ -113,19 +103,7 @@ func newBudgetListCmd(env *Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a := newApp(env)
-			cat, err := a.catalog()
-			if err != nil {
-				return err
-			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
-			entries, err := a.budgetEntries(cat)
-			if err != nil {
-				return err
-			}
-			rows, err := budget.Statuses(usage.New(st.Dir), entries, a.now(), localZone(env))
+			rows, err := a.BudgetStatuses(a.Now())
 			if err != nil {
 				return err
 			}
@@ -138,12 +116,7 @@ func newBudgetListCmd(env *Env) *cobra.Command {
 				fmt.Fprintln(env.Stderr, "tier: no budgets: add one with 'tier budget set NAME --limit N'")
 				return nil
 			}
-			var table [][]string
-			for _, r := range rows {
-				table = append(table, r.Cells())
-			}
-			th := env.theme(env.Stdout)
-			return env.table(budget.StatusHeaders, table, th, nil)
+			return env.table(budget.StatusHeaders, budget.Table(rows), env.theme(env.Stdout), nil)
 		},
 	}
 	jsonFlag(cmd.Flags(), &asJSON, "print the budgets as JSON, with spent, percent and resets")

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/help"
@@ -80,54 +80,34 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
 	a := newApp(env)
-	var pr *pool.Run // over a pool (pool.go)
+	var pr *pool.Run // over a pool
 	// With --json, every failure still prints the object.
 	fail := func(err error, prov, model string) error {
 		if !o.json {
 			return err
 		}
-		j := chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
-		if pr != nil {
-			j.Pool = pr.JSON()
-		}
-		writeJSONOut(env, j)
-		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
-		return silent(err)
+		return failJSON(env, chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err), Pool: pr.JSON()}, err)
 	}
-	poolName, err := a.poolName(o.pool, o.provider)
+	p, poolName, model, key, err := a.ChatTarget(o.pool, o.provider, o.model, o.key)
+	o.key = key
 	if err != nil {
-		return fail(err, o.provider, o.model)
+		return fail(err, o.provider, model)
 	}
-	var p *catalog.Profile
-	if poolName != "" {
-		p, o.model, o.key, err = a.poolFirst(poolName)
-	} else {
-		p, err = a.profile(o.provider)
+	if model, err = chat.Model(p, model); err != nil {
+		return fail(usageErr(err), p.Name, "")
 	}
-	if err != nil {
-		return fail(err, o.provider, o.model)
+	limits := chat.Limits{Retries: o.retries, MaxWait: o.maxWait, MaxTokens: o.maxTokens}
+	if o.temperatureSet {
+		limits.Temperature = &o.temperature
 	}
-	model := o.model
-	if model == "" {
-		model = p.DefaultModel
-	}
-	if model == "" {
-		return fail(usagef("%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
-	}
-	if o.retries < 0 || o.maxWait < 0 {
-		return fail(usagef("--retries and --max-wait must not be negative"), p.Name, model)
-	}
-	if o.maxTokens < 0 {
-		return fail(usagef("--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
-	}
-	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
-		return fail(usagef("--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
+	if err := limits.Check(); err != nil {
+		return fail(usageErr(err), p.Name, model)
 	}
 	stall, err := prompt.EnvDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
-	if err := a.checkState(chatState(p)...); err != nil {
+	if err := a.CheckState(app.ChatState(p)...); err != nil {
 		return fail(err, p.Name, model) // before stdin is read or a request spent
 	}
 	in, err := prompt.Read(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
@@ -137,7 +117,7 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if in.StdinNote != "" && !o.quiet {
 		fmt.Fprintf(env.Stderr, "tier: %s\n", in.StdinNote)
 	}
-	eng, err := a.engine()
+	eng, err := a.Engine()
 	if err != nil {
 		return fail(err, p.Name, model)
 	}
@@ -150,30 +130,21 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 		}
 		eng.Budget.MaxCost = &o.maxCost
 	}
-
-	params := chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens}
-	if o.temperatureSet {
-		params.Temperature = &o.temperature
-	}
-	req := chat.Request(params)
-
+	req := chat.Request(chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens, Temperature: limits.Temperature})
 	var out *ui.ReplyWriter
-	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
+	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall, Wait: env.Wait}
 	if !o.json {
 		out = ui.NewReplyWriter(env.Stdout)
 		opts.Out = out
 	}
-	if !o.quiet {
+	if opts.Wait == nil && !o.quiet {
 		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
-	if env.Wait != nil {
-		opts.Wait = env.Wait
-	}
 	call := eng.Call
 	if poolName != "" {
-		if pr, err = a.newPoolRun(poolName, eng); err != nil {
+		if pr, err = a.NewPoolRun(poolName, eng); err != nil {
 			return fail(err, p.Name, model)
 		}
 		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.Call(ctx, eng, r) }
@@ -197,35 +168,26 @@ func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error
 	if res.Unsaved != "" {
 		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
 	}
-	snap := res.Snapshot
-	if res.Left != nil {
-		snap = res.Left
-	}
 	if !o.quiet {
-		chat.WriteNotes(env.Stderr, res, callErr != nil, a.now(), env.theme(env.Stderr))
+		chat.WriteNotes(env.Stderr, res, callErr != nil, a.Now(), env.theme(env.Stderr))
 	}
 	err = chatError(callErr)
-	if o.json {
-		j := chat.Result(p.Name, o.key, res, snap)
-		if pr != nil {
-			j.Pool = pr.JSON()
-		}
-		if err != nil {
-			j.Error = newJSONError(err)
-		}
-		werr := writeJSONOut(env, j)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
-			return silent(err)
-		}
-		if werr != nil {
-			// Same exit as a reply cut short on stdout: 141 when the reader
-			// went away (tier chat --json ... | head), else 1; writeJSONOut
-			// said why.
-			return silent(chatError(&api.OutputError{Err: werr}))
-		}
+	if !o.json {
+		return err
 	}
-	return err
+	j := chat.Result(p.Name, o.key, res)
+	j.Pool = pr.JSON()
+	if err != nil {
+		j.Error = newJSONError(err)
+		return failJSON(env, j, err)
+	}
+	if werr := writeJSONOut(env, j); werr != nil {
+		// Same exit as a reply cut short on stdout: 141 when the reader
+		// went away (tier chat --json ... | head), else 1; writeJSONOut
+		// said why.
+		return silent(chatError(&api.OutputError{Err: werr}))
+	}
+	return nil
 }
 
 // chatError is a call's error as the command reports it: a reply cut
@@ -245,24 +207,4 @@ func chatError(err error) error {
 		return fmt.Errorf("%w: check free space or where stdout goes", err)
 	}
 	return networkErr(err)
-}
-
-// newJSONError is err as the "error" member of --json output.
-func newJSONError(err error) *chat.Error {
-	j := &chat.Error{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		j.HTTPStatus = ae.Status
-	}
-	return j
-}
-
-// writeJSONOut writes v to stdout; a failure is reported on stderr (not
-// when the reader went away: that is not worth a message) and returned.
-func writeJSONOut(env *Env, v any) error {
-	err := writeJSON(env, v) // jqflag.go: --jq
-	if err != nil && !errors.Is(err, syscall.EPIPE) {
-		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v: check free space or where stdout goes\n", err)
-	}
-	return err
 }

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/ui"
 )
@@ -41,6 +42,12 @@ type Env struct {
 // systemEnv is the process's own streams and environment.
 func systemEnv() *Env {
 	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// newApp is what the run loads lazily (catalog, store, keys, fleet,
+// budgets, engine) over this factory.
+func newApp(e *Env) *app.App {
+	return app.New(app.Config{Getenv: e.Getenv, Now: e.Now, Stderr: e.Stderr, Keyring: e.Keyring})
 }
 
 // clock is the run's clock.

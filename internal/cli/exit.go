@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
@@ -108,6 +109,19 @@ func exitCode(err error) int {
 			return ExitInterrupted
 		}
 		return ExitUsage
+	}
+	// Last: the kind app gave a failure of its own, which the error it
+	// wraps does not override.
+	var ke *app.Error
+	if errors.As(err, &ke) {
+		switch ke.Kind {
+		case app.KindUsage:
+			return ExitUsage
+		case app.KindAuth:
+			return ExitAuth
+		case app.KindNetwork:
+			return ExitNetwork
+		}
 	}
 	return ExitInternal
 }

@@ -58,29 +58,29 @@ func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete stri
 	a := newApp(env)
 	var profiles []*catalog.Profile
 	if f := cmd.Flag("provider"); f != nil {
-		if p, err := a.profile(f.Value.String()); err == nil {
+		if p, err := a.Profile(f.Value.String()); err == nil {
 			profiles = append(profiles, p)
 		}
-	} else if c, err := a.catalog(); err == nil {
+	} else if c, err := a.Catalog(); err == nil {
 		for _, arg := range args {
 			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
 				profiles = append(profiles, p)
 			}
 		}
 		if len(profiles) == 0 {
-			if p, err := a.profile(""); err == nil {
+			if p, err := a.Profile(""); err == nil {
 				profiles = append(profiles, p)
 			}
 		}
 	}
-	st, _ := a.store()
+	st, _ := a.Store()
 	return models.Completions(st, profiles, toComplete)
 }
 
 // completeProviders lists the catalog's provider names not already in
 // given, with their display names.
 func completeProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).catalog()
+	c, err := newApp(env).Catalog()
 	if err != nil {
 		return nil
 	}

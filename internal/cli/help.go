@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	tier "github.com/tier-cli/tier"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/help"
 )
@@ -63,14 +63,8 @@ func exitCodeGroups() []help.Group {
 }
 
 // builtinCatalog is the embedded catalog alone (no user file): what the
-// generated man pages show.
-func builtinCatalog() *catalog.Catalog {
-	c, err := catalog.LoadBytes(tier.ProvidersYAML, nil, "")
-	if err != nil {
-		return nil // a test of package catalog fails on this
-	}
-	return c
-}
+// generated man pages show (app.Builtin).
+func builtinCatalog() *catalog.Catalog { return app.Builtin() }
 
 func newEnvironmentTopic(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -92,13 +86,25 @@ func newEnvironmentTopic(env *Env) *cobra.Command {
 	return cmd
 }
 
-func newExitCodesTopic(env *Env) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "exit-codes",
-		Short: "What tier's exit codes mean",
-	}
+// newTopic is a help topic whose text is title and groups (help.Text),
+// built only when asked for.
+func newTopic(use, short, title string, groups func() []help.Group) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
 	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
-		fmt.Fprint(c.OutOrStdout(), help.Text("Exit codes.", exitCodeGroups()))
+		fmt.Fprint(c.OutOrStdout(), help.Text(title, groups()))
 	})
 	return cmd
+}
+
+// The help topics other than environment. 'tier help json' is the quota
+// snapshot of 'tier chat --json' and 'tier quota --json' (help.JSON): the
+// contract only grows by adding members.
+func newTopics() []*cobra.Command {
+	return []*cobra.Command{
+		newTopic("exit-codes", "What tier's exit codes mean", "Exit codes.", exitCodeGroups),
+		newTopic("json", "The JSON form of a quota snapshot", "The quota snapshot in --json output.", help.JSON),
+		newTopic("usage-log", "The usage log: what is logged of every call, and where", "The usage log.", help.UsageLog),
+		newTopic("budgets", "Budgets: scopes, limits, periods, modes, alerts, the worst case of a call", "Budgets on tier's own calls.", help.Budgets),
+		{Use: "pools", Short: "Pools: several keys, providers and models as one target, with fallback", Long: help.Pools},
+	}
 }

@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"fmt"
-	"strings"
+	"github.com/tier-cli/tier/internal/help"
 
 	"github.com/spf13/cobra"
 
@@ -20,9 +19,7 @@ func newKeysRmCmd(env *Env) *cobra.Command {
 		Use:     "rm PROVIDER",
 		Aliases: []string{"remove"},
 		Short:   "Remove a stored key (--all: every key of the provider)",
-		Long: `Remove a stored key, with the previous key a rotation kept, from the keyring and the plaintext
-file, and forget what tier recorded about it. --all removes every key of the provider. An
-environment variable or key_cmd that supplies a key is not touched (tier says so).`,
+		Long:    help.KeysRm,
 		Example: `  tier keys rm groq
   tier keys rm groq --name work
   tier keys rm groq --all`,
@@ -44,13 +41,13 @@ environment variable or key_cmd that supplies a key is not touched (tier says so
 }
 
 func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
-	o.name = keyName(o.name)
+	name := keys.NameOr(o.name)
 	a := newApp(env)
-	c, err := a.catalog()
+	c, err := a.Catalog()
 	if err != nil {
 		return err
 	}
-	m, err := a.keyManager()
+	m, err := a.KeyManager()
 	if err != nil {
 		return err
 	}
@@ -66,27 +63,22 @@ func runKeysRm(env *Env, o *keysRmOptions, provider string) error {
 	if p != nil && (p.NoKey || p.Demo) {
 		return usagef("%s needs no key: there is nothing to remove", p.Name)
 	}
+	fp := ""
 	if o.all {
-		if err := m.RemoveAll(provider); err != nil {
-			return keysErr(err, nil)
-		}
-		fmt.Fprintf(env.Stdout, "Removed every stored key of %s.\n", provider)
+		err = m.RemoveAll(provider)
 	} else {
-		fp := ""
-		if k := all[provider][o.name]; k != nil {
-			fp = " (" + k.Fingerprint + ")"
+		if k := all[provider][name]; k != nil {
+			fp = k.Fingerprint
 		}
-		if err := m.Remove(provider, o.name); err != nil {
-			return keysErr(err, nil)
-		}
-		fmt.Fprintf(env.Stdout, "Removed %s%s.\n", keys.Label(provider, o.name), fp)
+		err = m.Remove(provider, name)
 	}
-	if p != nil && (o.all || o.name == keys.DefaultName) {
-		if v := a.envOverride(p, keys.DefaultName); v != "" {
-			fmt.Fprintf(env.Stderr, "tier: %s still supplies a key for %s\n", v, provider)
-		} else if strings.TrimSpace(p.KeyCmd) != "" {
-			fmt.Fprintf(env.Stderr, "tier: the key_cmd of %s still supplies a key\n", provider)
-		}
+	if err != nil {
+		return keysErr(err, nil)
 	}
+	override := ""
+	if p != nil {
+		override = a.EnvOverride(p, keys.DefaultName)
+	}
+	keys.WriteRemoved(env.Stdout, env.Stderr, p, provider, name, fp, o.all, override)
 	return nil
 }

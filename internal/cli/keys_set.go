@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/keys"
 )
@@ -52,28 +49,29 @@ func newKeysSetCmd(env *Env) *cobra.Command {
 }
 
 func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider string) error {
-	o.name = keyName(o.name)
+	name := keys.NameOr(o.name)
 	a := newApp(env)
-	p, err := a.keysProfile(provider)
+	p, err := a.KeysProfile(provider)
 	if err != nil {
 		return err
 	}
 	opts := keys.SetOptions{NoVerify: o.noVerify, Insecure: o.insecure}
 	if o.rotateAfter != "" {
-		if opts.RotateAfter, err = parseRotateAfter(o.rotateAfter); err != nil {
-			return err
+		if opts.RotateAfter, err = keys.ParseRotateAfter(o.rotateAfter); err != nil {
+			return usageErr(err)
 		}
 	}
-	if opts.Grant, err = o.grant(p, a.now()); err != nil {
-		return err
+	spec := keys.GrantSpec{Credit: o.credit, Granted: o.granted, Expires: o.expires, ValidDays: o.validDays}
+	if opts.Grant, err = keys.NewGrant(spec, p, a.Now()); err != nil {
+		return usageErr(err)
 	}
-	if opts.BaseURL, err = a.baseURL(p); err != nil {
+	if opts.BaseURL, err = a.BaseURL(p); err != nil {
 		if !o.noVerify {
 			return err
 		}
-		opts.BaseURL = "" // stored pinned to no host; reportVerify says so
+		opts.BaseURL = "" // stored pinned to no host; keys.WriteSet says so
 	}
-	m, err := a.keyManager()
+	m, err := a.KeyManager()
 	if err != nil {
 		return err
 	}
@@ -86,57 +84,10 @@ func runKeysSet(ctx context.Context, env *Env, o *keysSetOptions, provider strin
 	if err != nil {
 		return err
 	}
-	res, err := m.Set(ctx, p.Name, o.name, secret, opts)
+	res, err := m.Set(ctx, p.Name, name, secret, opts)
 	if err != nil {
 		return keysErr(err, res.Verify)
 	}
-	where := "in the keyring"
-	if res.Backend == keys.BackendFile {
-		where = "in " + res.Path
-		fmt.Fprintf(env.Stderr, "tier: %s\n", keys.InsecureWarning(res.Path))
-	}
-	if v := res.Verify; v == nil || v.Status != keys.VerifyOK {
-		where += ", unverified"
-	}
-	fmt.Fprintf(env.Stdout, "Stored %s (%s) %s.\n", keys.Label(p.Name, o.name), res.Fingerprint, where)
-	switch {
-	case res.PreviousKept:
-		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s, kept as the previous key ('%s --rollback' restores it)\n",
-			res.PreviousFingerprint, keys.CmdLine("rotate", p.Name, o.name))
-	case res.PreviousFingerprint != "":
-		fmt.Fprintf(env.Stderr, "tier: this replaced the key %s\n", res.PreviousFingerprint)
-	}
-	if v := res.Verify; v != nil && v.Status == keys.VerifyOK {
-		fmt.Fprintf(env.Stdout, "Verified: %s; the key is pinned to %s.\n", v.Message, v.Host)
-	}
-	if g := opts.Grant; g != nil {
-		fmt.Fprintf(env.Stdout, "Credit: %s.\n", g.Describe())
-	}
-	reportVerify(env, res.Verify, res.PinnedHost, p.Name, o.name)
-	if v := a.envOverride(p, o.name); v != "" {
-		warnf(env, "%s is set and overrides this key: unset it to use the stored one", v)
-	}
+	keys.WriteSet(env.Stdout, env.Stderr, p.Name, name, res, opts.Grant, a.EnvOverride(p, name))
 	return nil
-}
-
-// parseRotateAfter reads --rotate-after: 90d, 12w, 36h or never.
-func parseRotateAfter(s string) (time.Duration, error) {
-	d, err := keys.ParseDuration(s)
-	if err != nil {
-		return 0, usagef("--rotate-after: %v", err)
-	}
-	if d == 0 {
-		return 0, usagef("--rotate-after must be longer than 0: write e.g. 90d, or never to turn the reminder off")
-	}
-	return d, nil
-}
-
-// grant builds the credit grant of --credit, --granted, --expires and
-// --valid-days (keys.NewGrant); nil without --credit.
-func (o *keysSetOptions) grant(p *catalog.Profile, now time.Time) (*keys.Grant, error) {
-	g, err := keys.NewGrant(keys.GrantSpec{Credit: o.credit, Granted: o.granted, Expires: o.expires, ValidDays: o.validDays}, p, now)
-	if err != nil {
-		return nil, usageErr(err)
-	}
-	return g, nil
 }

@@ -8,6 +8,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/models"
@@ -57,25 +58,25 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		return usagef("give provider names or --all, not both")
 	}
 	a := newApp(env)
-	c, err := a.catalog()
+	c, err := a.Catalog()
 	if err != nil {
 		return err
 	}
-	st, err := a.store() // loaded before the fetches run concurrently
+	st, err := a.Store() // loaded before the fetches run concurrently
 	if err != nil {
 		return err
 	}
-	profiles, skipped, err := a.modelsProviders(c, args, o)
+	profiles, skipped, err := a.ModelsProviders(c, args, o.all, o.key)
 	if err != nil {
 		return err
 	}
-	if err := a.checkState(modelsState(profiles)...); err != nil {
+	if err := a.CheckState(app.ModelsState(profiles)...); err != nil {
 		return err
 	}
 
-	eng := a.newEngine(c, st)
+	eng := a.NewEngine(c, st)
 	results := models.List(ctx, profiles, models.Options{
-		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,
+		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.Now,
 		Fetch: func(ctx context.Context, p *catalog.Profile) ([]openai.Model, *quota.Result, error) {
 			return eng.Models(ctx, p, o.key)
 		},
@@ -84,7 +85,7 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		return ctx.Err()
 	}
 
-	now := a.now()
+	now := a.Now()
 	names := make([]string, len(profiles))
 	for i, p := range profiles {
 		names[i] = p.Name
@@ -119,17 +120,4 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		return silent(worst(failures)) // each said on its line
 	}
 	return nil
-}
-
-// modelsProviders picks the providers to list (models.Select): a
-// provider whose key does not resolve is skipped with --all.
-func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOptions) ([]*catalog.Profile, []string, error) {
-	return models.Select(c, args, o.all, a.env.Getenv, func(p *catalog.Profile) bool {
-		base, err := p.ResolveBaseURL(a.env.Getenv)
-		if err != nil {
-			base = p.BaseURL
-		}
-		_, err = a.key(p, o.key, base)
-		return err == nil
-	})
 }

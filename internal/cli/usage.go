@@ -43,7 +43,7 @@ func newUsageCmd(env *Env) *cobra.Command {
 
 func runUsage(env *Env, o *usageOptions) error {
 	a := newApp(env)
-	now := a.now()
+	now := a.Now()
 	q := usage.Query{Bucket: usage.Daily, By: o.by, Loc: localZone(env)}
 	if n := btoi(o.daily) + btoi(o.weekly) + btoi(o.monthly); n > 1 {
 		return usagef("--daily, --weekly and --monthly exclude each other: pass one")
@@ -64,7 +64,7 @@ func runUsage(env *Env, o *usageOptions) error {
 		}
 		q.Since = t
 	}
-	st, err := a.store()
+	st, err := a.Store()
 	if err != nil {
 		return err
 	}
