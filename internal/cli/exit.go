@@ -225,17 +225,6 @@ func silent(err error) error {
 	return &ExitError{Code: exitCode(err), Err: err, Silent: true}
 }
 
-// keysErr is the error of a keys operation: a key refused or missing is
-// 3, a provider that could not be reached 6, and the rest 2: bad input or
-// configuration, a keyring that cannot be used or does not answer
-// included (the message says what to fix).
-func keysErr(err error, v *keys.VerifyResult) error {
-	if v != nil && v.Status == keys.VerifyUnreachable {
-		err = networkErr(err)
-	}
-	return usageErr(err)
-}
-
 // verifyExit is the exit code of a key check that did not succeed:
 // refused 3, unreachable 6, 429 4, 402 5, else 2 (the provider's answer
 // says nothing about the key).

@@ -3,6 +3,7 @@ package cli
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -10,6 +11,7 @@ import (
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/models"
+	"github.com/tier-cli/tier/internal/prompt"
 )
 
 // keyFlag is --key NAME of a command that sends one key (chat, models).
@@ -21,6 +23,13 @@ func keyFlag(f *pflag.FlagSet, p *string) {
 // a failure as JSON too (wantsJSON).
 func jsonFlag(f *pflag.FlagSet, p *bool, usage string) {
 	f.BoolVar(p, "json", false, usage)
+}
+
+// durationVar defines a duration flag that also takes bare seconds
+// (prompt.Duration), with a default.
+func durationVar(fs *pflag.FlagSet, p *time.Duration, name string, def time.Duration, usage string) {
+	*p = def
+	fs.Var(prompt.Duration{D: p}, name, usage)
 }
 
 // registerNameCompletions offers model names for every --model/-m flag and

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/keys"
 )
@@ -58,9 +59,10 @@ func completeKeyProviders(env *Env, given []string, toComplete string) []string 
 	return out
 }
 
-// readKey reads a key from stdin or a hidden prompt (keys.ReadKey): a
-// cancelled prompt is exit 130, any other failure bad usage.
-func readKey(env *Env) (string, error) {
-	s, err := keys.ReadKey(env.Stdin, env.isTerminal(env.Stdin), env.Stderr, env.Getenv)
-	return s, usageErr(err)
+// keyIO is the keys operations' streams: the answer on stdout, notes on
+// stderr, a new key read from stdin or a hidden prompt on a terminal.
+func keyIO(env *Env) app.KeyIO {
+	return app.KeyIO{Out: env.Stdout, Err: env.Stderr, ReadKey: func() (string, error) {
+		return keys.ReadKey(env.Stdin, env.isTerminal(env.Stdin), env.Stderr, env.Getenv)
+	}}
 }

@@ -40,7 +40,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 	}
 	rows, err := m.List(profiles, env.Getenv)
 	if err != nil {
-		return keysErr(err, nil)
+		return usageErr(err)
 	}
 	c, _ := a.Catalog()
 	out := keys.ListRows(rows, c, o.all)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"github.com/tier-cli/tier/internal/help"
 
 	"github.com/spf13/cobra"
@@ -21,35 +20,10 @@ func newKeysTestCmd(env *Env) *cobra.Command {
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			return completeKeyProviders(env, args, toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runKeysTest(cmd.Context(), env, args[0], name) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return newApp(env).TestKey(cmd.Context(), args[0], name, env.Stdout)
+		},
 	}
 	cmd.Flags().StringVar(&name, "name", keys.DefaultName, "key name")
 	return cmd
-}
-
-func runKeysTest(ctx context.Context, env *Env, provider, name string) error {
-	name = keys.NameOr(name)
-	a := newApp(env)
-	p, err := a.KeysProfile(provider)
-	if err != nil {
-		return err
-	}
-	base, err := a.BaseURL(p)
-	if err != nil {
-		return err
-	}
-	m, err := a.KeyManager()
-	if err != nil {
-		return err
-	}
-	v, r, err := m.Test(ctx, p, name, base)
-	if err != nil {
-		return keysErr(err, nil)
-	}
-	what := keys.TestLabel(p.Name, name, r)
-	if v.Status != keys.VerifyOK {
-		return v.Err(what)
-	}
-	keys.WriteTest(env.Stdout, what, v, r)
-	return nil
 }
