@@ -13,10 +13,7 @@ import (
 	"github.com/tier-cli/tier/internal/api"
 	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/chat"
-	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/help"
-	"github.com/tier-cli/tier/internal/pool"
-	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -70,113 +67,39 @@ func newChatCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-// stallTimeout is how long a reply may send nothing at all (not even a
-// keep-alive) before tier gives up on it: generous, as some reasoning
-// models stream nothing while they think.
-const stallTimeout = 10 * time.Minute
-
 func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
 	// A closed stdout must not kill tier before it records the call: with
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
-	a := newApp(env)
-	var pr *pool.Run // over a pool
-	// With --json, every failure still prints the object.
-	fail := func(err error, prov, model string) error {
-		if !o.json {
-			return err
-		}
-		return failJSON(env, chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err), Pool: pr.JSON()}, err)
-	}
-	p, poolName, model, key, err := a.ChatTarget(o.pool, o.provider, o.model, o.key)
-	o.key = key
-	if err != nil {
-		return fail(err, o.provider, model)
-	}
-	if model, err = chat.Model(p, model); err != nil {
-		return fail(usageErr(err), p.Name, "")
-	}
-	limits := chat.Limits{Retries: o.retries, MaxWait: o.maxWait, MaxTokens: o.maxTokens}
+	c := app.Chat{Provider: o.provider, Pool: o.pool, Model: o.model, Key: o.key, System: o.system, Tag: o.tag, Args: args,
+		Limits:  chat.Limits{Retries: o.retries, MaxWait: o.maxWait, MaxTokens: o.maxTokens},
+		NoStdin: o.noStdin, NoStream: o.noStream, KeepContent: o.json, Quiet: o.quiet}
 	if o.temperatureSet {
-		limits.Temperature = &o.temperature
-	}
-	if err := limits.Check(); err != nil {
-		return fail(usageErr(err), p.Name, model)
-	}
-	stall, err := prompt.EnvDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if err := a.CheckState(app.ChatState(p)...); err != nil {
-		return fail(err, p.Name, model) // before stdin is read or a request spent
-	}
-	in, err := prompt.Read(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if in.StdinNote != "" && !o.quiet {
-		fmt.Fprintf(env.Stderr, "tier: %s\n", in.StdinNote)
-	}
-	eng, err := a.Engine()
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if o.tag != "" {
-		eng.Tag = o.tag
+		c.Limits.Temperature = &o.temperature
 	}
 	if o.maxCostSet {
-		if !(o.maxCost >= 0) {
-			return fail(usagef("--max-cost must not be negative"), p.Name, model)
-		}
-		eng.Budget.MaxCost = &o.maxCost
+		c.MaxCost = &o.maxCost
 	}
-	req := chat.Request(chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens, Temperature: limits.Temperature})
-	var out *ui.ReplyWriter
-	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall, Wait: env.Wait}
-	if !o.json {
-		out = ui.NewReplyWriter(env.Stdout)
-		opts.Out = out
-	}
-	if opts.Wait == nil && !o.quiet {
-		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
+	cio := app.ChatIO{Stdin: env.Stdin, StdinTTY: env.isTerminal(env.Stdin), Out: env.Stdout, Err: env.Stderr,
+		Theme: env.theme(env.Stderr), Wait: env.Wait}
+	if cio.Wait == nil && !o.quiet {
+		cio.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
-	call := eng.Call
-	if poolName != "" {
-		if pr, err = a.NewPoolRun(poolName, eng); err != nil {
-			return fail(err, p.Name, model)
-		}
-		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.Call(ctx, eng, r) }
-	}
-	res, err := call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
-	if pr != nil && pr.Answered != nil {
-		p, o.key, model = pr.Answered.Profile, pr.Answered.Key, pr.Answered.Model
-		if !o.quiet {
-			pr.Note(env.Stderr)
-		}
+	d, err := newApp(env).Chat(ctx, c, cio)
+	if err != nil && o.json { // with --json, every failure still prints the object
+		return failJSON(env, chat.JSON{Provider: d.Provider, Model: d.Model, Key: d.Key, Error: newJSONError(err), Pool: d.Pool.JSON()}, err)
 	}
 	if err != nil {
-		return fail(err, p.Name, model)
+		return err
 	}
-	callErr := res.Err
-	if out != nil {
-		if err := out.Finish(); err != nil && callErr == nil {
-			callErr = &api.OutputError{Err: err}
-		}
-	}
-	if res.Unsaved != "" {
-		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
-	}
-	if !o.quiet {
-		chat.WriteNotes(env.Stderr, res, callErr != nil, a.Now(), env.theme(env.Stderr))
-	}
-	err = chatError(callErr)
+	err = chatError(d.CallErr)
 	if !o.json {
 		return err
 	}
-	j := chat.Result(p.Name, o.key, res)
-	j.Pool = pr.JSON()
+	j := chat.Result(d.Provider, d.Key, d.Result)
+	j.Pool = d.Pool.JSON()
 	if err != nil {
 		j.Error = newJSONError(err)
 		return failJSON(env, j, err)
