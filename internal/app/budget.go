@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -50,4 +52,42 @@ func (a *App) BudgetStatuses(now time.Time) ([]budget.Status, error) {
 		return nil, err
 	}
 	return budget.Statuses(usage.New(st.Dir), entries, now, a.Zone())
+}
+
+// SetBudget adds or changes b in budgets.json (budget.Set) after checking
+// it, and says so on errw.
+func (a *App) SetBudget(b catalog.Budget, errw io.Writer) error {
+	cat, err := a.Catalog()
+	if err != nil {
+		return err
+	}
+	if _, msg := b.Check(); msg != "" {
+		return usagef("%s", msg)
+	}
+	if _, err := cat.Profile(b.Provider); b.Provider != "" && err != nil {
+		return usageErr(err)
+	}
+	dir, err := catalog.ConfigDir(a.cfg.Getenv)
+	if err != nil {
+		return usageErr(err)
+	}
+	verb, err := budget.Set(dir, b, cat.Budgets)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(errw, "tier: %s\n", budget.SetText(b, verb))
+	return nil
+}
+
+// RemoveBudget removes the budget name from budgets.json and says so.
+func (a *App) RemoveBudget(name string, errw io.Writer) error {
+	dir, err := catalog.ConfigDir(a.cfg.Getenv)
+	if err != nil {
+		return usageErr(err)
+	}
+	if err := budget.Remove(dir, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(errw, "tier: budget %s removed\n", name)
+	return nil
 }

@@ -36,7 +36,7 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("alert-at") {
 				b.AlertAt = alerts
 			}
-			return budgetSet(env, b)
+			return newApp(env).SetBudget(b, env.Stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -53,44 +53,13 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-func budgetSet(env *Env, b catalog.Budget) error {
-	cat, err := newApp(env).Catalog()
-	if err != nil {
-		return err
-	}
-	if _, msg := b.Check(); msg != "" {
-		return usagef("%s", msg)
-	}
-	if _, err := cat.Profile(b.Provider); b.Provider != "" && err != nil {
-		return usageErr(err)
-	}
-	dir, err := catalog.ConfigDir(env.Getenv)
-	if err != nil {
-		return usageErr(err)
-	}
-	verb, err := budget.Set(dir, b, cat.Budgets)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "tier: %s\n", budget.SetText(b, verb))
-	return nil
-}
-
 func newBudgetRmCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rm NAME",
 		Short: "Remove a budget from budgets.json",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := catalog.ConfigDir(env.Getenv)
-			if err != nil {
-				return usageErr(err)
-			}
-			if err := budget.Remove(dir, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.Stderr, "tier: budget %s removed\n", args[0])
-			return nil
+			return newApp(env).RemoveBudget(args[0], env.Stderr)
 		},
 	}
 }

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
-	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/prompt"
 )
 
@@ -59,50 +55,19 @@ func registerNameCompletions(root *cobra.Command, env *Env) {
 	walk(root)
 }
 
-// completeModels lists the models of the provider named by the command's
-// --provider flag; on a command without one (tier quota PROVIDER... -m),
-// of the providers among its arguments; else of the default provider. Each
-// provider's cached list and catalog models, with a short description.
+// completeModels lists the models of the provider the command's
+// --provider flag names, or of its arguments (app.ModelCompletions).
 func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete string) []string {
-	a := newApp(env)
-	var profiles []*catalog.Profile
+	var provider *string
 	if f := cmd.Flag("provider"); f != nil {
-		if p, err := a.Profile(f.Value.String()); err == nil {
-			profiles = append(profiles, p)
-		}
-	} else if c, err := a.Catalog(); err == nil {
-		for _, arg := range args {
-			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
-				profiles = append(profiles, p)
-			}
-		}
-		if len(profiles) == 0 {
-			if p, err := a.Profile(""); err == nil {
-				profiles = append(profiles, p)
-			}
-		}
+		v := f.Value.String()
+		provider = &v
 	}
-	st, _ := a.Store()
-	return models.Completions(st, profiles, toComplete)
+	return newApp(env).ModelCompletions(provider, args, toComplete)
 }
 
 // completeProviders lists the catalog's provider names not already in
 // given, with their display names.
 func completeProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).Catalog()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, name := range c.Names() {
-		if !strings.HasPrefix(name, toComplete) || slices.Contains(given, name) {
-			continue
-		}
-		if d := c.Providers[name].DisplayName; d != "" {
-			out = append(out, name+"\t"+d)
-		} else {
-			out = append(out, name)
-		}
-	}
-	return out
+	return newApp(env).ProviderCompletions(given, toComplete, false)
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/app"
@@ -42,21 +40,9 @@ func providerArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// completeKeyProviders completes the providers that take a key (not the
-// demo, nor no_key profiles: 'tier keys set demo' is an error).
+// completeKeyProviders completes the providers that take a key.
 func completeKeyProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).Catalog()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, s := range completeProviders(env, given, toComplete) {
-		name, _, _ := strings.Cut(s, "\t")
-		if p := c.Providers[name]; p != nil && !p.NoKey && !p.Demo {
-			out = append(out, s)
-		}
-	}
-	return out
+	return newApp(env).ProviderCompletions(given, toComplete, true)
 }
 
 // keyIO is the keys operations' streams: the answer on stdout, notes on
