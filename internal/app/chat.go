@@ -23,7 +23,7 @@ type Chat struct {
 	Limits                     chat.Limits
 	MaxCost                    *float64 // nil: none given
 	NoStdin, NoStream          bool
-	KeepContent                bool // --json: the reply is kept, not written
+	JSON                       bool // --json: the reply is kept for the object, not written to Out
 	Quiet                      bool // no stdin note, pool note or quota line
 }
 
@@ -101,8 +101,8 @@ func (a *App) Chat(ctx context.Context, c Chat, cio ChatIO) (ChatDone, error) {
 	l := c.Limits
 	req := chat.Request(chat.Params{Model: model, System: c.System, Prompt: in.Text, MaxTokens: l.MaxTokens, Temperature: l.Temperature})
 	var out *ui.ReplyWriter
-	opts := api.CallOptions{Stream: !c.NoStream, Retries: l.Retries, MaxWait: l.MaxWait, KeepContent: c.KeepContent, StallTimeout: stall, Wait: cio.Wait}
-	if !c.KeepContent {
+	opts := api.CallOptions{Stream: !c.NoStream, Retries: l.Retries, MaxWait: l.MaxWait, KeepContent: c.JSON, StallTimeout: stall, Wait: cio.Wait}
+	if !c.JSON {
 		out = ui.NewReplyWriter(cio.Out)
 		opts.Out = out
 	}

@@ -200,3 +200,38 @@ func keysErr(err error, v *keys.VerifyResult) error {
 	}
 	return usageErr(err)
 }
+
+// KeyRows are the rows of 'tier keys list' (keys.ListRows): every key of
+// every provider, from whichever source, and with all the catalog's
+// providers that have none yet.
+func (a *App) KeyRows(all bool) ([]keys.JSONRow, error) {
+	profiles, m, err := a.KeyProfiles()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := m.List(profiles, a.cfg.Getenv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	c, _ := a.Catalog()
+	return keys.ListRows(rows, c, all), nil
+}
+
+// KeysDoctor is the report of 'tier keys doctor' (keys.Manager.Doctor,
+// Problems never nil) and which source supplies each provider's default
+// key (keys.InUseRows).
+func (a *App) KeysDoctor(ctx context.Context) (keys.Report, []keys.JSONRow, error) {
+	profiles, m, err := a.KeyProfiles()
+	if err != nil {
+		return keys.Report{}, nil, err
+	}
+	rep := m.Doctor(ctx, profiles)
+	if rep.Problems == nil {
+		rep.Problems = []keys.Problem{}
+	}
+	inUse := []keys.JSONRow{}
+	if rows, err := m.List(profiles, a.cfg.Getenv); err == nil {
+		inUse = keys.InUseRows(rows)
+	}
+	return rep, inUse, nil
+}

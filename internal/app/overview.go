@@ -127,3 +127,22 @@ func (a *App) Refresh(ctx context.Context, req engine.RefreshRequest) ([]engine.
 	results := eng.Refresh(ctx, req)
 	return engine.ReportRefresh(a.cfg.Stderr, results, len(req.Providers) > 0), nil
 }
+
+// CheckQuota refuses, before anything is read or asked, what 'tier quota'
+// cannot show: a provider the catalog does not have, a damaged state file,
+// a --key that names no key of a named provider (CheckKeyNamed).
+func (a *App) CheckQuota(providers []string, key string) error {
+	cat, err := a.Catalog()
+	if err != nil {
+		return err
+	}
+	for _, name := range providers {
+		if _, err := cat.Profile(name); err != nil {
+			return usageErr(err)
+		}
+	}
+	if err := a.CheckState(quotaState...); err != nil {
+		return err
+	}
+	return a.CheckKeyNamed(providers, key)
+}

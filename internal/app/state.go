@@ -44,5 +44,5 @@ func ModelsState(profiles []*catalog.Profile) []string {
 	return names
 }
 
-// QuotaState is what 'tier quota' reads.
-var QuotaState = []string{store.SnapshotsFile, store.LedgerFile, SeenState, KeysState}
+// quotaState is what 'tier quota' reads.
+var quotaState = []string{store.SnapshotsFile, store.LedgerFile, SeenState, KeysState}

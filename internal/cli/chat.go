@@ -17,18 +17,12 @@ import (
 	"github.com/tier-cli/tier/internal/ui"
 )
 
+// chatOptions are tier chat's flags: the chat itself (app.Chat), and the
+// two whose absence means the provider's default or no cap.
 type chatOptions struct {
-	provider, model, system, key string
-	pool                         string // pool.go
-	tag                          string
-	maxCost                      float64
-	maxTokens                    int
-	temperature                  float32
-	temperatureSet, maxCostSet   bool
-	noStdin, noStream, json      bool
-	quiet                        bool
-	retries                      int
-	maxWait                      time.Duration
+	app.Chat
+	temperature float32
+	maxCost     float64
 }
 
 func newChatCmd(env *Env) *cobra.Command {
@@ -41,61 +35,60 @@ func newChatCmd(env *Env) *cobra.Command {
   git diff | tier chat -p groq "review this diff"
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.temperatureSet = cmd.Flags().Changed("temperature")
-			o.maxCostSet = cmd.Flags().Changed("max-cost")
-			return runChat(cmd.Context(), env, o, args)
+			if cmd.Flags().Changed("temperature") {
+				o.Limits.Temperature = &o.temperature
+			}
+			if cmd.Flags().Changed("max-cost") {
+				o.MaxCost = &o.maxCost
+			}
+			o.Args = args
+			return runChat(cmd.Context(), env, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
-	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
-	f.StringVarP(&o.system, "system", "s", "", "system prompt")
-	keyFlag(f, &o.key)
-	f.StringVar(&o.pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
-	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
+	f.StringVarP(&o.Provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
+	f.StringVarP(&o.Model, "model", "m", "", "model id (default: the provider's default model)")
+	f.StringVarP(&o.System, "system", "s", "", "system prompt")
+	keyFlag(f, &o.Key)
+	f.StringVar(&o.Pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
+	f.IntVar(&o.Limits.MaxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
 	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
-	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
-	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
-	jsonFlag(f, &o.json, "print one JSON object with the reply, usage and quota")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
-	f.StringVar(&o.tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
+	f.BoolVar(&o.NoStdin, "no-stdin", false, "never read stdin")
+	f.BoolVar(&o.NoStream, "no-stream", false, "wait for the whole reply instead of streaming it")
+	jsonFlag(f, &o.JSON, "print one JSON object with the reply, usage and quota")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.StringVar(&o.Tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a call that could cost more than this, in the model's currency: prompt + --max-tokens at the catalog's price")
-	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
+	f.IntVar(&o.Limits.Retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
 	// and tier's jitter) fits, so a used-up minute is waited out by default.
-	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "longest total wait between retries")
+	durationVar(f, &o.Limits.MaxWait, "max-wait", 90*time.Second, "longest total wait between retries")
 	return cmd
 }
 
-func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
+// runChat sends o's chat and prints it; with --json one
+// object, a failure's included.
+func runChat(ctx context.Context, env *Env, o *chatOptions) error {
 	// A closed stdout must not kill tier before it records the call: with
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
-	c := app.Chat{Provider: o.provider, Pool: o.pool, Model: o.model, Key: o.key, System: o.system, Tag: o.tag, Args: args,
-		Limits:  chat.Limits{Retries: o.retries, MaxWait: o.maxWait, MaxTokens: o.maxTokens},
-		NoStdin: o.noStdin, NoStream: o.noStream, KeepContent: o.json, Quiet: o.quiet}
-	if o.temperatureSet {
-		c.Limits.Temperature = &o.temperature
-	}
-	if o.maxCostSet {
-		c.MaxCost = &o.maxCost
-	}
+	asJSON := o.JSON
 	cio := app.ChatIO{Stdin: env.Stdin, StdinTTY: env.isTerminal(env.Stdin), Out: env.Stdout, Err: env.Stderr,
 		Theme: env.theme(env.Stderr), Wait: env.Wait}
-	if cio.Wait == nil && !o.quiet {
+	if cio.Wait == nil && !o.Quiet {
 		cio.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
-	d, err := newApp(env).Chat(ctx, c, cio)
-	if err != nil && o.json { // with --json, every failure still prints the object
+	d, err := newApp(env).Chat(ctx, o.Chat, cio)
+	if err != nil && asJSON { // with --json, every failure still prints the object
 		return failJSON(env, chat.JSON{Provider: d.Provider, Model: d.Model, Key: d.Key, Error: newJSONError(err), Pool: d.Pool.JSON()}, err)
 	}
 	if err != nil {
 		return err
 	}
 	err = chatError(d.CallErr)
-	if !o.json {
+	if !asJSON {
 		return err
 	}
 	j := chat.Result(d.Provider, d.Key, d.Result)

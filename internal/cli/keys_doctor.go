@@ -30,17 +30,9 @@ type doctorJSON struct {
 }
 
 func runKeysDoctor(ctx context.Context, env *Env, asJSON bool) error {
-	profiles, m, err := newApp(env).KeyProfiles()
+	rep, inUse, err := newApp(env).KeysDoctor(ctx)
 	if err != nil {
 		return err
-	}
-	rep := m.Doctor(ctx, profiles)
-	if rep.Problems == nil {
-		rep.Problems = []keys.Problem{}
-	}
-	inUse := []keys.JSONRow{}
-	if rows, err := m.List(profiles, env.Getenv); err == nil {
-		inUse = keys.InUseRows(rows)
 	}
 	if asJSON {
 		writeJSONOut(env, doctorJSON{Report: rep, InUse: inUse})

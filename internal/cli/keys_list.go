@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -34,16 +33,10 @@ func newKeysListCmd(env *Env) *cobra.Command {
 
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
-	profiles, m, err := a.KeyProfiles()
+	out, err := a.KeyRows(o.all)
 	if err != nil {
 		return err
 	}
-	rows, err := m.List(profiles, env.Getenv)
-	if err != nil {
-		return usageErr(err)
-	}
-	c, _ := a.Catalog()
-	out := keys.ListRows(rows, c, o.all)
 	if o.json {
 		writeJSONOut(env, out)
 		return nil

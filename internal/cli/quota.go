@@ -74,7 +74,7 @@ func newQuotaCmd(env *Env) *cobra.Command {
 
 func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) error {
 	a := newApp(env)
-	cat, err := a.Catalog()
+	_, err := a.Catalog()
 	if err != nil {
 		return err
 	}
@@ -90,15 +90,7 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	if (o.refresh || o.probe) && o.timeout <= 0 {
 		return usagef("--timeout must be more than 0, e.g. --timeout 10s")
 	}
-	for _, name := range args {
-		if _, err := cat.Profile(name); err != nil {
-			return usageErr(err)
-		}
-	}
-	if err := a.CheckState(app.QuotaState...); err != nil {
-		return err
-	}
-	if err := a.CheckKeyNamed(args, o.key); err != nil {
+	if err := a.CheckQuota(args, o.key); err != nil {
 		return err
 	}
 	if o.watch.on {

@@ -101,52 +101,31 @@ func wantsJSON(c *cobra.Command, args []string) bool {
 }
 
 // cobraUsageError turns cobra's own complaints (an unknown command, a wrong
-// number of arguments) into one-line usage errors with exit code 2.
+// number of arguments) into one-line usage errors with exit code 2
+// (help.Complaint).
 func cobraUsageError(err error) error {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return err
 	}
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "unknown command "); ok {
-		name, _, _ := strings.Cut(rest, " for ")
-		hint := ""
-		if _, sugg, found := strings.Cut(rest, "Did you mean this?"); found {
-			if f := strings.Fields(sugg); len(f) > 0 {
-				hint = fmt.Sprintf(" (did you mean %q?)", f[0])
-			}
-		}
-		return usagef("unknown command %s%s: see 'tier --help'", name, hint)
-	}
-	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
-		if strings.HasPrefix(msg, p) {
-			return usagef("%s: see the command's --help", oneLine(msg))
-		}
+	if text, ok := help.Complaint(err.Error()); ok {
+		return usagef("%s", text)
 	}
 	return err
 }
 
 // flagValueError rewrites pflag's "invalid argument "abc" for "--max-tokens"
 // flag: strconv.ParseInt: parsing "abc": invalid syntax" as what the flag
-// takes: `--max-tokens takes a whole number, got "abc"`. Other errors are
-// returned as they are.
+// takes (help.FlagTakes): `--max-tokens takes a whole number, got "abc"`.
+// Other errors are returned as they are.
 func flagValueError(err error) error {
 	var ive *pflag.InvalidValueError
 	if !errors.As(err, &ive) || ive.GetFlag() == nil {
 		return err
 	}
 	f := ive.GetFlag()
-	takes := ""
-	switch f.Value.Type() {
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "count":
-		takes = "a whole number"
-	case "float32", "float64":
-		takes = "a number"
-	case "bool":
-		takes = "true or false"
-	case "duration":
-		takes = "a duration such as 90s, 2m, 500ms or a number of seconds"
-	default:
+	takes := help.FlagTakes(f.Value.Type())
+	if takes == "" {
 		return err
 	}
 	msg := fmt.Sprintf("--%s takes %s, got %q", f.Name, takes, ive.GetValue())
