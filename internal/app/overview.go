@@ -146,3 +146,17 @@ func (a *App) CheckQuota(providers []string, key string) error {
 	}
 	return a.CheckKeyNamed(providers, key)
 }
+
+// WatchRows are the rows of 'tier quota --watch' at now, with their
+// runways: a fresh look at local state each time, so what other processes
+// write shows up (the fleet is not asked: a watch reads local state only).
+func (a *App) WatchRows(f overview.Filter, now time.Time) ([]overview.Row, error) {
+	src := a.OverviewSource()
+	src.Now = now
+	rows, err := src.Rows(f)
+	if err != nil {
+		return nil, err
+	}
+	a.AddRunway(rows, now)
+	return rows, nil
+}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,10 +10,11 @@ import (
 	"github.com/tier-cli/tier/internal/help"
 )
 
-// Help topics: `tier help environment` and `tier help exit-codes`. They are
-// cobra "additional help topic" commands (no Run). Their text is built from
-// data (the exit-code constants, the provider catalog), so it cannot go
-// stale, and only when asked for: parsing the catalog at every start would
+// Help topics: `tier help environment`, `tier help exit-codes` and the
+// others of newTopics. They are cobra "additional help topic" commands (no
+// Run). Their text is built from data (help.ExitCodes, checked against the
+// Exit* constants; the provider catalog), so it cannot go stale, and only
+// when asked for: parsing the catalog at every start would
 // cost more than the rest of the tree. The docs generator puts the same text
 // in tier(1) as its ENVIRONMENT and EXIT STATUS sections (ManSections).
 
@@ -32,35 +32,14 @@ type ManSection struct {
 func ManSections() []ManSection {
 	return []ManSection{
 		{Title: "ENVIRONMENT", Markdown: help.Markdown(help.Environment(builtinCatalog()))},
-		{Title: "EXIT STATUS", Markdown: help.Markdown(exitCodeGroups())},
+		{Title: "EXIT STATUS", Markdown: help.Markdown(help.ExitCodeGroups())},
 	}
 }
 
-// exitCodes documents every Exit* constant of exit.go (a test checks that
-// none is missing).
-var exitCodes = []struct {
-	Code    int
-	Meaning string
-}{
-	{ExitOK, "Success."},
-	{ExitInternal, "Internal error: a bug, or a failure tier did not expect."},
-	{ExitUsage, "Usage or configuration error: a bad flag or argument, an unknown provider or model, a broken providers.yaml, a damaged state file (the message gives the command that moves it aside), no prompt, no usable keyring to store a key in."},
-	{ExitAuth, "Authentication: no key, or the provider answered 401 or 403."},
-	{ExitRateLimited, "Rate limited: still 429 after --retries, or the wait would exceed --max-wait."},
-	{ExitExhausted, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},
-	{ExitNetwork, "Network: unreachable, timeout, 5xx after the retries, or the reply stream was cut."},
-	{ExitBudget, "tier's own budget reached: a hard budget (tier budget, providers.yaml's budgets) or --max-cost would be passed by the call's worst case, so nothing was sent. Distinct from 5, the provider's own exhaustion."},
-	{ExitInterrupted, "Interrupted (Ctrl-C)."},
-	{ExitBrokenPipe, "Stdout was closed before the reply ended (tier chat ... | head); the call is still recorded. The same status a process killed by SIGPIPE has."},
-}
-
-func exitCodeGroups() []help.Group {
-	g := help.Group{Lead: "Every tier command exits with one of these codes. With --json, the error object's exit_code field holds the same code."}
-	for _, e := range exitCodes {
-		g.Entries = append(g.Entries, help.Entry{Term: fmt.Sprint(e.Code), Desc: e.Meaning})
-	}
-	return []help.Group{g}
-}
+// exitCodes documents every Exit* constant of exit.go (help.ExitCodes; a
+// test checks that none is missing and that none is documented that
+// exit.go does not declare).
+var exitCodes = help.ExitCodes
 
 // builtinCatalog is the embedded catalog alone (no user file): what the
 // generated man pages show (app.Builtin).
@@ -75,13 +54,7 @@ func newEnvironmentTopic(env *Env) *cobra.Command {
 	// when it loads.
 	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
 		cat, err := catalog.Load(env.Getenv)
-		text := ""
-		if err != nil {
-			cat = builtinCatalog()
-			text = "(Your providers.yaml does not load, so only the built-in providers are listed: " + oneLine(err.Error()) + ")\n\n"
-		}
-		text = help.Text("Environment variables tier reads.", help.Environment(cat)) + text
-		fmt.Fprint(c.OutOrStdout(), strings.TrimRight(text, "\n")+"\n")
+		fmt.Fprint(c.OutOrStdout(), help.EnvironmentText(cat, err, builtinCatalog))
 	})
 	return cmd
 }
@@ -101,7 +74,7 @@ func newTopic(use, short, title string, groups func() []help.Group) *cobra.Comma
 // contract only grows by adding members.
 func newTopics() []*cobra.Command {
 	return []*cobra.Command{
-		newTopic("exit-codes", "What tier's exit codes mean", "Exit codes.", exitCodeGroups),
+		newTopic("exit-codes", "What tier's exit codes mean", "Exit codes.", help.ExitCodeGroups),
 		newTopic("json", "The JSON form of a quota snapshot", "The quota snapshot in --json output.", help.JSON),
 		newTopic("usage-log", "The usage log: what is logged of every call, and where", "The usage log.", help.UsageLog),
 		newTopic("budgets", "Budgets: scopes, limits, periods, modes, alerts, the worst case of a call", "Budgets on tier's own calls.", help.Budgets),

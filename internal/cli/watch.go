@@ -71,15 +71,12 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 	frame := func(now time.Time, reload bool) (string, string) {
 		if reload || rows == nil {
 			a = newApp(env)
-			src := a.OverviewSource()
-			src.Now = now
-			r, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
+			r, err := a.WatchRows(overview.Filter{Providers: args, Key: o.key, Model: o.model}, now)
 			problem = ""
 			if err != nil {
 				problem = "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
 			} else {
 				rows = r
-				a.AddRunway(rows, now)
 			}
 		}
 		// The table is laid out for where it goes: the terminal (its width
