@@ -52,6 +52,7 @@ type App struct {
 	// fleet is the shared state (fleet.go); fleetOff: none is configured.
 	fleet    *shared.Fleet
 	fleetOff bool
+	zone     *time.Location
 }
 
 // New returns the App of a run over cfg.
@@ -180,8 +181,13 @@ func LocalZone(getenv func(string) string) *time.Location {
 	return time.Local
 }
 
-// Zone is the run's time zone (LocalZone).
-func (a *App) Zone() *time.Location { return LocalZone(a.cfg.Getenv) }
+// Zone is the run's time zone (LocalZone), read once.
+func (a *App) Zone() *time.Location {
+	if a.zone == nil {
+		a.zone = LocalZone(a.cfg.Getenv)
+	}
+	return a.zone
+}
 
 // dirVars are the directory variables a relative value of which is taken
 // from the working directory tier starts in.
