@@ -130,10 +130,13 @@ func (a *App) Chat(ctx context.Context, c Chat, cio ChatIO) (ChatDone, error) {
 		}
 	}
 	if res.Unsaved != "" {
-		fmt.Fprintf(cio.Err, "tier: warning: %s\n", strings.ReplaceAll(strings.TrimSpace(res.Unsaved), "\n", "; "))
+		fmt.Fprintf(cio.Err, "tier: warning: %s\n", oneLine(res.Unsaved))
 	}
 	if !c.Quiet {
 		chat.WriteNotes(cio.Err, res, d.CallErr != nil, a.Now(), cio.Theme)
 	}
 	return d, nil
 }
+
+// oneLine is s on one line, as tier prints messages.
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }

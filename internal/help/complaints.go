@@ -21,7 +21,7 @@ func Complaint(msg string) (text string, ok bool) {
 	}
 	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
 		if strings.HasPrefix(msg, p) {
-			return strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ") + ": see the command's --help", true
+			return oneLine(msg) + ": see the command's --help", true
 		}
 	}
 	return "", false
@@ -43,3 +43,6 @@ func FlagTakes(typ string) string {
 	}
 	return ""
 }
+
+// oneLine is s on one line, as tier prints messages.
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }

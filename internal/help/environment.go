@@ -152,8 +152,7 @@ func EnvironmentText(cat *catalog.Catalog, loadErr error, builtin func() *catalo
 	note := ""
 	if loadErr != nil {
 		cat = builtin()
-		msg := strings.ReplaceAll(strings.TrimSpace(loadErr.Error()), "\n", "; ")
-		note = "(Your providers.yaml does not load, so only the built-in providers are listed: " + msg + ")\n\n"
+		note = "(Your providers.yaml does not load, so only the built-in providers are listed: " + oneLine(loadErr.Error()) + ")\n\n"
 	}
 	return strings.TrimRight(Text("Environment variables tier reads.", Environment(cat))+note, "\n") + "\n"
 }
