@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/keys"
+	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/store"
 )
@@ -245,5 +247,34 @@ func TestStatusLineRefusesUnknownProviders(t *testing.T) {
 	line, err := a.StatusLine(nil)
 	if err != nil || len(line.Providers) != 0 {
 		t.Errorf("StatusLine() on empty state = %+v, %v; want no providers", line, err)
+	}
+}
+
+func TestGateCountsRefreshFailuresAsBlind(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	reqs, err := overview.ParseRequirements("rpd=20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noKey := errors.New("no key for groq")
+	failures := []engine.Refreshed{{Provider: "groq", Err: noKey}}
+	for _, tt := range []struct {
+		name     string
+		auth     func(error) bool
+		wantAuth bool
+	}{
+		{"for want of a key", func(err error) bool { return errors.Is(err, noKey) }, true},
+		{"the network", func(error) bool { return false }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var errw bytes.Buffer
+			n, auth := Gate(&errw, nil, now, reqs, false, failures, overview.Filter{Providers: []string{"groq"}}, tt.auth)
+			if n == 0 || auth != tt.wantAuth {
+				t.Errorf("Gate = %d unmet, auth %v; want some unmet, auth %v", n, auth, tt.wantAuth)
+			}
+			if !strings.Contains(errw.String(), "tier: requirement not met: ") {
+				t.Errorf("stderr = %q", errw.String())
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -159,4 +160,23 @@ func (a *App) WatchRows(f overview.Filter, now time.Time) ([]overview.Row, error
 	}
 	a.AddRunway(rows, now)
 	return rows, nil
+}
+
+// Gate is tier quota --require: reqs checked against rows at now
+// (overview.Gate), the providers a refresh could not reach (failures)
+// counted as blind; each requirement not met is said on errw. It returns
+// how many were not met, and whether a failure was for want of a key
+// (auth says which errors are: exit 3 rather than 5).
+func Gate(errw io.Writer, rows []overview.Row, now time.Time, reqs []overview.Requirement, allowUnknown bool,
+	failures []engine.Refreshed, f overview.Filter, auth func(error) bool) (unmet int, authFailed bool) {
+	var blind []overview.Blind
+	for _, r := range failures {
+		blind = append(blind, overview.Blind{Provider: r.Provider, Why: r.ErrText()})
+		authFailed = authFailed || auth(r.Err)
+	}
+	missed := overview.Gate(rows, reqs, allowUnknown, now, blind, len(f.Providers) > 0, overview.Selection(f.Key, f.Model))
+	for _, u := range missed {
+		fmt.Fprintf(errw, "tier: requirement not met: %s\n", u.Message)
+	}
+	return len(missed), authFailed
 }

@@ -104,7 +104,8 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 			refreshErr = refreshError(failures)
 		}
 	}
-	rows, now, err := a.QuotaRows(ctx, overview.Filter{Providers: args, Key: o.key, Model: o.model})
+	filter := overview.Filter{Providers: args, Key: o.key, Model: o.model}
+	rows, now, err := a.QuotaRows(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -119,20 +120,12 @@ func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) err
 	if len(reqs) == 0 {
 		return refreshErr
 	}
-	var blind []overview.Blind
-	auth := false
-	for _, f := range failures {
-		blind = append(blind, overview.Blind{Provider: f.Provider, Why: f.ErrText()})
-		auth = auth || exitCode(f.Err) == ExitAuth
-	}
-	unmet := overview.Gate(rows, reqs, o.allowUnknown, now, blind, len(args) > 0, overview.Selection(o.key, o.model))
-	for _, u := range unmet {
-		fmt.Fprintf(env.Stderr, "tier: requirement not met: %s\n", u.Message)
-	}
-	if len(unmet) == 0 {
+	n, auth := app.Gate(env.Stderr, rows, now, reqs, o.allowUnknown, failures, filter,
+		func(err error) bool { return exitCode(err) == ExitAuth })
+	if n == 0 {
 		return nil
 	}
-	err = fmt.Errorf("%d requirement(s) not met", len(unmet))
+	err = fmt.Errorf("%d requirement(s) not met", n)
 	if auth { // for want of a key: exit 3, not 5
 		return silent(authErr(err))
 	}
