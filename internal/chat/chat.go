@@ -68,8 +68,13 @@ type Error struct {
 }
 
 // Result is the --json object of a call that got a result: res's reply
-// and alerts, with snap as its quota.
-func Result(provider, key string, res engine.Result, snap *quota.Snapshot) JSON {
+// and alerts, with what is left as its quota (res.Left, completed by the
+// overview; else the snapshot the reply brought).
+func Result(provider, key string, res engine.Result) JSON {
+	snap := res.Snapshot
+	if res.Left != nil {
+		snap = res.Left
+	}
 	reply := res.Reply
 	return JSON{Provider: provider, Model: reply.Model, Key: key, Content: reply.Content,
 		FinishReason: reply.FinishReason, Usage: reply.Usage, LatencyMS: reply.Latency.Milliseconds(), Quota: snap, Alerts: res.Alerts}

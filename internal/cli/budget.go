@@ -2,28 +2,20 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
+	"github.com/tier-cli/tier/internal/help"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
-	"github.com/tier-cli/tier/internal/usage"
 )
 
 func newBudgetCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "budget",
 		Short: "Set, list and remove tier's own budgets on its calls",
-		Long: `Budgets cap what tier's own calls spend, checked before each call is sent: a hard budget
-refuses (exit 7, nothing sent) a call whose worst case (the prompt plus --max-tokens, or 4096
-tokens, at the catalog's price) would pass its limit; a soft one only alerts. Each alerts once
-a period at each of its alert_at thresholds and at 100%, on stderr after the reply (--json:
-"alerts"), and runs its alert_cmd with TIER_ALERT_* in the environment. See 'tier help budgets'.
-
-'tier budget set' writes budgets.json in the config directory; budgets may also be listed
-under budgets: in providers.yaml, which tier never writes.`,
-		Args: cobra.NoArgs,
+		Long:  help.Budget,
+		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newBudgetSetCmd(env), newBudgetListCmd(env), newBudgetRmCmd(env))
 	return cmd
@@ -44,7 +36,7 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 			if cmd.Flags().Changed("alert-at") {
 				b.AlertAt = alerts
 			}
-			return budgetSet(env, b, cmd.Flags().Changed)
+			return newApp(env).SetBudget(b, cmd.Flags().Changed, env.Stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -60,43 +52,13 @@ func newBudgetSetCmd(env *Env) *cobra.Command {
 	return cmd
 }
 
-func budgetSet(env *Env, b catalog.Budget, given func(string) bool) error {
-	a := newApp(env)
-	cat, err := a.catalog()
-	if err != nil {
-		return err
-	}
-	if _, err := cat.Profile(b.Provider); b.Provider != "" && err != nil {
-		return usageErr(err)
-	}
-	dir, err := catalog.ConfigDir(env.Getenv)
-	if err != nil {
-		return usageErr(err)
-	}
-	b, verb, err := budget.Set(dir, b, given, cat.Budgets)
-	if err != nil {
-		return err
-	}
-	b.Normalize()
-	fmt.Fprintf(env.Stderr, "tier: budget %s %s: %s %s a %s (%s), %s\n", b.Name, verb, strconv.FormatFloat(b.Limit, 'f', -1, 64), b.Unit, b.Period, b.Mode, budget.Describe(b))
-	return nil
-}
-
 func newBudgetRmCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rm NAME",
 		Short: "Remove a budget from budgets.json",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := catalog.ConfigDir(env.Getenv)
-			if err != nil {
-				return usageErr(err)
-			}
-			if err := budget.Remove(dir, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.Stderr, "tier: budget %s removed\n", args[0])
-			return nil
+			return newApp(env).RemoveBudget(args[0], env.Stderr)
 		},
 	}
 }
@@ -109,19 +71,7 @@ func newBudgetListCmd(env *Env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a := newApp(env)
-			cat, err := a.catalog()
-			if err != nil {
-				return err
-			}
-			st, err := a.store()
-			if err != nil {
-				return err
-			}
-			entries, err := a.budgetEntries(cat)
-			if err != nil {
-				return err
-			}
-			rows, err := budget.Statuses(usage.New(st.Dir), entries, a.now(), localZone(env))
+			rows, err := a.BudgetStatuses(a.Now())
 			if err != nil {
 				return err
 			}
@@ -134,12 +84,7 @@ func newBudgetListCmd(env *Env) *cobra.Command {
 				fmt.Fprintln(env.Stderr, "tier: no budgets: add one with 'tier budget set NAME --limit N'")
 				return nil
 			}
-			var table [][]string
-			for _, r := range rows {
-				table = append(table, r.Cells())
-			}
-			th := env.theme(env.Stdout)
-			return env.table(budget.StatusHeaders, table, th, nil)
+			return env.table(budget.StatusHeaders, budget.Table(rows), env.theme(env.Stdout), nil)
 		},
 	}
 	jsonFlag(cmd.Flags(), &asJSON, "print the budgets as JSON, with spent, percent and resets")

@@ -11,27 +11,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/api"
-	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/chat"
-	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/help"
-	"github.com/tier-cli/tier/internal/pool"
-	"github.com/tier-cli/tier/internal/prompt"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
+// chatOptions are tier chat's flags: the chat itself (app.Chat), and the
+// two whose absence means the provider's default or no cap.
 type chatOptions struct {
-	provider, model, system, key string
-	pool                         string // pool.go
-	tag                          string
-	maxCost                      float64
-	maxTokens                    int
-	temperature                  float32
-	temperatureSet, maxCostSet   bool
-	noStdin, noStream, json      bool
-	quiet                        bool
-	retries                      int
-	maxWait                      time.Duration
+	app.Chat
+	temperature float32
+	maxCost     float64
 }
 
 func newChatCmd(env *Env) *cobra.Command {
@@ -44,188 +35,75 @@ func newChatCmd(env *Env) *cobra.Command {
   git diff | tier chat -p groq "review this diff"
   tier chat --json -p deepseek "one word for blue" | jq -r .content`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.temperatureSet = cmd.Flags().Changed("temperature")
-			o.maxCostSet = cmd.Flags().Changed("max-cost")
-			return runChat(cmd.Context(), env, o, args)
+			if cmd.Flags().Changed("temperature") {
+				o.Limits.Temperature = &o.temperature
+			}
+			if cmd.Flags().Changed("max-cost") {
+				o.MaxCost = &o.maxCost
+			}
+			o.Args = args
+			return runChat(cmd.Context(), env, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
-	f.StringVarP(&o.model, "model", "m", "", "model id (default: the provider's default model)")
-	f.StringVarP(&o.system, "system", "s", "", "system prompt")
-	keyFlag(f, &o.key)
-	f.StringVar(&o.pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
-	f.IntVar(&o.maxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
+	f.StringVarP(&o.Provider, "provider", "p", "", "provider from the catalog (default: $TIER_PROVIDER, then the catalog's default)")
+	f.StringVarP(&o.Model, "model", "m", "", "model id (default: the provider's default model)")
+	f.StringVarP(&o.System, "system", "s", "", "system prompt")
+	keyFlag(f, &o.Key)
+	f.StringVar(&o.Pool, "pool", "", "a pool of providers.yaml: the first target with headroom answers (-p POOL does the same; see 'tier help pools')")
+	f.IntVar(&o.Limits.MaxTokens, "max-tokens", 0, "maximum tokens in the reply (default: the provider's)")
 	f.Float32Var(&o.temperature, "temperature", 0, "sampling temperature, 0 to 2 (default: the provider's)")
-	f.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin")
-	f.BoolVar(&o.noStream, "no-stream", false, "wait for the whole reply instead of streaming it")
-	jsonFlag(f, &o.json, "print one JSON object with the reply, usage and quota")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not print the quota line or retry notices")
-	f.StringVar(&o.tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
+	f.BoolVar(&o.NoStdin, "no-stdin", false, "never read stdin")
+	f.BoolVar(&o.NoStream, "no-stream", false, "wait for the whole reply instead of streaming it")
+	jsonFlag(f, &o.JSON, "print one JSON object with the reply, usage and quota")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.StringVar(&o.Tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a call that could cost more than this, in the model's currency: prompt + --max-tokens at the catalog's price")
-	f.IntVar(&o.retries, "retries", 3, "retries after a 429, 5xx or network failure")
+	f.IntVar(&o.Limits.Retries, "retries", 3, "retries after a 429, 5xx or network failure")
 	// 90s: a per-minute window's full wait (60s, plus the provider's rounding
 	// and tier's jitter) fits, so a used-up minute is waited out by default.
-	durationVar(f, &o.maxWait, "max-wait", 90*time.Second, "longest total wait between retries")
+	durationVar(f, &o.Limits.MaxWait, "max-wait", 90*time.Second, "longest total wait between retries")
 	return cmd
 }
 
-// stallTimeout is how long a reply may send nothing at all (not even a
-// keep-alive) before tier gives up on it: generous, as some reasoning
-// models stream nothing while they think.
-const stallTimeout = 10 * time.Minute
-
-func runChat(ctx context.Context, env *Env, o *chatOptions, args []string) error {
+// runChat sends o's chat and prints it; with --json one
+// object, a failure's included.
+func runChat(ctx context.Context, env *Env, o *chatOptions) error {
 	// A closed stdout must not kill tier before it records the call: with
 	// SIGPIPE ignored, writes fail with EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
-	a := newApp(env)
-	var pr *pool.Run // over a pool (pool.go)
-	// With --json, every failure still prints the object.
-	fail := func(err error, prov, model string) error {
-		if !o.json {
-			return err
-		}
-		j := chat.JSON{Provider: prov, Model: model, Key: o.key, Error: newJSONError(err)}
-		if pr != nil {
-			j.Pool = pr.JSON()
-		}
-		writeJSONOut(env, j)
-		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
-		return silent(err)
-	}
-	poolName, err := a.poolName(o.pool, o.provider)
-	if err != nil {
-		return fail(err, o.provider, o.model)
-	}
-	var p *catalog.Profile
-	if poolName != "" {
-		p, o.model, o.key, err = a.poolFirst(poolName)
-	} else {
-		p, err = a.profile(o.provider)
-	}
-	if err != nil {
-		return fail(err, o.provider, o.model)
-	}
-	model := o.model
-	if model == "" {
-		model = p.DefaultModel
-	}
-	if model == "" {
-		return fail(usagef("%s has no default model: pass -m MODEL (see 'tier models %s')", p.Name, p.Name), p.Name, "")
-	}
-	if o.retries < 0 || o.maxWait < 0 {
-		return fail(usagef("--retries and --max-wait must not be negative"), p.Name, model)
-	}
-	if o.maxTokens < 0 {
-		return fail(usagef("--max-tokens must be a positive number of tokens (leave it out for the provider's default)"), p.Name, model)
-	}
-	if t := o.temperature; o.temperatureSet && !(t >= 0 && t <= 2) { // NaN fails too
-		return fail(usagef("--temperature must be between 0 and 2 (got %v): leave it out for the provider's default", t), p.Name, model)
-	}
-	stall, err := prompt.EnvDuration(env.Getenv, "TIER_STALL_TIMEOUT", stallTimeout)
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if err := a.checkState(chatState(p)...); err != nil {
-		return fail(err, p.Name, model) // before stdin is read or a request spent
-	}
-	in, err := prompt.Read(ctx, args, env.Stdin, o.noStdin || env.isTerminal(env.Stdin), env.Getenv)
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if in.StdinNote != "" && !o.quiet {
-		fmt.Fprintf(env.Stderr, "tier: %s\n", in.StdinNote)
-	}
-	eng, err := a.engine()
-	if err != nil {
-		return fail(err, p.Name, model)
-	}
-	if o.tag != "" {
-		eng.Tag = o.tag
-	}
-	if o.maxCostSet {
-		if !(o.maxCost >= 0) {
-			return fail(usagef("--max-cost must not be negative"), p.Name, model)
-		}
-		eng.Budget.MaxCost = &o.maxCost
-	}
-
-	params := chat.Params{Model: model, System: o.system, Prompt: in.Text, MaxTokens: o.maxTokens}
-	if o.temperatureSet {
-		params.Temperature = &o.temperature
-	}
-	req := chat.Request(params)
-
-	var out *ui.ReplyWriter
-	opts := api.CallOptions{Stream: !o.noStream, Retries: o.retries, MaxWait: o.maxWait, KeepContent: o.json, StallTimeout: stall}
-	if !o.json {
-		out = ui.NewReplyWriter(env.Stdout)
-		opts.Out = out
-	}
-	if !o.quiet {
-		opts.Wait = func(ctx context.Context, d time.Duration, why string) error {
+	asJSON := o.JSON
+	cio := app.ChatIO{Stdin: env.Stdin, StdinTTY: env.isTerminal(env.Stdin), Out: env.Stdout, Err: env.Stderr,
+		Theme: env.theme(env.Stderr), Wait: env.Wait}
+	if cio.Wait == nil && !o.Quiet {
+		cio.Wait = func(ctx context.Context, d time.Duration, why string) error {
 			return ui.CountdownOn(ctx, env.Stderr, d, why, env.isTerminal(env.Stderr))
 		}
 	}
-	if env.Wait != nil {
-		opts.Wait = env.Wait
-	}
-	call := eng.Call
-	if poolName != "" {
-		if pr, err = a.newPoolRun(poolName, eng); err != nil {
-			return fail(err, p.Name, model)
-		}
-		call = func(ctx context.Context, r engine.Request) (engine.Result, error) { return pr.Call(ctx, eng, r) }
-	}
-	res, err := call(ctx, engine.Request{Target: engine.Target{Profile: p, Key: o.key, Model: model}, Chat: req, Options: opts})
-	if pr != nil && pr.Answered != nil {
-		p, o.key, model = pr.Answered.Profile, pr.Answered.Key, pr.Answered.Model
-		if !o.quiet {
-			pr.Note(env.Stderr)
-		}
+	d, err := newApp(env).Chat(ctx, o.Chat, cio)
+	if err != nil && asJSON { // with --json, every failure still prints the object
+		return failJSON(env, chat.JSON{Provider: d.Provider, Model: d.Model, Key: d.Key, Error: newJSONError(err), Pool: d.Pool.JSON()}, err)
 	}
 	if err != nil {
-		return fail(err, p.Name, model)
+		return err
 	}
-	callErr := res.Err
-	if out != nil {
-		if err := out.Finish(); err != nil && callErr == nil {
-			callErr = &api.OutputError{Err: err}
-		}
+	err = chatError(d.CallErr)
+	if !asJSON {
+		return err
 	}
-	if res.Unsaved != "" {
-		fmt.Fprintf(env.Stderr, "tier: warning: %s\n", oneLine(res.Unsaved))
+	j := chat.Result(d.Provider, d.Key, d.Result)
+	j.Pool = d.Pool.JSON()
+	if err != nil {
+		j.Error = newJSONError(err)
+		return failJSON(env, j, err)
 	}
-	snap := res.Snapshot
-	if res.Left != nil {
-		snap = res.Left
+	if werr := writeJSONOut(env, j); werr != nil {
+		// Same exit as a reply cut short on stdout: 141 when the reader
+		// went away (tier chat --json ... | head), else 1; writeJSONOut
+		// said why.
+		return silent(chatError(&api.OutputError{Err: werr}))
 	}
-	if !o.quiet {
-		chat.WriteNotes(env.Stderr, res, callErr != nil, a.now(), env.theme(env.Stderr))
-	}
-	err = chatError(callErr)
-	if o.json {
-		j := chat.Result(p.Name, o.key, res, snap)
-		if pr != nil {
-			j.Pool = pr.JSON()
-		}
-		if err != nil {
-			j.Error = newJSONError(err)
-		}
-		werr := writeJSONOut(env, j)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
-			return silent(err)
-		}
-		if werr != nil {
-			// Same exit as a reply cut short on stdout: 141 when the reader
-			// went away (tier chat --json ... | head), else 1; writeJSONOut
-			// said why.
-			return silent(chatError(&api.OutputError{Err: werr}))
-		}
-	}
-	return err
+	return nil
 }
 
 // chatError is a call's error as the command reports it: a reply cut
@@ -245,24 +123,4 @@ func chatError(err error) error {
 		return fmt.Errorf("%w: check free space or where stdout goes", err)
 	}
 	return networkErr(err)
-}
-
-// newJSONError is err as the "error" member of --json output.
-func newJSONError(err error) *chat.Error {
-	j := &chat.Error{Kind: kindOf(err), Message: errorText(err), ExitCode: exitCode(err)}
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		j.HTTPStatus = ae.Status
-	}
-	return j
-}
-
-// writeJSONOut writes v to stdout; a failure is reported on stderr (not
-// when the reader went away: that is not worth a message) and returned.
-func writeJSONOut(env *Env, v any) error {
-	err := writeJSON(env, v) // jqflag.go: --jq
-	if err != nil && !errors.Is(err, syscall.EPIPE) {
-		fmt.Fprintf(env.Stderr, "tier: cannot write JSON: %v: check free space or where stdout goes\n", err)
-	}
-	return err
 }

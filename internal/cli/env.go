@@ -6,8 +6,7 @@ import (
 	"os"
 	"time"
 
-	"golang.org/x/term"
-
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/ui"
 )
@@ -43,6 +42,12 @@ func systemEnv() *Env {
 	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
+// newApp is what the run loads lazily (catalog, store, keys, fleet,
+// budgets, engine) over this factory.
+func newApp(e *Env) *app.App {
+	return app.New(app.Config{Getenv: e.Getenv, Now: e.Now, Stderr: e.Stderr, Keyring: e.Keyring})
+}
+
 // clock is the run's clock.
 func (e *Env) clock() func() time.Time {
 	if e.Now != nil {
@@ -56,7 +61,7 @@ func (e *Env) terminal(stream any) (bool, int) {
 	if e.Terminal != nil {
 		return e.Terminal(stream)
 	}
-	return osTerminal(stream)
+	return ui.Terminal(stream)
 }
 
 // isTerminal says whether stream is a terminal.
@@ -80,26 +85,4 @@ func (e *Env) table(headers []string, rows [][]string, th ui.Theme, styled *bool
 		styled = &tty
 	}
 	return ui.FitTable(e.Stdout, headers, rows, *styled, th, width)
-}
-
-// osTerminal asks the OS whether stream is a terminal (a character device
-// that is a tty), and how wide.
-func osTerminal(stream any) (bool, int) {
-	f, ok := stream.(interface{ Fd() uintptr })
-	if !ok {
-		return false, 0
-	}
-	if file, ok := stream.(*os.File); ok {
-		if fi, err := file.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-			return false, 0
-		}
-	}
-	if !term.IsTerminal(int(f.Fd())) {
-		return false, 0
-	}
-	cols, _, err := term.GetSize(int(f.Fd()))
-	if err != nil || cols <= 0 {
-		cols = 0
-	}
-	return true, cols
 }

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/tier-cli/tier/internal/api"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/batch"
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
@@ -108,6 +109,19 @@ func exitCode(err error) int {
 			return ExitInterrupted
 		}
 		return ExitUsage
+	}
+	// Last: the kind app gave a failure of its own, which the error it
+	// wraps does not override.
+	var ke *app.Error
+	if errors.As(err, &ke) {
+		switch ke.Kind {
+		case app.KindUsage:
+			return ExitUsage
+		case app.KindAuth:
+			return ExitAuth
+		case app.KindNetwork:
+			return ExitNetwork
+		}
 	}
 	return ExitInternal
 }
@@ -215,17 +229,6 @@ func internalErr(err error) error { return &ExitError{Code: ExitInternal, Err: e
 // Run prints nothing more and exits with its code.
 func silent(err error) error {
 	return &ExitError{Code: exitCode(err), Err: err, Silent: true}
-}
-
-// keysErr is the error of a keys operation: a key refused or missing is
-// 3, a provider that could not be reached 6, and the rest 2: bad input or
-// configuration, a keyring that cannot be used or does not answer
-// included (the message says what to fix).
-func keysErr(err error, v *keys.VerifyResult) error {
-	if v != nil && v.Status == keys.VerifyUnreachable {
-		err = networkErr(err)
-	}
-	return usageErr(err)
 }
 
 // verifyExit is the exit code of a key check that did not succeed:

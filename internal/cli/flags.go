@@ -1,15 +1,13 @@
 package cli
 
 import (
-	"slices"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/keys"
-	"github.com/tier-cli/tier/internal/models"
+	"github.com/tier-cli/tier/internal/prompt"
 )
 
 // keyFlag is --key NAME of a command that sends one key (chat, models).
@@ -21,6 +19,13 @@ func keyFlag(f *pflag.FlagSet, p *string) {
 // a failure as JSON too (wantsJSON).
 func jsonFlag(f *pflag.FlagSet, p *bool, usage string) {
 	f.BoolVar(p, "json", false, usage)
+}
+
+// durationVar defines a duration flag that also takes bare seconds
+// (prompt.Duration), with a default.
+func durationVar(fs *pflag.FlagSet, p *time.Duration, name string, def time.Duration, usage string) {
+	*p = def
+	fs.Var(prompt.Duration{D: p}, name, usage)
 }
 
 // registerNameCompletions offers model names for every --model/-m flag and
@@ -50,50 +55,19 @@ func registerNameCompletions(root *cobra.Command, env *Env) {
 	walk(root)
 }
 
-// completeModels lists the models of the provider named by the command's
-// --provider flag; on a command without one (tier quota PROVIDER... -m),
-// of the providers among its arguments; else of the default provider. Each
-// provider's cached list and catalog models, with a short description.
+// completeModels lists the models of the provider the command's
+// --provider flag names, or of its arguments (app.ModelCompletions).
 func completeModels(env *Env, cmd *cobra.Command, args []string, toComplete string) []string {
-	a := newApp(env)
-	var profiles []*catalog.Profile
+	var provider *string
 	if f := cmd.Flag("provider"); f != nil {
-		if p, err := a.profile(f.Value.String()); err == nil {
-			profiles = append(profiles, p)
-		}
-	} else if c, err := a.catalog(); err == nil {
-		for _, arg := range args {
-			if p := c.Providers[arg]; p != nil && !slices.Contains(profiles, p) {
-				profiles = append(profiles, p)
-			}
-		}
-		if len(profiles) == 0 {
-			if p, err := a.profile(""); err == nil {
-				profiles = append(profiles, p)
-			}
-		}
+		v := f.Value.String()
+		provider = &v
 	}
-	st, _ := a.store()
-	return models.Completions(st, profiles, toComplete)
+	return newApp(env).ModelCompletions(provider, args, toComplete)
 }
 
 // completeProviders lists the catalog's provider names not already in
 // given, with their display names.
 func completeProviders(env *Env, given []string, toComplete string) []string {
-	c, err := newApp(env).catalog()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, name := range c.Names() {
-		if !strings.HasPrefix(name, toComplete) || slices.Contains(given, name) {
-			continue
-		}
-		if d := c.Providers[name].DisplayName; d != "" {
-			out = append(out, name+"\t"+d)
-		} else {
-			out = append(out, name)
-		}
-	}
-	return out
+	return newApp(env).ProviderCompletions(given, toComplete, false)
 }

@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/jq"
-	"github.com/tier-cli/tier/internal/ui"
 )
 
 // jqState is a run's --jq: the compiled filter, and whether it failed on
@@ -61,23 +57,4 @@ func addJQFlags(root *cobra.Command, env *Env) {
 		}
 	}
 	walk(root)
-}
-
-// writeJSON writes v to stdout as --json prints it, or through --jq's
-// filter when there is one. A filter that fails on v says so on stderr and
-// makes the run exit 2.
-func writeJSON(env *Env, v any) error {
-	if env.jq == nil {
-		return ui.WriteJSON(env.Stdout, v)
-	}
-	err := env.jq.filter.Write(env.Stdout, v, env.isTerminal(env.Stdout))
-	var ee *jq.EvalError
-	if errors.As(err, &ee) {
-		if env.jq.failed == nil {
-			env.jq.failed = fmt.Errorf("--jq: %v", oneLine(ee.Error()))
-			fmt.Fprintf(env.Stderr, "tier: %v\n", env.jq.failed)
-		}
-		return nil
-	}
-	return err
 }

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"github.com/tier-cli/tier/internal/help"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/keys"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -19,13 +19,7 @@ func newKeysListCmd(env *Env) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List every key: where it comes from, its fingerprint, age and rotation",
-		Long: `List every provider with a key: stored ones (keyring, or the plaintext file, marked as such)
-and those whose key comes from an environment variable or key_cmd. For each key: its name, the
-source it comes from, its fingerprint (last 4 characters), when it was created, last rotated and
-last verified, its age, whether a rotation is due, and which key a plain 'tier chat -p PROVIDER' uses
-("default"), or what overrides it, or why tier would not send it. --all adds the catalog's
-providers that have no key yet, with where to get one. It runs no key_cmd; it reads the keyring
-for the host each key is pinned to, and for default keys tier has no record of.`,
+		Long:    help.KeysList,
 		Example: `  tier keys list
   tier keys list --all
   tier keys list --json | jq -r '.[] | select(.rotate_overdue) | .provider'`,
@@ -39,29 +33,9 @@ for the host each key is pinned to, and for default keys tier has no record of.`
 
 func runKeysList(env *Env, o *keysListOptions) error {
 	a := newApp(env)
-	profiles, m, err := a.keyProfiles()
+	out, err := a.KeyRows(o.all)
 	if err != nil {
 		return err
-	}
-	rows, err := m.List(profiles, env.Getenv)
-	if err != nil {
-		return keysErr(err, nil)
-	}
-	out := make([]keys.JSONRow, 0, len(rows))
-	have := map[string]bool{}
-	for _, r := range rows {
-		have[r.Provider] = true
-		out = append(out, r.JSON())
-	}
-	if o.all {
-		c, _ := a.catalog()
-		for _, name := range c.Names() {
-			p := c.Providers[name]
-			if have[name] || p.NoKey || p.Demo {
-				continue
-			}
-			out = append(out, keys.NoKeyRow(p))
-		}
 	}
 	if o.json {
 		writeJSONOut(env, out)
@@ -72,12 +46,7 @@ func runKeysList(env *Env, o *keysListOptions) error {
 		return nil
 	}
 	th := env.theme(env.Stdout)
-	now := a.now()
-	var table [][]string
-	for _, r := range out {
-		table = append(table, ui.KeyRow(r, now, th))
-	}
-	if err := env.table(ui.KeyHeaders, table, th, nil); err != nil {
+	if err := env.table(ui.KeyHeaders, ui.KeyRows(out, a.Now(), th), th, nil); err != nil {
 		return internalErr(fmt.Errorf("cannot write the table: %w", err))
 	}
 	return nil

@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
 
-	"github.com/tier-cli/tier/internal/catalog"
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/help"
-	"github.com/tier-cli/tier/internal/models"
-	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/ui"
 )
 
@@ -56,55 +53,20 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 	if o.all && len(args) > 0 {
 		return usagef("give provider names or --all, not both")
 	}
-	a := newApp(env)
-	c, err := a.catalog()
+	d, err := newApp(env).Models(ctx, app.Models{Providers: args, All: o.all, Free: o.free, Refresh: o.refresh,
+		MaxAge: o.maxAge, Timeout: o.timeout, Key: o.key}, env.Stderr)
 	if err != nil {
 		return err
 	}
-	st, err := a.store() // loaded before the fetches run concurrently
-	if err != nil {
-		return err
-	}
-	profiles, skipped, err := a.modelsProviders(c, args, o)
-	if err != nil {
-		return err
-	}
-	if err := a.checkState(modelsState(profiles)...); err != nil {
-		return err
-	}
-
-	eng := a.newEngine(c, st)
-	results := models.List(ctx, profiles, models.Options{
-		Store: st, Key: o.key, MaxAge: o.maxAge, Refresh: o.refresh, Timeout: o.timeout, Now: a.now,
-		Fetch: func(ctx context.Context, p *catalog.Profile) ([]openai.Model, *quota.Result, error) {
-			return eng.Models(ctx, p, o.key)
-		},
-	})
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-
-	now := a.now()
-	names := make([]string, len(profiles))
-	for i, p := range profiles {
-		names[i] = p.Name
-	}
-	entries, failures := models.Report(env.Stderr, names, results, skipped, now, ui.Age)
+	entries, failures := d.Entries, d.Failures
 	for i, err := range failures {
 		failures[i] = networkErr(err)
 	}
-	if o.free {
-		entries = models.Free(entries)
-	}
-	if entries == nil {
-		entries = []models.Entry{}
-	}
-
 	if o.json {
 		writeJSONOut(env, entries)
 	} else if len(entries) > 0 {
 		th := env.theme(env.Stdout)
-		headers, rows := ui.ModelsTable(entries, len(profiles) > 1, now, th)
+		headers, rows := ui.ModelsTable(entries, d.Listed > 1, d.Now, th)
 		if err := env.table(headers, rows, th, nil); err != nil {
 			return internalErr(fmt.Errorf("cannot write the table: %w", err))
 		}
@@ -119,17 +81,4 @@ func runModels(ctx context.Context, env *Env, o *modelsOptions, args []string) e
 		return silent(worst(failures)) // each said on its line
 	}
 	return nil
-}
-
-// modelsProviders picks the providers to list (models.Select): a
-// provider whose key does not resolve is skipped with --all.
-func (a *app) modelsProviders(c *catalog.Catalog, args []string, o *modelsOptions) ([]*catalog.Profile, []string, error) {
-	return models.Select(c, args, o.all, a.env.Getenv, func(p *catalog.Profile) bool {
-		base, err := p.ResolveBaseURL(a.env.Getenv)
-		if err != nil {
-			base = p.BaseURL
-		}
-		_, err = a.key(p, o.key, base)
-		return err == nil
-	})
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/chat"
 	"github.com/tier-cli/tier/internal/help"
 	"github.com/tier-cli/tier/internal/version"
@@ -57,57 +57,29 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if ctx.Err() != nil {
 		err = interrupted(err)
 	}
-	code := exitCode(err)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Silent {
-		return code // the command has said it (and printed its JSON)
+		return exitCode(err) // the command has said it (and printed its JSON)
 	}
 	if cmd != nil && wantsJSON(cmd, args) {
-		// Scripts that asked for JSON get an object even when the command
-		// failed before it could print anything (a bad flag, an unknown
-		// provider, a malformed --require).
-		writeJSONOut(env, struct {
+		// What failed before the command could print anything (a bad
+		// flag, an unknown provider, a malformed --require).
+		err = failJSON(env, struct {
 			Error chat.Error `json:"error"`
-		}{*newJSONError(err)})
+		}{*newJSONError(err)}, err)
+	} else {
+		fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
 	}
-	fmt.Fprintf(env.Stderr, "tier: %s\n", errorText(err))
-	return code
+	return exitCode(err)
 }
 
-// dirVars are the directory variables a relative value of which is taken
-// from the working directory tier starts in.
-var dirVars = []string{"TIER_CONFIG_DIR", "TIER_STATE_DIR"}
-
 // absoluteDirs returns env with TIER_CONFIG_DIR and TIER_STATE_DIR made
-// absolute once, against the working directory at start, so that every
-// path tier shows or uses later names the same place whatever happens to
-// the working directory meanwhile. When the working directory is unknown
-// (removed under tier), a relative value is refused.
+// absolute once (app.AbsoluteDirs).
 func absoluteDirs(env *Env) (*Env, error) {
-	fixed := map[string]string{}
-	for _, k := range dirVars {
-		v := env.Getenv(k)
-		if v == "" || filepath.IsAbs(v) {
-			continue
-		}
-		abs, err := filepath.Abs(v)
-		if err != nil {
-			return env, fmt.Errorf("%s is a relative path (%q) and the working directory is unknown (%v): set it to an absolute path", k, v, err)
-		}
-		fixed[k] = abs
-	}
-	if len(fixed) == 0 {
-		return env, nil
-	}
+	getenv, err := app.AbsoluteDirs(env.Getenv)
 	e := *env
-	getenv := env.Getenv
-	e.Getenv = func(k string) string {
-		if v, ok := fixed[k]; ok {
-			return v
-		}
-		return getenv(k)
-	}
-	return &e, nil
+	e.Getenv = getenv
+	return &e, err
 }
 
 // wantsJSON reports whether --json is among the run's arguments and c has
@@ -129,52 +101,31 @@ func wantsJSON(c *cobra.Command, args []string) bool {
 }
 
 // cobraUsageError turns cobra's own complaints (an unknown command, a wrong
-// number of arguments) into one-line usage errors with exit code 2.
+// number of arguments) into one-line usage errors with exit code 2
+// (help.Complaint).
 func cobraUsageError(err error) error {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return err
 	}
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "unknown command "); ok {
-		name, _, _ := strings.Cut(rest, " for ")
-		hint := ""
-		if _, sugg, found := strings.Cut(rest, "Did you mean this?"); found {
-			if f := strings.Fields(sugg); len(f) > 0 {
-				hint = fmt.Sprintf(" (did you mean %q?)", f[0])
-			}
-		}
-		return usagef("unknown command %s%s: see 'tier --help'", name, hint)
-	}
-	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "requires exactly ", "invalid argument "} {
-		if strings.HasPrefix(msg, p) {
-			return usagef("%s: see the command's --help", oneLine(msg))
-		}
+	if text, ok := help.Complaint(err.Error()); ok {
+		return usagef("%s", text)
 	}
 	return err
 }
 
 // flagValueError rewrites pflag's "invalid argument "abc" for "--max-tokens"
 // flag: strconv.ParseInt: parsing "abc": invalid syntax" as what the flag
-// takes: `--max-tokens takes a whole number, got "abc"`. Other errors are
-// returned as they are.
+// takes (help.FlagTakes): `--max-tokens takes a whole number, got "abc"`.
+// Other errors are returned as they are.
 func flagValueError(err error) error {
 	var ive *pflag.InvalidValueError
 	if !errors.As(err, &ive) || ive.GetFlag() == nil {
 		return err
 	}
 	f := ive.GetFlag()
-	takes := ""
-	switch f.Value.Type() {
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "count":
-		takes = "a whole number"
-	case "float32", "float64":
-		takes = "a number"
-	case "bool":
-		takes = "true or false"
-	case "duration":
-		takes = "a duration such as 90s, 2m, 500ms or a number of seconds"
-	default:
+	takes := help.FlagTakes(f.Value.Type())
+	if takes == "" {
 		return err
 	}
 	msg := fmt.Sprintf("--%s takes %s, got %q", f.Name, takes, ive.GetValue())
@@ -238,24 +189,21 @@ func NewRootCmd(env *Env) *cobra.Command {
 		return usagef("%w (see '%s --help')", flagValueError(err), c.CommandPath())
 	})
 	root.SetHelpCommand(newHelpCmd())
-	// Every command, in the order of their files (help lists them sorted).
+	// Every command, in the order of their files (help lists them sorted),
+	// then the help topics.
 	root.AddCommand(
 		newBatchCmd(env),
 		newBudgetCmd(env),
-		newBudgetsTopic(env),
 		newChatCmd(env),
-		newEnvironmentTopic(env),
-		newExitCodesTopic(env),
-		newJSONTopic(env),
 		newKeysCmd(env),
 		newModelsCmd(env),
-		newPoolsTopic(env),
 		newQuotaCmd(env),
 		newStatusCmd(env),
 		newUsageCmd(env),
-		newUsageTopic(env),
 		newVersionCmd(env),
+		newEnvironmentTopic(env),
 	)
+	root.AddCommand(newTopics()...)
 	registerNameCompletions(root, env)
 	addJQFlags(root, env) // after every command with --json is in
 	strictCompletion(root)

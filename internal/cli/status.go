@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"text/template"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tier-cli/tier/internal/help"
-	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/status"
-	"github.com/tier-cli/tier/internal/store"
 )
 
 type statusOptions struct {
@@ -72,7 +68,7 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 	if !o.strict {
 		quiet.Stderr = io.Discard
 	}
-	line, err := statusLine(&quiet, args)
+	line, err := newApp(&quiet).StatusLine(args)
 	if err == nil && o.strict && len(line.Providers) == 0 {
 		err = exhaustedErr(errors.New("nothing known yet: run 'tier chat' or 'tier quota --refresh' first"))
 	}
@@ -82,55 +78,13 @@ func runStatus(env *Env, o *statusOptions, args []string) error {
 	if err != nil {
 		line = status.Line{Providers: []status.Provider{}} // never break a prompt
 	}
-	switch {
-	case o.json:
+	if o.json {
 		writeJSONOut(env, line)
-	case tmpl != nil:
-		if len(line.Providers) == 0 && !o.strict {
-			_, err := fmt.Fprintln(env.Stdout)
-			return err
-		}
-		if err := status.Execute(env.Stdout, tmpl, line); err != nil {
-			if o.strict {
-				return usagef("--format: %v", err)
-			}
-			_, err := fmt.Fprintln(env.Stdout)
-			return err
-		}
-	default:
-		now := newApp(env).now()
-		return status.Render(env.Stdout, line, now, env.theme(env.Stdout))
+		return nil
 	}
-	return nil
-}
-
-// statusLine builds the line from local state only (with TIER_SHARED, and
-// the fleet's snapshots, as tier quota learns them). An unknown provider
-// name, a broken configuration or a damaged state file is an error the
-// caller swallows unless --strict.
-func statusLine(env *Env, args []string) (status.Line, error) {
-	a := newApp(env)
-	cat, err := a.catalog()
-	if err != nil {
-		return status.Line{}, err
+	err = status.Write(env.Stdout, line, tmpl, o.strict, newApp(env).Now(), env.theme(env.Stdout))
+	if errors.As(err, new(*status.FormatError)) {
+		return usageErr(err)
 	}
-	for _, name := range args {
-		if _, err := cat.Profile(name); err != nil {
-			return status.Line{}, usageErr(err)
-		}
-	}
-	// The snapshots are checked as Rows reads them (once: they are the
-	// largest file); the others here.
-	if err := a.checkState(store.LedgerFile, seenState, keysState); err != nil {
-		return status.Line{}, err
-	}
-	if _, err := a.learnFleet(context.Background()); err != nil { // TIER_SHARED: the fleet's snapshots too
-		return status.Line{}, err
-	}
-	src := a.overviewSource()
-	rows, err := src.Rows(overview.Filter{Providers: args})
-	if err != nil {
-		return status.Line{}, err
-	}
-	return status.Build(rows, src.Now), nil
+	return err
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tier-cli/tier/internal/app"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/watch"
 )
@@ -61,11 +63,11 @@ func checkQuotaWatch(cmd *cobra.Command, o *quotaOptions) error {
 // countdowns tick with the clock.
 func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) error {
 	in, isFile := env.Stdin.(*os.File)
-	out, _ := env.Stdout.(*os.File)
-	live := isFile && out != nil && env.isTerminal(in) && env.isTerminal(out)
+	tty, _ := env.Stdout.(*os.File)
+	live := isFile && tty != nil && env.isTerminal(in) && env.isTerminal(tty)
 	var rows []overview.Row
 	var problem string
-	var a *app
+	var a *app.App
 	// With TIER_SHARED every reading learns the fleet's snapshots first, as
 	// tier quota does, through one connection; its warning goes under the
 	// table.
@@ -75,11 +77,9 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 	fleetApp := newApp(&fe)
 	frame := func(now time.Time, reload bool) (string, string) {
 		if reload || rows == nil {
-			fleet, ferr := fleetApp.learnFleet(ctx)
+			fleet, ferr := fleetApp.LearnFleet(ctx)
 			a = newApp(env)
-			src := a.overviewSource()
-			src.Now = now
-			r, err := src.Rows(overview.Filter{Providers: args, Key: o.key, Model: o.model})
+			r, err := a.WatchRows(overview.Filter{Providers: args, Key: o.key, Model: o.model}, now, fleet)
 			problem = ""
 			if ferr != nil {
 				problem = "tier: " + oneLine(ferr.Error()) + "\n"
@@ -88,32 +88,22 @@ func watchQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) e
 				problem += "tier: cannot read the state: " + oneLine(err.Error()) + "\n"
 			} else {
 				rows = r
-				a.addRunway(rows, now)
-				markShared(rows, fleet)
 			}
 		}
 		// The table is laid out for where it goes: the terminal (its width
 		// and colours) in the live view, tab-separated plain text otherwise.
 		var table, notes bytes.Buffer
-		e := *env
-		e.Stdout, e.Stderr = &table, &notes
-		if live { // the table sees the terminal's width and colours
-			e.Terminal = func(stream any) (bool, int) {
-				if stream == e.Stdout {
-					stream = out
-				}
-				return env.terminal(stream)
-			}
+		var term io.Writer = &table
+		if live {
+			term = tty
 		}
 		shown := overview.At(rows, now) // between readings, a reset that passes shows refilled
-		printQuotaTable(&e, shown, now, o)
-		a.printRunway(&e, shown, now) // what runs out when, as tier quota says it
-		printShared(&e, shown, now)
+		printQuota(env, &table, &notes, term, a, shown, now, o)
 		return table.String(), notes.String() + fleetNotes.String() + problem
 	}
 	wo := watch.Options{Interval: o.watch.interval, Count: o.watch.count, Now: env.clock()}
 	if live {
-		if err := watch.Live(ctx, in, out, frame, wo); err != nil {
+		if err := watch.Live(ctx, in, tty, frame, wo); err != nil {
 			return fmt.Errorf("the live view: %w", err)
 		}
 		return nil

@@ -143,3 +143,16 @@ func providerEnvGroup(c *catalog.Catalog) Group {
 	}
 	return g
 }
+
+// EnvironmentText is the text of 'tier help environment' for the catalog
+// that loaded, cat: with the providers of the user's own providers.yaml.
+// When it did not load (loadErr), the built-in providers are listed, and
+// why.
+func EnvironmentText(cat *catalog.Catalog, loadErr error, builtin func() *catalog.Catalog) string {
+	note := ""
+	if loadErr != nil {
+		cat = builtin()
+		note = "(Your providers.yaml does not load, so only the built-in providers are listed: " + oneLine(loadErr.Error()) + ")\n\n"
+	}
+	return strings.TrimRight(Text("Environment variables tier reads.", Environment(cat))+note, "\n") + "\n"
+}

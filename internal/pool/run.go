@@ -93,8 +93,11 @@ func (pr *Run) SkippedText() string {
 	return strings.Join(parts, "; ")
 }
 
-// JSON is the pool member of --json.
+// JSON is the pool member of --json; nil for no pool (pr nil).
 func (pr *Run) JSON() *JSON {
+	if pr == nil {
+		return nil
+	}
 	j := &JSON{Name: pr.Name, Skipped: pr.Skipped}
 	if j.Skipped == nil {
 		j.Skipped = []Skip{}

@@ -53,3 +53,12 @@ func KeyRow(r keys.JSONRow, now time.Time, th Theme) []string {
 	return []string{th.Provider.Render(r.Provider), r.Name, source, dash(r.Fingerprint), date(r.Created),
 		date(r.LastRotated), date(r.LastVerified), age, rotation, dash(use)}
 }
+
+// KeyRows are the cells of 'tier keys list' for rows (KeyRow each).
+func KeyRows(rows []keys.JSONRow, now time.Time, th Theme) [][]string {
+	var table [][]string
+	for _, r := range rows {
+		table = append(table, KeyRow(r, now, th))
+	}
+	return table
+}

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"io"
+	"os"
 
 	"golang.org/x/term"
 )
@@ -42,4 +43,27 @@ func ColorFor(tty bool, getenv func(string) string) bool {
 		return true
 	}
 	return getenv("TERM") != "dumb" && tty
+}
+
+// Terminal asks the OS whether stream (a reader or a writer) is a
+// terminal, a character device that is a tty, and how wide it is in
+// columns (0 when unknown).
+func Terminal(stream any) (tty bool, width int) {
+	f, ok := stream.(interface{ Fd() uintptr })
+	if !ok {
+		return false, 0
+	}
+	if file, ok := stream.(*os.File); ok {
+		if fi, err := file.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+			return false, 0
+		}
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		return false, 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || cols <= 0 {
+		cols = 0
+	}
+	return true, cols
 }

@@ -1,4 +1,4 @@
-package cli
+package prompt
 
 import (
 	"testing"
@@ -18,7 +18,7 @@ func TestDurationFlagTakesDurationsAndSeconds(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var d time.Duration
-		err := durationFlag{&d}.Set(tc.in)
+		err := Duration{&d}.Set(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && d != tc.want) {
 			t.Errorf("Set(%q) = %v, %v; want %v ok=%v", tc.in, d, err, tc.want, tc.ok)
 		}

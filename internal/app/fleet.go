@@ -1,0 +1,119 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tier-cli/tier/internal/shared"
+)
+
+// Fleet is the run's handle on the shared state (TIER_SHARED, else
+// providers.yaml's shared:), nil when none is set; opened once per run.
+func (a *App) Fleet() (*shared.Fleet, error) {
+	if a.fleet != nil || a.fleetOff {
+		return a.fleet, nil
+	}
+	cfg, ok, err := shared.FromEnv(a.cfg.Getenv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if !ok {
+		cat, err := a.Catalog()
+		if err != nil {
+			return nil, err
+		}
+		if cat.Shared == nil || cat.Shared.URL == "" {
+			a.fleetOff = true
+			return nil, nil
+		}
+		if cfg, err = shared.FromCatalog(cat.Shared.URL, cat.Shared.Mode); err != nil {
+			return nil, usageErr(err)
+		}
+		cfg.Password = a.cfg.Getenv("TIER_SHARED_PASSWORD")
+		if cfg.Password == "" && cat.Shared.PasswordCmd != "" {
+			if cfg.Password, err = passwordCmd(cat.Shared.PasswordCmd); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var mu sync.Mutex
+	warn := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(a.cfg.Stderr, "tier: warning: %s\n", msg)
+	}
+	f, err := shared.Open(cfg, warn, a.Now)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	a.fleet = f
+	return f, nil
+}
+
+// passwordCmd runs providers.yaml's shared.password_cmd (sh -c, 5 s, at
+// most 4 KiB of output) for the Redis password; what it prints is never
+// shown.
+func passwordCmd(command string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout = &limitWriter{w: &out, n: 4096}
+	if err := cmd.Run(); err != nil {
+		return "", usagef("providers.yaml: shared: password_cmd failed: %v", err)
+	}
+	pw := strings.TrimSpace(out.String())
+	if pw == "" {
+		return "", usagef("providers.yaml: shared: password_cmd printed nothing")
+	}
+	return pw, nil
+}
+
+// limitWriter keeps the first n bytes written to it.
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	k := min(len(p), l.n)
+	if k > 0 {
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
+
+// LearnFleet merges the fleet's snapshots into local state before tier
+// quota, status or a watch's reading reads it, and returns them to mark the
+// rows they make. Without TIER_SHARED it does nothing; in required mode a
+// Redis out of reach fails (exit 6).
+func (a *App) LearnFleet(ctx context.Context) ([]shared.Entry, error) {
+	f, err := a.Fleet()
+	if f == nil || err != nil {
+		return nil, err
+	}
+	if err := f.Check(ctx); err != nil {
+		return nil, err
+	}
+	entries, err := f.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.Store()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if _, err := st.SaveSnapshotMerged(e.Snapshot); err != nil {
+			return entries, err
+		}
+	}
+	return entries, nil
+}
