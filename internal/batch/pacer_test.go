@@ -78,10 +78,7 @@ func TestResetReadToTheSecond(t *testing.T) {
 				first = at
 				for i := 0; i < n; i++ {
 					back := at.Add(latency)
-					remaining, reset := int64(19-i), ceilSecond(trueReset)
-					if n < 20 {
-						remaining = int64(n - 1 - i)
-					}
+					remaining, reset := int64(n-1-i), ceilSecond(trueReset) // the last call uses the window up
 					p.sent(at, 1)
 					p.returned(1, latency, &quota.Snapshot{ObservedAt: ceilSecond(back), Windows: []quota.Window{{
 						Metric: quota.Requests, Period: quota.PeriodMinute, Limit: ptr(int64(20)),
