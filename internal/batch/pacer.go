@@ -39,9 +39,15 @@ type window struct {
 	reserve int64
 
 	// From a reading (headers or an error body): the freshest one.
+	// resetAt is when the window turns over at the latest: the reading's
+	// reset (rounded up to the second), or sooner as the window's first
+	// reply bounds it (bound); readReset is the reading's own, boundOf
+	// the one read by the reply that set resetAt.
 	read      bool
 	remaining int64
 	resetAt   time.Time
+	readReset time.Time
+	boundOf   time.Time
 	readAt    time.Time
 
 	// Paced by the published limit: when each unit was sent, within one
@@ -352,17 +358,59 @@ func (p *pacer) returned(tokens int64, latency time.Duration, snap *quota.Snapsh
 		if w.read && snap.ObservedAt.Before(w.readAt) {
 			continue // an older reading than the one held
 		}
-		if w.read && snap.ObservedAt.Equal(w.readAt) && *sw.Remaining > w.remaining && sameReset(*sw.ResetAt, w.resetAt) {
+		if w.read && snap.ObservedAt.Equal(w.readAt) && *sw.Remaining > w.remaining && sameReset(*sw.ResetAt, w.readReset) {
 			// Two readings of one moment (times are whole seconds) that
 			// came back out of order: the one that counted more calls is
 			// the later, as the store's merge has it.
 			continue
 		}
-		w.read, w.remaining, w.resetAt, w.readAt, w.log = true, *sw.Remaining, *sw.ResetAt, snap.ObservedAt, nil
+		w.bound(*sw.ResetAt, sentAt.Add(latency), knownPeriod(sw.Period))
+		w.read, w.remaining, w.readReset, w.readAt, w.log = true, *sw.Remaining, *sw.ResetAt, snap.ObservedAt, nil
 		if sw.Limit != nil {
 			w.limit = *sw.Limit
 		}
 	}
+}
+
+// bound sets when the window of a reading whose reset is readReset, in a
+// reply back at back, turns over at the latest (resetAt). Resets are read
+// to the second, rounded up (quota.Parse): up to a second late, a third of
+// a 3-second test minute, and a used-up window would wait that second out.
+// A fixed window that counted the call (or refused it) was open when the
+// provider saw it, no later than back, so it ends within one length after
+// back: a window's first reply pins its end to within that call's
+// latency, and the later replies of that window keep the bound. Only for
+// windows of an hour or less whose period names its length (a month
+// varies, an unknown period's length is a guess).
+func (w *window) bound(readReset, back time.Time, known bool) {
+	if !w.spread || !known || back.IsZero() {
+		w.resetAt, w.boundOf = readReset, readReset
+		return
+	}
+	end := minTime(readReset, back.Add(w.length))
+	if w.read && w.sameWindow(readReset) {
+		w.resetAt = minTime(end, w.resetAt)
+		return
+	}
+	w.resetAt, w.boundOf = end, readReset
+}
+
+// sameWindow says a reading whose reset is readReset is of the window
+// whose first reply set the bound: the rounded resets of one fixed window
+// differ by a second at most, those of the next by its length give or
+// take one. It compares with that first reply's reset, not the last
+// one's, so that resets that creep forward (a token bucket's) do not
+// carry a bound along. A window of 2 seconds or less (tests' minutes)
+// cannot tell them apart: then none is.
+func (w *window) sameWindow(readReset time.Time) bool {
+	d := readReset.Sub(w.boundOf)
+	return w.length > 2*time.Second && d <= time.Second && d >= -time.Second
+}
+
+// knownPeriod says a period names its length ("minute", "10-second").
+func knownPeriod(period string) bool {
+	_, ok := quota.PeriodLength(period)
+	return ok
 }
 
 // used corrects the token pre-estimate by the usage a reply reported.
@@ -387,6 +435,13 @@ func (p *pacer) rateLimited(now time.Time, hint time.Duration, strikes int) {
 // succeeded lets the concurrency grow back after 429s.
 func (p *pacer) succeeded() {
 	p.aimd = min(float64(p.maxConc), p.aimd+0.5)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func maxTime(a, b time.Time) time.Time {

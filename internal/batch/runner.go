@@ -79,6 +79,41 @@ type Config struct {
 	// budget's threshold, a window's), as tier chat says them after its
 	// reply (AlertWriter).
 	Alert func(budget.Alert)
+
+	// trace, when set (tests only), is told each decision of the
+	// dispatcher: what it sent, what came back, what it waits for.
+	trace func(traceEvent)
+}
+
+// traceEvent is one decision of the dispatcher, for Config.trace.
+type traceEvent struct {
+	At   time.Time
+	Kind string // "send", "back", "wait"
+	Lane string
+	// Wait: until when and why (the pacer's binding; "" none).
+	Until   time.Time
+	Binding string
+	// Back: the call's latency and outcome ("": no response).
+	Latency time.Duration
+	Class   quota.Class
+	// The lane's pacer after the event, and its reading of requests
+	// per minute (Read false: none).
+	InFlight, Concurrency int
+	Read                  bool
+	Remaining             int64
+	ResetAt, ReadAt       time.Time
+}
+
+func (r *runner) trace(kind string, l *lane, now time.Time, ev traceEvent) {
+	if r.cfg.trace == nil {
+		return
+	}
+	ev.At, ev.Kind, ev.Lane = now, kind, l.t.Name
+	ev.InFlight, ev.Concurrency = l.p.inflight, l.p.concurrency(now)
+	if w := l.p.windows[quota.Requests+"/"+quota.PeriodMinute]; w != nil && w.read {
+		ev.Read, ev.Remaining, ev.ResetAt, ev.ReadAt = true, w.remaining, w.resetAt, w.readAt
+	}
+	r.cfg.trace(ev)
 }
 
 // Progress is how a run goes. Total and Done count the whole input: Done
@@ -280,6 +315,7 @@ func (r *runner) choose(now time.Time, j *job) (*lane, time.Time) {
 			continue
 		}
 		t := l.p.readyAt(now, l.p.estimate(j.row.Body))
+		r.trace("wait", l, now, traceEvent{Until: t, Binding: l.p.binding})
 		if t.Sub(now) > r.cfg.MaxWait && l.p.binding != "concurrency" {
 			l.p.exhaustedUntil, l.p.exhaustedWhy, l.p.exhaustedAtReserve = t, l.t.Name+": "+l.p.binding+" used up", false
 			if w := l.p.bindingWin; w != nil && w.reserveLeft >= 0 {
@@ -402,6 +438,7 @@ func (r *runner) dispatch(ctx context.Context, l *lane, now time.Time, worst flo
 	j.attempts++
 	tokens := l.p.estimate(j.row.Body)
 	l.p.sent(now, tokens)
+	r.trace("send", l, now, traceEvent{})
 	r.inflight++
 	r.reserved += worst
 	model := l.t.Model
@@ -441,6 +478,13 @@ func (r *runner) handle(ctx context.Context, o outcome) {
 		for _, a := range o.res.Alerts {
 			r.cfg.Alert(a)
 		}
+	}
+	if r.cfg.trace != nil {
+		class := quota.Class("")
+		if o.res.Reply != nil && o.res.Reply.Quota != nil {
+			class = o.res.Reply.Quota.Class
+		}
+		r.trace("back", o.l, now, traceEvent{Latency: latency, Class: class})
 	}
 	if o.err != nil { // no call was made: the target cannot be called
 		o.l.dead = o.err
