@@ -70,7 +70,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, store.ErrCorrupt):
+	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrUnusable):
 		return ExitUsage
 	case errors.As(err, new(*budget.Refused)):
 		return ExitBudget

@@ -235,7 +235,7 @@ func TestRelativeDirsAreResolvedAtStart(t *testing.T) { // not parallel: it chan
 	// The demo answers (its counters unsaved, as a real provider's usage
 	// would be), and the one warning names the absolute path.
 	stderr, code = run("chat", "--retries", "0", "hi")
-	if want := "not saved: cannot create state directory " + filepath.Join(dir, "state") + ":"; code != cli.ExitOK || !strings.Contains(stderr, want) {
+	if want := "not saved: state directory " + filepath.Join(dir, "state") + " is not a directory"; code != cli.ExitOK || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr %q; want 0 and a warning naming %q", code, stderr, want)
 	}
 

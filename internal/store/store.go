@@ -202,16 +202,22 @@ func readState(path string) ([]byte, error) {
 	return b, nil
 }
 
+// DirError is the error for a state directory dir that could not be
+// created (os.MkdirAll's err): ErrUnusable, with what to do.
+func DirError(dir string, err error) error {
+	msg := fmt.Sprintf("cannot create state directory %s: %v: check its permissions or set TIER_STATE_DIR", dir, oneLine(err))
+	if errors.Is(err, syscall.ENOTDIR) {
+		msg = fmt.Sprintf("state directory %s is not a directory: set TIER_STATE_DIR to a directory, or move the file aside: %s", dir, MoveAsideCommand(dir))
+	}
+	return &stateError{msg: msg, kind: ErrUnusable, cause: err}
+}
+
 // unreadable is the error for the state file at path, in dir, that could
 // not be read: a dir that is a file or forbidden ground is ErrUnusable.
 func unreadable(dir, path string, err error) error {
 	switch {
 	case errors.Is(err, syscall.ENOTDIR):
-		return &stateError{
-			msg:   fmt.Sprintf("state directory %s is not a directory: set TIER_STATE_DIR to a directory, or move the file aside: %s", dir, MoveAsideCommand(dir)),
-			kind:  ErrUnusable,
-			cause: err,
-		}
+		return DirError(dir, err)
 	case errors.Is(err, fs.ErrPermission):
 		return &stateError{
 			msg:   fmt.Sprintf("cannot read state file %s: permission denied: check its permissions and its directory's, or set TIER_STATE_DIR", path),
@@ -263,11 +269,7 @@ func Update[T any](s *Store, name string, fn func(*T) error) error {
 		return err
 	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return &stateError{
-			msg:   fmt.Sprintf("cannot create state directory %s: %v: check its permissions or set TIER_STATE_DIR", s.Dir, oneLine(err)),
-			kind:  ErrUnusable,
-			cause: err,
-		}
+		return DirError(s.Dir, err)
 	}
 	unlock, err := lockFile(s.lockPath(name), LockTimeout)
 	if err != nil {

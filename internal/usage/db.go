@@ -64,7 +64,7 @@ func isBusy(err error) bool {
 
 func (l *Log) open() (*DB, error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("usage log: %w", err)
+		return nil, store.DirError(l.Dir, err)
 	}
 	path := filepath.Join(l.Dir, DBFile)
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
