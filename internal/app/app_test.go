@@ -278,3 +278,46 @@ func TestGateCountsRefreshFailuresAsBlind(t *testing.T) {
 		})
 	}
 }
+
+// CheckQuota refuses what tier quota cannot do before anything is read
+// or asked, each as a usage error, and hands back what it checked.
+func TestCheckQuota(t *testing.T) {
+	w := newWorld(t, "")
+	tests := []struct {
+		name    string
+		q       QuotaCheck
+		want    string // "" when accepted; else a piece of the error
+		reqs    int
+		format  string
+		wantErr bool
+	}{
+		{"nothing asked", QuotaCheck{}, "", 0, "", false},
+		{"a requirement", QuotaCheck{Require: "rpd=20,credit=1"}, "", 2, "", false},
+		{"--require ''", QuotaCheck{RequireSet: true}, "empty", 0, "", true},
+		{"a malformed requirement", QuotaCheck{Require: "rpd"}, "rpd", 0, "", true},
+		{"prometheus", QuotaCheck{Format: "prometheus"}, "", 0, "prometheus", false},
+		{"an unknown format", QuotaCheck{Format: "csv"}, "csv", 0, "", true},
+		{"--format with --json", QuotaCheck{Format: "prometheus", JSON: true}, "--json", 0, "", true},
+		{"a refresh with no time", QuotaCheck{Refreshing: true}, "--timeout", 0, "", true},
+		{"a refresh", QuotaCheck{Refreshing: true, Timeout: time.Second}, "", 0, "", false},
+		{"an unknown provider", QuotaCheck{Providers: []string{"nosuch"}}, "nosuch", 0, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs, format, err := w.app().CheckQuota(tt.q)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tt.wantErr)
+			}
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Kind != KindUsage || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("err = %v, want a KindUsage error naming %q", err, tt.want)
+				}
+				return
+			}
+			if len(reqs) != tt.reqs || format != tt.format {
+				t.Errorf("got %d requirements and format %q, want %d and %q", len(reqs), format, tt.reqs, tt.format)
+			}
+		})
+	}
+}

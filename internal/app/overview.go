@@ -9,6 +9,7 @@ import (
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/catalog"
 	"github.com/tier-cli/tier/internal/engine"
+	"github.com/tier-cli/tier/internal/export"
 	"github.com/tier-cli/tier/internal/models"
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
@@ -133,23 +134,48 @@ func (a *App) Refresh(ctx context.Context, req engine.RefreshRequest) ([]engine.
 	return engine.ReportRefresh(a.cfg.Stderr, results, len(req.Providers) > 0), nil
 }
 
+// QuotaCheck is what 'tier quota' was asked, as CheckQuota checks it.
+type QuotaCheck struct {
+	Providers  []string
+	Key        string
+	Require    string
+	RequireSet bool   // --require was given, even as ''
+	Format     string // --format ("" or one of export.Formats)
+	JSON       bool
+	Refreshing bool // --refresh or --probe
+	Timeout    time.Duration
+}
+
 // CheckQuota refuses, before anything is read or asked, what 'tier quota'
-// cannot show: a provider the catalog does not have, a damaged state file,
-// a --key that names no key of a named provider (CheckKeyNamed).
-func (a *App) CheckQuota(providers []string, key string) error {
+// cannot show: a malformed --require, an unknown --format or one beside
+// --json, a --timeout that is not positive, a provider the catalog does not
+// have, a damaged state file, a --key that names no key of a named provider
+// (CheckKeyNamed). It returns the requirements and the format, checked.
+func (a *App) CheckQuota(q QuotaCheck) (reqs []overview.Requirement, format string, err error) {
 	cat, err := a.Catalog()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	for _, name := range providers {
+	if q.Require != "" || q.RequireSet {
+		if reqs, err = overview.ParseRequirements(q.Require); err != nil {
+			return nil, "", usageErr(err)
+		}
+	}
+	if format, err = export.CheckFormat(q.Format, q.JSON); err != nil {
+		return nil, "", usageErr(err)
+	}
+	if q.Refreshing && q.Timeout <= 0 {
+		return nil, "", usagef("--timeout must be more than 0, e.g. --timeout 10s")
+	}
+	for _, name := range q.Providers {
 		if _, err := cat.Profile(name); err != nil {
-			return usageErr(err)
+			return nil, "", usageErr(err)
 		}
 	}
 	if err := a.CheckState(quotaState...); err != nil {
-		return err
+		return nil, "", err
 	}
-	return a.CheckKeyNamed(providers, key)
+	return reqs, format, a.CheckKeyNamed(q.Providers, q.Key)
 }
 
 // WatchRows are the rows of 'tier quota --watch' at now, with their

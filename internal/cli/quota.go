@@ -74,25 +74,12 @@ func newQuotaCmd(env *Env) *cobra.Command {
 
 func runQuota(ctx context.Context, env *Env, o *quotaOptions, args []string) error {
 	a := newApp(env)
-	_, err := a.Catalog()
+	reqs, format, err := a.CheckQuota(app.QuotaCheck{Providers: args, Key: o.key, Require: o.require, RequireSet: o.requireSet,
+		Format: o.format, JSON: o.json, Refreshing: o.refresh || o.probe, Timeout: o.timeout})
 	if err != nil {
 		return err
 	}
-	var reqs []overview.Requirement
-	if o.require != "" || o.requireSet {
-		if reqs, err = overview.ParseRequirements(o.require); err != nil {
-			return usageErr(err)
-		}
-	}
-	if o.format, err = export.CheckFormat(o.format, o.json); err != nil {
-		return usageErr(err)
-	}
-	if (o.refresh || o.probe) && o.timeout <= 0 {
-		return usagef("--timeout must be more than 0, e.g. --timeout 10s")
-	}
-	if err := a.CheckQuota(args, o.key); err != nil {
-		return err
-	}
+	o.format = format
 	if o.watch.on {
 		return watchQuota(ctx, env, o, args)
 	}
