@@ -3,18 +3,21 @@ package status
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 	"time"
+
+	"github.com/tier-cli/tier/internal/lazyre"
 )
 
-// fieldNames are the field and method names a --format template can reach
+// fields are the field and method names a --format template can reach
 // from a Line, and a name people try for each (the --json member, any
-// case) -> the field's name.
-var fieldNames, fieldHints = reachable(reflect.TypeFor[Line]())
+// case) -> the field's name; worked out on first use (by reflection: not
+// at start-up, which every tier status pays).
+var fields = sync.OnceValues(func() (map[string]bool, map[string]string) { return reachable(reflect.TypeFor[Line]()) })
 
 // reachable collects the exported field and method names of t and of every
 // type its fields and methods lead to (time.Time's methods included).
@@ -64,11 +67,12 @@ func reachable(t reflect.Type) (names map[string]bool, hints map[string]string) 
 // ever fail, so it is a usage error, not the empty line a template that
 // fails on the data gives.
 func checkFields(t *template.Template) error {
+	names, _ := fields()
 	var bad string
 	var walk func(n parse.Node)
 	idents := func(ids []string) {
 		for _, id := range ids {
-			if bad == "" && !fieldNames[id] {
+			if bad == "" && !names[id] {
 				bad = id
 			}
 		}
@@ -122,7 +126,8 @@ func checkFields(t *template.Template) error {
 		return checkLevels(t)
 	}
 	msg := fmt.Sprintf("no field .%s in the line", bad)
-	if h, ok := fieldHints[strings.ToLower(strings.ReplaceAll(bad, "_", ""))]; ok {
+	_, hints := fields()
+	if h, ok := hints[strings.ToLower(strings.ReplaceAll(bad, "_", ""))]; ok {
 		msg += fmt.Sprintf(": did you mean .%s?", h)
 	} else {
 		top := []string{}
@@ -142,11 +147,11 @@ func checkFields(t *template.Template) error {
 // past the providers, a nil credit) are left to the real line.
 func checkLevels(t *template.Template) error {
 	var b strings.Builder
-	err := t.Execute(&b, sampleLine)
+	err := t.Execute(&b, sampleLine())
 	if err == nil {
 		return nil
 	}
-	m := cantEvaluate.FindStringSubmatch(err.Error())
+	m := cantEvaluate().FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil
 	}
@@ -155,7 +160,7 @@ func checkLevels(t *template.Template) error {
 		in = n
 	}
 	msg := fmt.Sprintf("no field .%s where it is used: the dot there is %s", field, in)
-	if owners := fieldOwners[field]; len(owners) > 0 {
+	if owners := fieldOwners()[field]; len(owners) > 0 {
 		msg += fmt.Sprintf(", and .%s is a field of %s", field, strings.Join(owners, " and "))
 	}
 	return fmt.Errorf("%s ('tier status --help' shows which fields are where)", msg)
@@ -166,11 +171,11 @@ var levelNames = map[string]string{"Line": "the line", "Provider": "a provider (
 	"Window": "a window (of .Windows)", "Credit": "a credit (.Credit)"}
 
 // cantEvaluate is text/template's error for a field the dot does not have.
-var cantEvaluate = regexp.MustCompile(`can't evaluate field (\w+) in type (\S+)`)
+var cantEvaluate = lazyre.New(`can't evaluate field (\w+) in type (\S+)`)
 
 // fieldOwners are, for each field of the line's types, the types that
 // have it: "Remaining" -> Window, Credit.
-var fieldOwners = func() map[string][]string {
+var fieldOwners = sync.OnceValue(func() map[string][]string {
 	out := map[string][]string{}
 	for _, t := range []reflect.Type{reflect.TypeFor[Line](), reflect.TypeFor[Provider](), reflect.TypeFor[Window](), reflect.TypeFor[Credit]()} {
 		for _, f := range reflect.VisibleFields(t) {
@@ -179,14 +184,14 @@ var fieldOwners = func() map[string][]string {
 	}
 	out["Text"] = nil // every level has one
 	return out
-}()
+})
 
 // sampleLine has every field set, for checkLevels.
-var sampleLine = func() Line {
+var sampleLine = sync.OnceValue(func() Line {
 	limit, at := int64(30), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := Window{Label: "rpm", Metric: "requests", Period: "minute", Key: "default", Model: "m", Remaining: 9, Limit: &limit,
 		ResetAt: &at, ResetIn: "41s", PercentLeft: 30, Estimate: true, Refilled: true, Text: "9/30rpm"}
 	c := &Credit{Key: "default", Remaining: 4.2, Unit: "USD", Amount: "$4.20", ExpiresAt: &at, ExpiresIn: "12d", Estimate: true, Text: "$4.20 exp 12d"}
 	p := Provider{Name: "p", Windows: []Window{w, w}, Shown: []Window{w, w}, Credit: c, Text: "p 9/30rpm $4.20 exp 12d"}
 	return Line{Text: "p 9/30rpm $4.20 exp 12d · p 9/30rpm $4.20 exp 12d", Providers: []Provider{p, p}}
-}()
+})
