@@ -24,7 +24,7 @@ type Chat struct {
 	MaxCost                    *float64 // nil: none given
 	NoStdin, NoStream          bool
 	JSON                       bool // --json: the reply is kept for the object, not written to Out
-	Quiet                      bool // no stdin note, pool note or quota line
+	Quiet                      bool // no stdin note, pool note or quota line (alerts still)
 }
 
 // ChatIO is a chat's streams: the prompt's stdin (never read when it is a
@@ -132,9 +132,7 @@ func (a *App) Chat(ctx context.Context, c Chat, cio ChatIO) (ChatDone, error) {
 	if res.Unsaved != "" {
 		fmt.Fprintf(cio.Err, "tier: warning: %s\n", oneLine(res.Unsaved))
 	}
-	if !c.Quiet {
-		chat.WriteNotes(cio.Err, res, d.CallErr != nil, a.Now(), cio.Theme)
-	}
+	chat.WriteNotes(cio.Err, res, d.CallErr != nil, c.Quiet, a.Now(), cio.Theme)
 	return d, nil
 }
 

@@ -81,10 +81,13 @@ func Result(provider, key string, res engine.Result) JSON {
 }
 
 // WriteNotes writes to w what a call that got a result leaves to say after
-// the reply: the quota line (in th), a warning of credit that expires soon
-// (not after a failed call), each budget alert.
-func WriteNotes(w io.Writer, res engine.Result, failed bool, now time.Time, th ui.Theme) {
-	if full := res.Left; full != nil {
+// the reply: the quota line (in th) and a warning of a window used up or
+// credit that expires soon (not after a failed call), unless quiet (-q);
+// then each alert, quiet or not: alerts are the user's own thresholds
+// (alerts:, budgets' alert_at), each said once, and a job that silenced the
+// quota line still wants to hear that a budget is at 95 %.
+func WriteNotes(w io.Writer, res engine.Result, failed, quiet bool, now time.Time, th ui.Theme) {
+	if full := res.Left; full != nil && !quiet {
 		fmt.Fprintln(w, ui.QuotaLineBudgets(*full, res.Budgets, now, th))
 		if warn := ui.ExpiryWarning(*full, now); warn != "" && !failed {
 			fmt.Fprintf(w, "tier: warning: %s\n", warn)

@@ -48,3 +48,23 @@ func TestWindowAlerts(t *testing.T) {
 		t.Errorf("alerts.cmd saw %q", got)
 	}
 }
+
+// -q silences the quota line, not the alerts the user set up: a quiet job
+// still hears that a window passed a threshold.
+func TestWindowAlertsUnderQuiet(t *testing.T) {
+	w := newQWorld(t)
+	p := w.add(qspecs["groq"])
+	p.fake.SetLimits(fakeprovider.Limits{RPM: 1000, RPD: 4, TPM: 1000000, TPD: 10000000})
+	w.yaml.WriteString("alerts:\n  at: [50]\n")
+	w.writeConfig()
+	var stderr strings.Builder
+	for range 3 {
+		stderr.WriteString(w.must(0, "chat", "-q", "-p", "groq", "--no-stdin", "--retries", "0", "hello").stderr)
+	}
+	if n := strings.Count(stderr.String(), "requests per day: 50% used"); n != 1 {
+		t.Errorf("the 50%% alert said %d times under -q, want once:\n%s", n, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "groq · ") {
+		t.Errorf("-q printed the quota line:\n%s", stderr.String())
+	}
+}

@@ -56,7 +56,7 @@ func newChatCmd(env *Env) *cobra.Command {
 	f.BoolVar(&o.NoStdin, "no-stdin", false, "never read stdin")
 	f.BoolVar(&o.NoStream, "no-stream", false, "wait for the whole reply instead of streaming it")
 	jsonFlag(f, &o.JSON, "print one JSON object with the reply, usage and quota")
-	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the quota line or retry notices")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the quota line or retry notices (alerts you set up still)")
 	f.StringVar(&o.Tag, "tag", "", "label logged with the call in tier usage, e.g. a project or job (default: $TIER_TAG)")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "refuse (exit 7, nothing sent) a call that could cost more than this, in the model's currency: prompt + --max-tokens at the catalog's price")
 	f.IntVar(&o.Limits.Retries, "retries", 3, "retries after a 429, 5xx or network failure")
