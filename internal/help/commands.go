@@ -201,7 +201,7 @@ variable unset), 3 no key or key refused, 5 quota or credit exhausted, 4 rate li
 const Status = `Print one short line of what is left, for a tmux status bar, a shell prompt or an editor's
 status line, e.g.
 
-  deepseek $4.20 exp 12d · groq ~9/30rpm 880/1000rpd
+  deepseek $4.20 exp 12d · groq 880/1000rpd
 
 It reads local state only, as a plain 'tier quota' does: never a provider, and fast enough to
 run at every prompt; with TIER_SHARED, the fleet's snapshots too (as 'tier quota' learns them;
