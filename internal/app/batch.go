@@ -43,6 +43,9 @@ type BatchIO struct {
 // the targets by batch.Run, with progress and a summary; with DryRun only
 // the plan of what would be sent.
 func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
+	if err := b.check(); err != nil {
+		return err
+	}
 	reserve, err := batch.ParseReserve(b.Reserve)
 	if err != nil {
 		return usageErr(err)
@@ -114,6 +117,18 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 	}
 	if !b.Quiet {
 		batch.WriteSummary(bio.Err, sum, b.Output)
+	}
+	return nil
+}
+
+// check refuses flag values that mean nothing (they were taken for the
+// defaults): no calls in flight, no wait at all.
+func (b Batch) check() error {
+	if b.Concurrency < 1 {
+		return usagef("--concurrency %d: give at least 1 (the most calls in flight per quota; default 32)", b.Concurrency)
+	}
+	if b.MaxWait <= 0 {
+		return usagef("--max-wait %s: give a duration above 0, e.g. 90s (how long a quota may hold rows back before it counts as run out)", b.MaxWait)
 	}
 	return nil
 }
