@@ -31,11 +31,13 @@ type Batch struct {
 
 // BatchIO is where a batch reads its input from (when it is -) and says
 // how it goes: the dry run's plan on Out, the progress and summary on Err
-// (a line that redraws itself when ErrTTY).
+// (a line that redraws itself when ErrTTY, fitted to ErrWidth columns:
+// 0 when not known).
 type BatchIO struct {
 	Stdin    io.Reader
 	Out, Err io.Writer
 	ErrTTY   bool
+	ErrWidth int
 }
 
 // Batch runs b: the input read, the targets resolved, the output and its
@@ -102,7 +104,7 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 		cfg.ProgressEvery = 10 * time.Second
 	}
 	if !b.Quiet {
-		cfg.Progress = batch.ProgressWriter(bio.Err, bio.ErrTTY, cfg.ProgressEvery)
+		cfg.Progress = batch.ProgressWriter(bio.Err, bio.ErrTTY, bio.ErrWidth, cfg.ProgressEvery)
 	}
 	cfg.Alert = batch.AlertWriter(bio.Err, bio.ErrTTY && !b.Quiet)
 	sum, err := batch.Run(ctx, cfg, todo)

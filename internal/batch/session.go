@@ -65,13 +65,13 @@ func WriteResumeNote(w io.Writer, path string, res Resume, total int) {
 }
 
 // ProgressWriter is a Config.Progress that writes to w: one line
-// rewritten in place on a terminal (tty), else a line at most every
-// every.
-func ProgressWriter(w io.Writer, tty bool, every time.Duration) func(Progress) {
+// rewritten in place on a terminal (tty) width columns wide (0: not
+// known), fitted to it, else a line at most every every.
+func ProgressWriter(w io.Writer, tty bool, width int, every time.Duration) func(Progress) {
 	var last time.Time
 	return func(pr Progress) {
 		if tty {
-			fmt.Fprintf(w, "\r\x1b[K%s", FormatProgress(pr, true))
+			fmt.Fprintf(w, "\r\x1b[K%s", FitProgress(pr, true, width))
 		} else if now := time.Now(); now.Sub(last) >= every {
 			last = now
 			fmt.Fprintf(w, "tier: %s\n", FormatProgress(pr, false))
