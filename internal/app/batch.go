@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/quota"
 )
 
 // StallTimeout is how long a reply may send nothing at all (not even a
@@ -99,7 +100,14 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 	}
 	eng.Tag = cmp.Or(b.Tag, eng.Tag)
 	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.Now, Reserve: reserve, Already: len(rows) - len(todo),
-		MaxConcurrency: b.Concurrency, MaxWait: b.MaxWait, StallTimeout: StallTimeout, ProgressEvery: time.Second, MaxCost: b.MaxCost}
+		MaxConcurrency: b.Concurrency, MaxWait: b.MaxWait, StallTimeout: StallTimeout, ProgressEvery: time.Second, MaxCost: b.MaxCost,
+		Stored: func(t batch.Target) (quota.Snapshot, bool) {
+			if t.Model == "" {
+				return quota.Snapshot{}, false // each row's own model
+			}
+			s, ok, err := eng.Store.Snapshot(t.Profile.Name, t.Key, t.Model)
+			return s, ok && err == nil
+		}}
 	if !bio.ErrTTY {
 		cfg.ProgressEvery = 10 * time.Second
 	}
