@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -121,29 +122,56 @@ func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute t
 	}
 	fmt.Fprintf(w, "\ntokens: ~%d prompt, at most ~%d reply (max_tokens, 256 where unset)\n", prompt, reply)
 	fmt.Fprintln(w, "targets:")
-	// Rows go to the targets in proportion to their request rate.
-	rates := make([]float64, len(targets))
+	// Rows go to the quotas in proportion to their request rate, and
+	// within one quota (the keys of a provider that counts per account)
+	// to its targets evenly: two keys of one account are one rate, not
+	// twice it. A quota's limits are those of its first target with
+	// reported ones, else of its first with any.
+	quotaOf := func(t PlanTarget) string { return cmp.Or(t.Quota, t.Name) }
+	members := map[string][]string{}
+	lead := map[string]PlanTarget{}
+	for _, t := range targets {
+		q := quotaOf(t)
+		members[q] = append(members[q], t.Name)
+		l, seen := lead[q]
+		if !seen || len(l.Reported) == 0 && (len(t.Reported) > 0 || requestRate(l.Limits, minute) == 0 && requestRate(t.Limits, minute) > 0) {
+			lead[q] = t
+		}
+	}
+	rates := map[string]float64{}
 	var total float64
-	for i, t := range targets {
-		rates[i] = requestRate(t.Limits, minute)
-		total += rates[i]
+	for q, l := range lead {
+		rates[q] = requestRate(l.Limits, minute)
+		total += rates[q]
 	}
 	var longest time.Duration
 	known := total > 0
 	said := map[string]bool{}
-	for i, t := range targets {
+	for _, t := range targets {
+		q := quotaOf(t)
+		l, n := lead[q], len(members[q])
 		line := "  " + t.Name + ": "
-		share := float64(len(rows)) / float64(len(targets))
+		quotaShare := float64(len(rows)) * float64(n) / float64(len(targets))
 		if total > 0 {
-			share = float64(len(rows)) * rates[i] / total
+			quotaShare = float64(len(rows)) * rates[q] / total
 		}
-		if d, ok := needs(t.Limits, int64(math.Ceil(share)), minute); ok {
-			line += fmt.Sprintf("~%d rows, ~%s at its %s limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)), t.limitsSaid())
-			said[t.limitsSaid()] = true
+		share := quotaShare / float64(n)
+		if d, ok := needs(l.Limits, int64(math.Ceil(quotaShare)), minute); ok {
+			line += fmt.Sprintf("~%d rows, ~%s at its %s limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)), l.limitsSaid())
+			said[l.limitsSaid()] = true
 			longest = max(longest, d)
 		} else {
 			known = false
 			line += "no published request limit (paced by what it reports)"
+		}
+		if n > 1 {
+			var others []string
+			for _, m := range members[q] {
+				if m != t.Name {
+					others = append(others, m)
+				}
+			}
+			line += "; one quota with " + strings.Join(others, ", ")
 		}
 		if t.Price != nil {
 			cost := (float64(prompt)*t.Price.Input + float64(reply)*t.Price.Output) / 1e6 * share / float64(max(len(rows), 1))

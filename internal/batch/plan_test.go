@@ -27,6 +27,41 @@ func TestWritePlan(t *testing.T) {
 	}
 }
 
+// Two keys of a provider that counts per account are one quota in the
+// plan, as in the run: its rows split between them, its time at one rate,
+// not two.
+func TestWritePlanAccountQuota(t *testing.T) {
+	perMinute := []Limit{{quota.Requests, quota.PeriodMinute, 30}}
+	targets := []PlanTarget{
+		{Target: Target{Name: "g/a/m", Quota: "g/*/m", Limits: perMinute}},
+		{Target: Target{Name: "g/b/m", Quota: "g/*/m", Limits: perMinute}},
+		{Target: Target{Name: "c/default/m", Limits: perMinute}},
+	}
+	plan := func() string {
+		var b strings.Builder
+		WritePlan(&b, rowsOf(120), targets, 0, time.Minute)
+		return b.String()
+	}
+	wants := []string{
+		"g/a/m: ~30 rows, ~2m00s at its published limits; one quota with g/b/m",
+		"g/b/m: ~30 rows, ~2m00s at its published limits; one quota with g/a/m",
+		"c/default/m: ~60 rows, ~2m00s",
+		"time: ~2m00s at the published limits",
+	}
+	for _, want := range wants {
+		if out := plan(); !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	// A key nothing is known of alone takes the account's limits.
+	targets[1].Limits = nil
+	for _, want := range wants {
+		if out := plan(); !strings.Contains(out, want) {
+			t.Errorf("with nothing known of g/b/m, plan lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestFormatProgress(t *testing.T) {
 	p := Progress{Total: 10, Done: 5, Failed: 1, InFlight: 2, RateLimited: 3, Elapsed: 5 * time.Second, Binding: "a/k/m: requests per minute", ETA: 5 * time.Second}
 	plain := FormatProgress(p, false)
