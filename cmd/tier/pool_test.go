@@ -139,3 +139,23 @@ func TestChatPoolRateLimitFallsThroughAtOnce(t *testing.T) {
 		t.Errorf("the next chat: %d requests to the rate-limited target (want none), %d to the next\n%s", w.requests()-1, len(fp2.Requests()), r)
 	}
 }
+
+// A reply cut after the provider began it (a 2xx, maybe billed) is not
+// sent again to the next target: the chat fails as a lone chat does.
+func TestChatPoolCutReplyDoesNotFallThrough(t *testing.T) {
+	for _, cut := range []fakeprovider.Step{
+		{Reply: "one two three four", CutAfter: 2},
+		{Reply: "one two three four", CutBody: 20},
+	} {
+		w, fp2 := poolWorld(t, cut)
+		args := []string{"chat", "-p", "free", "hello"}
+		if cut.CutBody > 0 {
+			args = []string{"chat", "-p", "free", "--no-stream", "hello"}
+		}
+		r := w.tier(args...)
+		if r.code != 6 || len(fp2.Requests()) != 0 || w.requests() != 1 {
+			t.Errorf("a cut reply: exit %d, %d requests to the first target, %d to the next; want 6, 1 and none\n%s",
+				r.code, w.requests(), len(fp2.Requests()), r)
+		}
+	}
+}
