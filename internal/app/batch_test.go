@@ -51,3 +51,23 @@ func TestBatchRefusesMeaninglessFlags(t *testing.T) {
 		})
 	}
 }
+
+// A batch over a pool that is not there says so once, with the pools; a
+// -p that is neither a provider nor a pool is told both.
+func TestBatchUnknownPool(t *testing.T) {
+	w := newWorld(t, poolsYAML)
+	tests := []struct {
+		pool, provider, want string
+	}{
+		{"nope", "", `unknown pool "nope" (pools: any-key, free)`},
+		{"", "nope", `unknown provider "nope"; known providers: `},
+		{"", "nope", "; pools: any-key, free"},
+	}
+	for _, tt := range tests {
+		_, err := w.app().BatchTargets(tt.pool, tt.provider, "", "default", nil)
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindUsage || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "has no targets") {
+			t.Errorf("--pool %q -p %q: err = %v, want a usage error saying %q", tt.pool, tt.provider, err, tt.want)
+		}
+	}
+}

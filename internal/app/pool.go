@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -64,7 +65,7 @@ func (a *App) ChatTarget(flagPool, flagProvider, model, key string) (p *catalog.
 		return nil, "", model, key, err
 	}
 	if poolName == "" {
-		p, err = a.Profile(flagProvider)
+		p, err = a.providerOrPool(flagProvider)
 		return p, "", model, key, err
 	}
 	ts, err := a.PoolTargets(poolName)
@@ -87,12 +88,15 @@ func (a *App) BatchTargets(flagPool, flagProvider, model, key string, rows []bat
 	}
 	if poolName != "" {
 		ts, err := a.PoolTargets(poolName)
-		if err != nil || len(ts) == 0 {
-			return nil, usageErr(fmt.Errorf("pool %q has no targets %v", poolName, err))
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) == 0 {
+			return nil, usagef("pool %q has no targets", poolName)
 		}
 		return batch.PoolTargets(ts), nil
 	}
-	p, err := a.Profile(flagProvider)
+	p, err := a.providerOrPool(flagProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -102,4 +106,22 @@ func (a *App) BatchTargets(flagPool, flagProvider, model, key string, rows []bat
 		}
 	}
 	return []batch.Target{batch.OneTarget(p, key, model)}, nil
+}
+
+// providerOrPool is Profile for a -p that may name a pool as well: an
+// unknown name is told the pools too, when there are any.
+func (a *App) providerOrPool(flag string) (*catalog.Profile, error) {
+	p, err := a.Profile(flag)
+	if err == nil {
+		return p, nil
+	}
+	c, cerr := a.Catalog()
+	if cerr != nil || len(c.Pools) == 0 || !errors.As(err, new(*catalog.Error)) || !strings.Contains(err.Error(), "unknown provider") {
+		return nil, err
+	}
+	var names []string
+	for n := range c.Pools {
+		names = append(names, n)
+	}
+	return nil, usageErr(fmt.Errorf("%w; pools: %s", err, strings.Join(pool.SortKeys(names), ", ")))
 }
