@@ -415,11 +415,17 @@ func knownPeriod(period string) bool {
 
 // seed starts the pacer from a reading made before the run (the store's
 // snapshot s, as of now): the windows read from headers or an error body
-// that have not reset yet, each as of its own observation, and a 429's
-// hint still running. Windows the run's own replies read later replace
-// them, as fresher readings do.
+// that have not reset yet, each as of its own observation, a 429's hint
+// still running, and the limits an error named before (learned: Gemini's
+// QuotaFailure), which pace like published ones and win over the
+// catalog's. Windows the run's own replies read later replace them, as
+// fresher readings do.
 func (p *pacer) seed(s quota.Snapshot, now time.Time) {
 	for _, sw := range s.Windows {
+		if sw.Source == quota.SourceLearned && sw.Limit != nil && *sw.Limit > 0 && sw.Period != quota.PeriodUnknown {
+			p.window(sw.Metric, sw.Period).limit = *sw.Limit
+			continue
+		}
 		if (sw.Source != quota.SourceHeader && sw.Source != quota.SourceError) || sw.Remaining == nil || sw.ResetAt == nil ||
 			!sw.ResetAt.After(now) || sw.Period == quota.PeriodUnknown && sw.Metric != quota.Requests {
 			continue
