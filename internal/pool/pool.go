@@ -129,8 +129,10 @@ func Headroom(s quota.Snapshot, now time.Time) (bool, Skip) {
 			continue
 		}
 		r := *w.ResetAt
-		if cooling != nil && cooling.Until.After(r) {
-			return false, *cooling // the later of the two says when
+		if cooling != nil && cooling.Until.After(r.Add(2*time.Second)) {
+			// The cool-down ends later (beyond the reset's rounding to
+			// the second, and the hint's own milliseconds): it says when.
+			return false, *cooling
 		}
 		return false, Skip{Reason: w.Label() + " used up until its reset", Until: &r}
 	}

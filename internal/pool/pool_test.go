@@ -94,6 +94,10 @@ func TestHeadroom(t *testing.T) {
 		// with its reset, as the README's example shows.
 		{quota.Snapshot{ObservedAt: now, RetryAfterS: &ra, Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodDay,
 			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(30 * time.Second))}}}, false, "tokens per day used up until its reset"},
+		// Groq's hint has milliseconds, the reset whole seconds: the same
+		// moment, and the window says it.
+		{quota.Snapshot{ObservedAt: now, RetryAfterS: ptr(30.016), Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodDay,
+			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(30 * time.Second))}}}, false, "tokens per day used up until its reset"},
 		// A cool-down that ends after the window's reset says when.
 		{quota.Snapshot{ObservedAt: now, RetryAfterS: &ra, Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodMinute,
 			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(10 * time.Second))}}}, false, "cooling down after a 429"},
