@@ -124,7 +124,7 @@ func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error
 	case sum.Interrupted:
 		return &Stopped{Interrupted: true, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), total, path)}
 	case sum.Exhausted:
-		when := "when it resets (the provider gave no time)"
+		when := "once it has room again (the provider gave no reset time: a credit used up needs topping up)"
 		if !sum.ResumeAt.IsZero() {
 			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
 		}
