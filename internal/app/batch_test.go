@@ -53,21 +53,32 @@ func TestBatchRefusesMeaninglessFlags(t *testing.T) {
 }
 
 // A batch over a pool that is not there says so once, with the pools; a
-// -p that is neither a provider nor a pool is told both.
-func TestBatchUnknownPool(t *testing.T) {
+// -p that is neither a provider nor a pool is told both; -m and --key are
+// a provider's (a pool's targets name their own).
+func TestBatchTargetsRefuse(t *testing.T) {
 	w := newWorld(t, poolsYAML)
 	tests := []struct {
-		pool, provider, want string
+		pool, provider, model, key string
+		want                       string // "" accepted
 	}{
-		{"nope", "", `unknown pool "nope" (pools: any-key, free)`},
-		{"", "nope", `unknown provider "nope"; known providers: `},
-		{"", "nope", "; pools: any-key, free"},
+		{"free", "", "", "default", ""},
+		{"nope", "", "", "default", `unknown pool "nope" (pools: any-key, free)`},
+		{"", "nope", "", "default", `unknown provider "nope"; known providers: `},
+		{"", "nope", "", "default", "; pools: any-key, free"},
+		{"free", "", "m", "default", `-m and --key are for one provider: pool "free"'s targets`},
+		{"", "free", "", "work", "drop them, or use -p PROVIDER"},
 	}
 	for _, tt := range tests {
-		_, err := w.app().BatchTargets(tt.pool, tt.provider, "", "default", nil)
+		_, err := w.app().BatchTargets(tt.pool, tt.provider, tt.model, tt.key, nil)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("--pool %q -p %q: %v", tt.pool, tt.provider, err)
+			}
+			continue
+		}
 		var e *Error
 		if !errors.As(err, &e) || e.Kind != KindUsage || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "has no targets") {
-			t.Errorf("--pool %q -p %q: err = %v, want a usage error saying %q", tt.pool, tt.provider, err, tt.want)
+			t.Errorf("--pool %q -p %q -m %q --key %q: err = %v, want a usage error saying %q", tt.pool, tt.provider, tt.model, tt.key, err, tt.want)
 		}
 	}
 }

@@ -68,6 +68,9 @@ func (a *App) ChatTarget(flagPool, flagProvider, model, key string) (p *catalog.
 		p, err = a.providerOrPool(flagProvider)
 		return p, "", model, key, err
 	}
+	if err := poolOwnsTargets(poolName, model, key); err != nil {
+		return nil, poolName, "", "", err
+	}
 	ts, err := a.PoolTargets(poolName)
 	if err == nil && len(ts) == 0 {
 		err = usagef("pool %q has no targets", poolName)
@@ -87,6 +90,9 @@ func (a *App) BatchTargets(flagPool, flagProvider, model, key string, rows []bat
 		return nil, err
 	}
 	if poolName != "" {
+		if err := poolOwnsTargets(poolName, model, key); err != nil {
+			return nil, err
+		}
 		ts, err := a.PoolTargets(poolName)
 		if err != nil {
 			return nil, err
@@ -124,4 +130,13 @@ func (a *App) providerOrPool(flag string) (*catalog.Profile, error) {
 		names = append(names, n)
 	}
 	return nil, usageErr(fmt.Errorf("%w; pools: %s", err, strings.Join(pool.SortKeys(names), ", ")))
+}
+
+// poolOwnsTargets refuses -m and --key with a pool, whose targets name
+// their own key and model: they were once ignored without a word.
+func poolOwnsTargets(poolName, model, key string) error {
+	if model == "" && (key == "" || key == "default") {
+		return nil
+	}
+	return usagef("-m and --key are for one provider: pool %q's targets name their own key and model (provider/key/model in providers.yaml); drop them, or use -p PROVIDER", poolName)
 }
