@@ -47,8 +47,9 @@ type poolOut struct {
 		Name     string `json:"name"`
 		Answered string `json:"answered"`
 		Skipped  []struct {
-			Target string `json:"target"`
-			Reason string `json:"reason"`
+			Target string     `json:"target"`
+			Reason string     `json:"reason"`
+			Until  *time.Time `json:"until"`
 		} `json:"skipped"`
 	} `json:"pool"`
 }
@@ -65,6 +66,11 @@ func TestChatPoolFallsThrough(t *testing.T) {
 		out.Pool.Skipped[0].Target != "fake/default/m1" || !strings.Contains(out.Pool.Skipped[0].Reason, "day") {
 		t.Fatalf("pool = %+v\n%s", out, r)
 	}
+	// Said as the README's example says it: the window, until its reset
+	// (not the provider's whole message).
+	if sk := out.Pool.Skipped[0]; sk.Reason != "tokens per day used up until its reset" || sk.Until == nil {
+		t.Errorf("skipped = %+v, want the day used up until its reset, with the time", sk)
+	}
 	// The first target's day is used up until its reset: the next chat
 	// skips it without a request, and says why.
 	before := len(w.fake.Requests())
@@ -72,7 +78,7 @@ func TestChatPoolFallsThrough(t *testing.T) {
 	if r.code != 0 || len(w.fake.Requests()) != before || len(fp2.Requests()) != 2 {
 		t.Fatalf("second chat: %d requests to the used-up target, %d to the second\n%s", len(w.fake.Requests())-before, len(fp2.Requests()), r)
 	}
-	if !strings.Contains(r.stderr, "pool free: fake2/default/m1 answered; skipped fake/default/m1 (") {
+	if !strings.Contains(r.stderr, "pool free: fake2/default/m1 answered; skipped fake/default/m1 (tokens per day used up until its reset at ") {
 		t.Errorf("stderr does not say who answered and why the other was skipped:\n%s", r)
 	}
 }
@@ -137,5 +143,25 @@ func TestChatPoolRateLimitFallsThroughAtOnce(t *testing.T) {
 	r = w.tier("chat", "-p", "free", "hello")
 	if r.code != 0 || w.requests() != 1 || len(fp2.Requests()) != 2 || !strings.Contains(r.stderr, "cooling down after a 429") {
 		t.Errorf("the next chat: %d requests to the rate-limited target (want none), %d to the next\n%s", w.requests()-1, len(fp2.Requests()), r)
+	}
+}
+
+// A reply cut after the provider began it (a 2xx, maybe billed) is not
+// sent again to the next target: the chat fails as a lone chat does.
+func TestChatPoolCutReplyDoesNotFallThrough(t *testing.T) {
+	for _, cut := range []fakeprovider.Step{
+		{Reply: "one two three four", CutAfter: 2},
+		{Reply: "one two three four", CutBody: 20},
+	} {
+		w, fp2 := poolWorld(t, cut)
+		args := []string{"chat", "-p", "free", "hello"}
+		if cut.CutBody > 0 {
+			args = []string{"chat", "-p", "free", "--no-stream", "hello"}
+		}
+		r := w.tier(args...)
+		if r.code != 6 || len(fp2.Requests()) != 0 || w.requests() != 1 {
+			t.Errorf("a cut reply: exit %d, %d requests to the first target, %d to the next; want 6, 1 and none\n%s",
+				r.code, w.requests(), len(fp2.Requests()), r)
+		}
 	}
 }

@@ -154,7 +154,13 @@ func TestChatTarget(t *testing.T) {
 		{name: "--pool", pool: "free", wantProfile: "groq", wantPool: "free", wantModel: "llama-3.1-8b-instant", wantKey: "default"},
 		{name: "* with no stored key: the default", pool: "any-key", wantProfile: "groq", wantPool: "any-key", wantModel: "llama-3.1-8b-instant", wantKey: "default"},
 		{name: "unknown pool", pool: "nope", wantPool: "nope", wantErr: "(pools: any-key, free)"},
+		// A pool's targets name their own key and model.
+		{name: "-m with a pool", pool: "free", model: "m", wantPool: "free", wantErr: `-m and --key are for one provider: pool "free"'s targets`},
+		{name: "--key with a pool", provider: "free", key: "work", wantPool: "free", wantErr: "drop them, or use -p PROVIDER"},
 		{name: "unknown provider", provider: "nope", model: "m", wantModel: "m", wantErr: "nope"},
+		// -p takes pools too: an unknown name is told them.
+		{name: "unknown provider or pool", provider: "nope", model: "m", wantModel: "m", wantErr: `unknown provider "nope"; known providers: `},
+		{name: "unknown provider, the pools", provider: "nope", model: "m", wantModel: "m", wantErr: "; pools: any-key, free"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tier-cli/tier/internal/batch"
+	"github.com/tier-cli/tier/internal/quota"
 )
 
 // StallTimeout is how long a reply may send nothing at all (not even a
@@ -31,11 +32,13 @@ type Batch struct {
 
 // BatchIO is where a batch reads its input from (when it is -) and says
 // how it goes: the dry run's plan on Out, the progress and summary on Err
-// (a line that redraws itself when ErrTTY).
+// (a line that redraws itself when ErrTTY, fitted to ErrWidth columns:
+// 0 when not known).
 type BatchIO struct {
 	Stdin    io.Reader
 	Out, Err io.Writer
 	ErrTTY   bool
+	ErrWidth int
 }
 
 // Batch runs b: the input read, the targets resolved, the output and its
@@ -43,6 +46,9 @@ type BatchIO struct {
 // the targets by batch.Run, with progress and a summary; with DryRun only
 // the plan of what would be sent.
 func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
+	if err := b.check(); err != nil {
+		return err
+	}
 	reserve, err := batch.ParseReserve(b.Reserve)
 	if err != nil {
 		return usageErr(err)
@@ -94,12 +100,19 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 	}
 	eng.Tag = cmp.Or(b.Tag, eng.Tag)
 	cfg := batch.Config{Caller: eng, Targets: targets, Sink: out, Now: a.Now, Reserve: reserve, Already: len(rows) - len(todo),
-		MaxConcurrency: b.Concurrency, MaxWait: b.MaxWait, StallTimeout: StallTimeout, ProgressEvery: time.Second, MaxCost: b.MaxCost}
+		MaxConcurrency: b.Concurrency, MaxWait: b.MaxWait, StallTimeout: StallTimeout, ProgressEvery: time.Second, MaxCost: b.MaxCost,
+		Stored: func(t batch.Target) (quota.Snapshot, bool) {
+			if t.Model == "" {
+				return quota.Snapshot{}, false // each row's own model
+			}
+			s, ok, err := eng.Store.Snapshot(t.Profile.Name, t.Key, t.Model)
+			return s, ok && err == nil
+		}}
 	if !bio.ErrTTY {
 		cfg.ProgressEvery = 10 * time.Second
 	}
 	if !b.Quiet {
-		cfg.Progress = batch.ProgressWriter(bio.Err, bio.ErrTTY, cfg.ProgressEvery)
+		cfg.Progress = batch.ProgressWriter(bio.Err, bio.ErrTTY, bio.ErrWidth, cfg.ProgressEvery)
 	}
 	cfg.Alert = batch.AlertWriter(bio.Err, bio.ErrTTY && !b.Quiet)
 	sum, err := batch.Run(ctx, cfg, todo)
@@ -114,6 +127,18 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 	}
 	if !b.Quiet {
 		batch.WriteSummary(bio.Err, sum, b.Output)
+	}
+	return nil
+}
+
+// check refuses flag values that mean nothing (they were taken for the
+// defaults): no calls in flight, no wait at all.
+func (b Batch) check() error {
+	if b.Concurrency < 1 {
+		return usagef("--concurrency %d: give at least 1 (the most calls in flight per quota; default 32)", b.Concurrency)
+	}
+	if b.MaxWait <= 0 {
+		return usagef("--max-wait %s: give a duration above 0, e.g. 90s (how long a quota may hold rows back before it counts as run out)", b.MaxWait)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -64,8 +65,11 @@ func (a *App) ChatTarget(flagPool, flagProvider, model, key string) (p *catalog.
 		return nil, "", model, key, err
 	}
 	if poolName == "" {
-		p, err = a.Profile(flagProvider)
+		p, err = a.providerOrPool(flagProvider)
 		return p, "", model, key, err
+	}
+	if err := poolOwnsTargets(poolName, model, key); err != nil {
+		return nil, poolName, "", "", err
 	}
 	ts, err := a.PoolTargets(poolName)
 	if err == nil && len(ts) == 0 {
@@ -86,13 +90,19 @@ func (a *App) BatchTargets(flagPool, flagProvider, model, key string, rows []bat
 		return nil, err
 	}
 	if poolName != "" {
+		if err := poolOwnsTargets(poolName, model, key); err != nil {
+			return nil, err
+		}
 		ts, err := a.PoolTargets(poolName)
-		if err != nil || len(ts) == 0 {
-			return nil, usageErr(fmt.Errorf("pool %q has no targets %v", poolName, err))
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) == 0 {
+			return nil, usagef("pool %q has no targets", poolName)
 		}
 		return batch.PoolTargets(ts), nil
 	}
-	p, err := a.Profile(flagProvider)
+	p, err := a.providerOrPool(flagProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -102,4 +112,31 @@ func (a *App) BatchTargets(flagPool, flagProvider, model, key string, rows []bat
 		}
 	}
 	return []batch.Target{batch.OneTarget(p, key, model)}, nil
+}
+
+// providerOrPool is Profile for a -p that may name a pool as well: an
+// unknown name is told the pools too, when there are any.
+func (a *App) providerOrPool(flag string) (*catalog.Profile, error) {
+	p, err := a.Profile(flag)
+	if err == nil {
+		return p, nil
+	}
+	c, cerr := a.Catalog()
+	if cerr != nil || len(c.Pools) == 0 || !errors.As(err, new(*catalog.Error)) || !strings.Contains(err.Error(), "unknown provider") {
+		return nil, err
+	}
+	var names []string
+	for n := range c.Pools {
+		names = append(names, n)
+	}
+	return nil, usageErr(fmt.Errorf("%w; pools: %s", err, strings.Join(pool.SortKeys(names), ", ")))
+}
+
+// poolOwnsTargets refuses -m and --key with a pool, whose targets name
+// their own key and model: they were once ignored without a word.
+func poolOwnsTargets(poolName, model, key string) error {
+	if model == "" && (key == "" || key == "default") {
+		return nil
+	}
+	return usagef("-m and --key are for one provider: pool %q's targets name their own key and model (provider/key/model in providers.yaml); drop them, or use -p PROVIDER", poolName)
 }

@@ -413,6 +413,43 @@ func knownPeriod(period string) bool {
 	return ok
 }
 
+// seed starts the pacer from a reading made before the run (the store's
+// snapshot s, as of now): the windows read from headers or an error body
+// that have not reset yet, each as of its own observation, a 429's hint
+// still running, and the limits an error named before (learned: Gemini's
+// QuotaFailure), which pace like published ones and win over the
+// catalog's. Windows the run's own replies read later replace them, as
+// fresher readings do.
+func (p *pacer) seed(s quota.Snapshot, now time.Time) {
+	for _, sw := range s.Windows {
+		if sw.Source == quota.SourceLearned && sw.Limit != nil && *sw.Limit > 0 && sw.Period != quota.PeriodUnknown {
+			p.window(sw.Metric, sw.Period).limit = *sw.Limit
+			continue
+		}
+		if (sw.Source != quota.SourceHeader && sw.Source != quota.SourceError) || sw.Remaining == nil || sw.ResetAt == nil ||
+			!sw.ResetAt.After(now) || sw.Period == quota.PeriodUnknown && sw.Metric != quota.Requests {
+			continue
+		}
+		at := s.ObservedAt
+		if sw.ObservedAt != nil {
+			at = *sw.ObservedAt
+		}
+		w := p.window(sw.Metric, sw.Period)
+		if w.read && at.Before(w.readAt) {
+			continue
+		}
+		w.read, w.remaining, w.resetAt, w.readReset, w.boundOf, w.readAt, w.log = true, *sw.Remaining, *sw.ResetAt, *sw.ResetAt, *sw.ResetAt, at, nil
+		if sw.Limit != nil {
+			w.limit = *sw.Limit
+		}
+	}
+	if s.RetryAfterS != nil && !s.ObservedAt.IsZero() {
+		if until := s.ObservedAt.Add(time.Duration(*s.RetryAfterS * float64(time.Second))); until.After(now) {
+			p.pausedUntil = maxTime(p.pausedUntil, until.Add(margin))
+		}
+	}
+}
+
 // used corrects the token pre-estimate by the usage a reply reported.
 func (p *pacer) used(estimate, actual int64) {
 	if estimate <= 0 || actual <= 0 {

@@ -222,3 +222,34 @@ func ceilSecond(t time.Time) time.Time {
 	}
 	return t
 }
+
+// A pacer starts from the store's snapshot: windows not reset yet, a
+// 429's hint still running, limits an error named earlier (learned).
+func TestSeedFromTheStore(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	ra := 20.0
+	s := quota.Snapshot{ObservedAt: now.Add(-5 * time.Second), RetryAfterS: &ra, Windows: []quota.Window{
+		{Metric: quota.Requests, Period: quota.PeriodDay, Limit: ptr(int64(100)), Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(3 * time.Hour)), Source: quota.SourceHeader},
+		// Reset since: not a reading any more.
+		{Metric: quota.Tokens, Period: quota.PeriodMinute, Limit: ptr(int64(6000)), Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(-time.Second)), Source: quota.SourceHeader},
+		// Gemini's QuotaFailure named 15 a minute once.
+		{Metric: quota.Requests, Period: quota.PeriodMinute, Limit: ptr(int64(15)), Source: quota.SourceLearned},
+	}}
+	p := newPacer("g/*/m", []Limit{{quota.Requests, quota.PeriodMinute, 30}}, nil, time.Minute, 32)
+	p.seed(s, now)
+	if d := p.windows["requests/day"]; d == nil || !d.read || d.remaining != 0 || !d.resetAt.Equal(now.Add(3*time.Hour)) {
+		t.Errorf("the day used up until its reset is not the pacer's reading: %+v", d)
+	}
+	if m := p.windows["tokens/minute"]; m != nil && m.read {
+		t.Errorf("a window that has reset since was taken as read: %+v", m)
+	}
+	if m := p.windows["requests/minute"]; m == nil || m.limit != 15 || m.read {
+		t.Errorf("the learned limit does not pace the minute (want 15, over the catalog's 30): %+v", m)
+	}
+	if want := now.Add(15*time.Second + margin); !p.pausedUntil.Equal(want) {
+		t.Errorf("paused until %v, want the 429's hint %v", p.pausedUntil, want)
+	}
+	if at := p.readyAt(now, 10); !at.After(now.Add(time.Hour)) {
+		t.Errorf("ready at %v: want the day's reset", at)
+	}
+}

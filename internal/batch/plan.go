@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tier-cli/tier/internal/overview"
 	"github.com/tier-cli/tier/internal/quota"
@@ -120,29 +122,56 @@ func WritePlan(w io.Writer, rows []Row, targets []PlanTarget, done int, minute t
 	}
 	fmt.Fprintf(w, "\ntokens: ~%d prompt, at most ~%d reply (max_tokens, 256 where unset)\n", prompt, reply)
 	fmt.Fprintln(w, "targets:")
-	// Rows go to the targets in proportion to their request rate.
-	rates := make([]float64, len(targets))
+	// Rows go to the quotas in proportion to their request rate, and
+	// within one quota (the keys of a provider that counts per account)
+	// to its targets evenly: two keys of one account are one rate, not
+	// twice it. A quota's limits are those of its first target with
+	// reported ones, else of its first with any.
+	quotaOf := func(t PlanTarget) string { return cmp.Or(t.Quota, t.Name) }
+	members := map[string][]string{}
+	lead := map[string]PlanTarget{}
+	for _, t := range targets {
+		q := quotaOf(t)
+		members[q] = append(members[q], t.Name)
+		l, seen := lead[q]
+		if !seen || len(l.Reported) == 0 && (len(t.Reported) > 0 || requestRate(l.Limits, minute) == 0 && requestRate(t.Limits, minute) > 0) {
+			lead[q] = t
+		}
+	}
+	rates := map[string]float64{}
 	var total float64
-	for i, t := range targets {
-		rates[i] = requestRate(t.Limits, minute)
-		total += rates[i]
+	for q, l := range lead {
+		rates[q] = requestRate(l.Limits, minute)
+		total += rates[q]
 	}
 	var longest time.Duration
 	known := total > 0
 	said := map[string]bool{}
-	for i, t := range targets {
+	for _, t := range targets {
+		q := quotaOf(t)
+		l, n := lead[q], len(members[q])
 		line := "  " + t.Name + ": "
-		share := float64(len(rows)) / float64(len(targets))
+		quotaShare := float64(len(rows)) * float64(n) / float64(len(targets))
 		if total > 0 {
-			share = float64(len(rows)) * rates[i] / total
+			quotaShare = float64(len(rows)) * rates[q] / total
 		}
-		if d, ok := needs(t.Limits, int64(math.Ceil(share)), minute); ok {
-			line += fmt.Sprintf("~%d rows, ~%s at its %s limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)), t.limitsSaid())
-			said[t.limitsSaid()] = true
+		share := quotaShare / float64(n)
+		if d, ok := needs(l.Limits, int64(math.Ceil(quotaShare)), minute); ok {
+			line += fmt.Sprintf("~%d rows, ~%s at its %s limits", int64(math.Ceil(share)), quota.Countdown(d.Round(time.Second)), l.limitsSaid())
+			said[l.limitsSaid()] = true
 			longest = max(longest, d)
 		} else {
 			known = false
 			line += "no published request limit (paced by what it reports)"
+		}
+		if n > 1 {
+			var others []string
+			for _, m := range members[q] {
+				if m != t.Name {
+					others = append(others, m)
+				}
+			}
+			line += "; one quota with " + strings.Join(others, ", ")
 		}
 		if t.Price != nil {
 			cost := (float64(prompt)*t.Price.Input + float64(reply)*t.Price.Output) / 1e6 * share / float64(max(len(rows), 1))
@@ -210,34 +239,84 @@ func orUSD(c string) string {
 // FormatProgress is one progress report: a bar on a terminal (to be
 // written after "\r"), a plain line otherwise.
 func FormatProgress(p Progress, tty bool) string {
+	return FitProgress(p, tty, 0)
+}
+
+// barWidth is the progress bar's width, in cells, when the line fits.
+const barWidth = 24
+
+// FitProgress is FormatProgress for a terminal width columns wide (0: not
+// known, nothing is cut). A line wider than the terminal wraps, and "\r"
+// rewrites only its last row, so the screen fills with the rest: the bar
+// narrows first, then the binding window, what is in flight and the bar
+// itself are left out, and what still does not fit is cut with "…". It
+// ends a column short of the edge, where some terminals wrap already.
+func FitProgress(p Progress, tty bool, width int) string {
 	rate := 0.0
 	if p.Elapsed > 0 {
 		rate = float64(p.Done-p.Already) / p.Elapsed.Seconds()
 	}
-	var b strings.Builder
-	if tty {
-		const width = 24
-		fill := 0
-		if p.Total > 0 {
-			fill = p.Done * width / p.Total
-		}
-		b.WriteString("[" + strings.Repeat("█", fill) + strings.Repeat("·", width-fill) + "] ")
-	}
-	fmt.Fprintf(&b, "%d/%d rows", p.Done, p.Total)
+	counts := fmt.Sprintf("%d/%d rows", p.Done, p.Total)
 	if p.Already > 0 {
-		fmt.Fprintf(&b, " (%d already done)", p.Already)
+		counts += fmt.Sprintf(" (%d already done)", p.Already)
 	}
 	if p.Failed > 0 {
-		fmt.Fprintf(&b, " (%d failed)", p.Failed)
+		counts += fmt.Sprintf(" (%d failed)", p.Failed)
 	}
-	fmt.Fprintf(&b, " · %.1f/s · %d in flight · %d×429", rate, p.InFlight, p.RateLimited)
+	rateText := fmt.Sprintf("%.1f/s", rate)
+	inflight := fmt.Sprintf("%d in flight", p.InFlight)
+	limited := fmt.Sprintf("%d×429", p.RateLimited)
+	binding := ""
 	if p.Binding != "" {
-		b.WriteString(" · held by " + p.Binding)
+		binding = "held by " + p.Binding
 	}
+	eta := ""
 	if p.ETA > 0 && p.Done < p.Total {
-		b.WriteString(" · ETA " + quota.Countdown(p.ETA.Round(time.Second)))
+		eta = "ETA " + quota.Countdown(p.ETA.Round(time.Second))
 	}
-	return b.String()
+	line := func(bar int, parts ...string) string {
+		var b strings.Builder
+		if tty && bar > 0 {
+			fill := 0
+			if p.Total > 0 {
+				fill = p.Done * bar / p.Total
+			}
+			b.WriteString("[" + strings.Repeat("█", fill) + strings.Repeat("·", bar-fill) + "] ")
+		}
+		b.WriteString(counts)
+		for _, s := range parts {
+			if s != "" {
+				b.WriteString(" · " + s)
+			}
+		}
+		return b.String()
+	}
+	full := line(barWidth, rateText, inflight, limited, binding, eta)
+	cols := width - 1
+	if !tty || width <= 0 || utf8.RuneCountInString(full) <= cols {
+		return full
+	}
+	// The bar gives up cells down to 10, then the parts go, least needed
+	// first.
+	fits := func(s string) bool { return utf8.RuneCountInString(s) <= cols }
+	over := utf8.RuneCountInString(full) - cols
+	if bar := barWidth - over; bar >= 10 {
+		return line(bar, rateText, inflight, limited, binding, eta)
+	}
+	for _, l := range []string{
+		line(10, rateText, inflight, limited, eta),
+		line(10, rateText, limited, eta),
+		line(0, rateText, limited, eta),
+	} {
+		if fits(l) {
+			return l
+		}
+	}
+	short := []rune(line(0, rateText, limited, eta))
+	if cols < 1 {
+		return ""
+	}
+	return string(short[:cols-1]) + "…"
 }
 
 // Priced is targets with the catalog's prices of their models.

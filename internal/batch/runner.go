@@ -79,6 +79,12 @@ type Config struct {
 	// budget's threshold, a window's), as tier chat says them after its
 	// reply (AlertWriter).
 	Alert func(budget.Alert)
+	// Stored, when set, is what was last read of a target before the run
+	// (the store's snapshot): each quota's pacer starts from it, so that
+	// a window used up (a resume before the day's reset), a minute an
+	// earlier run emptied, or a 429's hint still running is not asked
+	// again before it has turned over.
+	Stored func(Target) (quota.Snapshot, bool)
 
 	// trace, when set (tests only), is told each decision of the
 	// dispatcher: what it sent, what came back, what it waits for.
@@ -199,6 +205,11 @@ func Run(ctx context.Context, cfg Config, rows []Row) (Summary, error) {
 			pacers[q] = p
 		}
 		r.lanes = append(r.lanes, &lane{t: t, p: p})
+		if cfg.Stored != nil {
+			if s, ok := cfg.Stored(t); ok {
+				p.seed(s, r.start)
+			}
+		}
 	}
 	for _, row := range rows {
 		r.queue = append(r.queue, &job{row: row})

@@ -10,6 +10,7 @@ import (
 	"github.com/tier-cli/tier/internal/budget"
 	"github.com/tier-cli/tier/internal/engine"
 	"github.com/tier-cli/tier/internal/fakeprovider"
+	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/usage"
 )
 
@@ -88,6 +89,38 @@ func TestRunStopsWhenTheDayRunsOut(t *testing.T) {
 	}
 	if !strings.Contains(sum.Why, "requests per day") {
 		t.Errorf("why = %q, want the day window named", sum.Why)
+	}
+}
+
+// A run starts from what the store last read: a resume before the day's
+// reset sends nothing (it stops at once, saying when to go on), where it
+// used to ask the provider again and meet a refusal.
+func TestRunStartsFromTheStoredReading(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 100, RPD: 3, TPM: 1_000_000}
+	fp.Enforce = &fakeprovider.Enforce{Minute: time.Second, Day: time.Hour}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	tg := target(t, cat, "fa", "default")
+	stored := func(t Target) (quota.Snapshot, bool) {
+		s, ok, err := e.Store.Snapshot(t.Profile.Name, t.Key, t.Model)
+		return s, ok && err == nil
+	}
+	cfg := Config{Caller: e, Targets: []Target{tg}, Minute: time.Second, MaxWait: 5 * time.Second, Stored: stored}
+	first := &memSink{}
+	cfg.Sink = first
+	if sum, err := Run(context.Background(), cfg, rowsOf(6)); err != nil || !sum.Exhausted || len(first.rows) != 3 {
+		t.Fatalf("first run: %v, exhausted %v, %d rows; want 3 rows, then the day used up", err, sum.Exhausted, len(first.rows))
+	}
+	before := len(fp.Requests())
+	again := &memSink{}
+	cfg.Sink = again
+	sum, err := Run(context.Background(), cfg, rowsOf(6)[3:])
+	if err != nil || !sum.Exhausted || sum.ResumeAt.IsZero() || !strings.Contains(sum.Why, "requests per day") {
+		t.Fatalf("resume: %v, exhausted %v, resume at %v, why %q; want it stopped on the day, with its reset", err, sum.Exhausted, sum.ResumeAt, sum.Why)
+	}
+	if n := len(fp.Requests()) - before; n != 0 || len(again.sent) != 0 || sum.RateLimited != 0 {
+		t.Errorf("the resume sent %d requests (%d rows journalled as sent) to a day known to be used up until %v, want none",
+			n, len(again.sent), sum.ResumeAt)
 	}
 }
 

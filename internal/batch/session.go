@@ -65,13 +65,13 @@ func WriteResumeNote(w io.Writer, path string, res Resume, total int) {
 }
 
 // ProgressWriter is a Config.Progress that writes to w: one line
-// rewritten in place on a terminal (tty), else a line at most every
-// every.
-func ProgressWriter(w io.Writer, tty bool, every time.Duration) func(Progress) {
+// rewritten in place on a terminal (tty) width columns wide (0: not
+// known), fitted to it, else a line at most every every.
+func ProgressWriter(w io.Writer, tty bool, width int, every time.Duration) func(Progress) {
 	var last time.Time
 	return func(pr Progress) {
 		if tty {
-			fmt.Fprintf(w, "\r\x1b[K%s", FormatProgress(pr, true))
+			fmt.Fprintf(w, "\r\x1b[K%s", FitProgress(pr, true, width))
 		} else if now := time.Now(); now.Sub(last) >= every {
 			last = now
 			fmt.Fprintf(w, "tier: %s\n", FormatProgress(pr, false))
@@ -124,7 +124,7 @@ func Outcome(sum Summary, todo []Row, total int, out *Output, path string) error
 	case sum.Interrupted:
 		return &Stopped{Interrupted: true, Err: fmt.Errorf("interrupted: %d of %d rows written to %s; run the same command to resume (rows in flight are sent again)", out.Written(), total, path)}
 	case sum.Exhausted:
-		when := "when it resets (the provider gave no time)"
+		when := "once it has room again (the provider gave no reset time: a credit used up needs topping up)"
 		if !sum.ResumeAt.IsZero() {
 			when = "after " + sum.ResumeAt.Local().Format("Jan 2 15:04:05 MST")
 		}

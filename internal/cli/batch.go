@@ -31,7 +31,8 @@ func newBatchCmd(env *Env) *cobra.Command {
 				return usagef("--output is required (the results, and beside it the journal that makes the run resumable)")
 			}
 			o.Input = args[0]
-			bio := app.BatchIO{Stdin: env.Stdin, Out: env.Stdout, Err: env.Stderr, ErrTTY: env.isTerminal(env.Stderr)}
+			bio := app.BatchIO{Stdin: env.Stdin, Out: env.Stdout, Err: env.Stderr}
+			bio.ErrTTY, bio.ErrWidth = env.terminal(env.Stderr)
 			return newApp(env).Batch(cmd.Context(), *o, bio)
 		},
 	}

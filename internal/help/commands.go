@@ -105,7 +105,8 @@ skipped until its hint has passed, and a call that fails because the quota is us
 through to the next target; the last target is retried as a lone chat is. Nothing that reached a
 reply is sent again. The line on stderr and the "pool" member of
 --json (answered, skipped: [{target, reason, until}]) say which target answered and why the
-others were skipped.
+others were skipped. Each target names its own key and model: -m and --key, which are one
+provider's, are refused with a pool (exit 2).
 
 tier batch -p free spreads the rows over the pool's targets by their headroom: each row goes to
 the target that can take it soonest, so a pool reaches close to the sum of its targets' limits.

@@ -102,13 +102,19 @@ type Skip struct {
 // estimated) lets a call go now: no known window at 0 before its reset, no
 // credit at 0, no 429 whose hint has not passed. Otherwise it says why and
 // until when.
+//
+// A window used up until a known reset is the reason given before a 429's
+// cool-down (unless the cool-down ends later): a 429 that named a used-up
+// day says so, and when it resets, rather than "cooling down".
 func Headroom(s quota.Snapshot, now time.Time) (bool, Skip) {
+	var cooling *Skip
 	if s.RetryAfterS != nil && !s.ObservedAt.IsZero() {
 		until := s.ObservedAt.Add(time.Duration(*s.RetryAfterS * float64(time.Second)))
 		if until.After(now) {
-			return false, Skip{Reason: "cooling down after a 429", Until: &until}
+			cooling = &Skip{Reason: "cooling down after a 429", Until: &until}
 		}
 	}
+	var unknownReset *Skip
 	for _, w := range s.Windows {
 		if w.Remaining == nil || *w.Remaining > 0 {
 			continue
@@ -116,13 +122,25 @@ func Headroom(s quota.Snapshot, now time.Time) (bool, Skip) {
 		if w.ResetAt != nil && !w.ResetAt.After(now) {
 			continue // reset since
 		}
-		sk := Skip{Reason: w.Label() + " used up"}
-		if w.ResetAt != nil {
-			r := *w.ResetAt
-			sk.Until = &r
-			sk.Reason += " until its reset"
+		if w.ResetAt == nil {
+			if unknownReset == nil {
+				unknownReset = &Skip{Reason: w.Label() + " used up"}
+			}
+			continue
 		}
-		return false, sk
+		r := *w.ResetAt
+		if cooling != nil && cooling.Until.After(r.Add(2*time.Second)) {
+			// The cool-down ends later (beyond the reset's rounding to
+			// the second, and the hint's own milliseconds): it says when.
+			return false, *cooling
+		}
+		return false, Skip{Reason: w.Label() + " used up until its reset", Until: &r}
+	}
+	switch {
+	case cooling != nil:
+		return false, *cooling
+	case unknownReset != nil:
+		return false, *unknownReset
 	}
 	if c := s.Credit; c != nil && c.Remaining != nil && *c.Remaining <= 0 {
 		return false, Skip{Reason: "credit used up"}

@@ -90,6 +90,19 @@ func TestHeadroom(t *testing.T) {
 		{quota.Snapshot{ObservedAt: now.Add(-time.Minute), RetryAfterS: &ra}, true, ""},
 		{quota.Snapshot{ObservedAt: now, Credit: &quota.Credit{Remaining: ptr(0.0)}}, false, "credit used up"},
 		{quota.Snapshot{ObservedAt: now, Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodMinute, Remaining: ptr(int64(5))}}}, true, ""},
+		// A 429 naming a used-up day (Groq's TPD): the day is the reason,
+		// with its reset, as the README's example shows.
+		{quota.Snapshot{ObservedAt: now, RetryAfterS: &ra, Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodDay,
+			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(30 * time.Second))}}}, false, "tokens per day used up until its reset"},
+		// Groq's hint has milliseconds, the reset whole seconds: the same
+		// moment, and the window says it.
+		{quota.Snapshot{ObservedAt: now, RetryAfterS: ptr(30.016), Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodDay,
+			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(30 * time.Second))}}}, false, "tokens per day used up until its reset"},
+		// A cool-down that ends after the window's reset says when.
+		{quota.Snapshot{ObservedAt: now, RetryAfterS: &ra, Windows: []quota.Window{{Metric: quota.Tokens, Period: quota.PeriodMinute,
+			Remaining: ptr(int64(0)), ResetAt: ptr(now.Add(10 * time.Second))}}}, false, "cooling down after a 429"},
+		// Used up with no reset known, no cool-down: skipped, no time.
+		{quota.Snapshot{ObservedAt: now, Windows: []quota.Window{{Metric: quota.Requests, Period: quota.PeriodMinute, Remaining: ptr(int64(0))}}}, false, "requests per minute used up"},
 	}
 	for i, c := range cases {
 		ok, sk := Headroom(c.s, now)

@@ -72,12 +72,24 @@ func (pr *Run) Call(ctx context.Context, eng *engine.Engine, req engine.Request)
 			pr.Skipped = append(pr.Skipped, Skip{Target: t.Name(), Reason: oneLine(err.Error())})
 			continue
 		case err == nil && errors.As(res.Err, &ae) && FallThrough(ae.Class) && !(res.Reply != nil && res.Reply.Wrote) && !last:
-			pr.Skipped = append(pr.Skipped, Skip{Target: t.Name(), Reason: oneLine(ae.Message)})
+			pr.Skipped = append(pr.Skipped, fellThrough(t, ae))
 			continue
 		}
 		break
 	}
 	return res, err
+}
+
+// fellThrough is why target t, whose call failed with ae, was passed
+// over: the window used up and until when, as a target skipped before the
+// call says it, when the provider named one with its reset; else the
+// provider's message.
+func fellThrough(t Target, ae *api.Error) Skip {
+	if w := ae.Exhausted; w != nil && w.ResetAt != nil {
+		r := *w.ResetAt
+		return Skip{Target: t.Name(), Reason: w.Label() + " used up until its reset", Until: &r}
+	}
+	return Skip{Target: t.Name(), Reason: oneLine(ae.Message)}
 }
 
 // SkippedText is the targets skipped and why, on one line.
