@@ -106,9 +106,14 @@ func FromCatalog(url, mode string) (Config, error) {
 type Unavailable struct{ Err error }
 
 func (e *Unavailable) Error() string {
-	return "shared state (Redis) unavailable, and shared mode is required: " + e.Err.Error()
+	return "shared state (Redis) unavailable: " + oneLine(e.Err.Error()) +
+		"; shared mode is required, so tier sends no call without it: check Redis and TIER_SHARED (tier quota --shared-status)," +
+		" or set shared mode preferred to go on with local state only"
 }
 func (e *Unavailable) Unwrap() error { return e.Err }
+
+// oneLine joins a multi-line error message into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Fleet is one process's handle on the shared state; safe for concurrent
 // use.

@@ -178,6 +178,12 @@ func TestRedisDown(t *testing.T) {
 	if !errors.As(err, &un) {
 		t.Fatalf("required, Redis down: %v, want *Unavailable", err)
 	}
+	// One line that says what happened and what to do.
+	for _, want := range []string{"connection refused", "sends no call", "tier quota --shared-status", "preferred"} {
+		if msg := err.Error(); !strings.Contains(msg, want) || strings.Contains(msg, "\n") {
+			t.Errorf("required, Redis down: %q, want one line saying %q", msg, want)
+		}
+	}
 
 	var warned atomic.Int32
 	var msg atomic.Value
