@@ -209,12 +209,14 @@ func TestRedisSlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	var conns atomic.Int32 // one a Redis operation tried: each times out and drops its connection
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			conns.Add(1)
 			defer c.Close()
 		}
 	}()
@@ -228,8 +230,15 @@ func TestRedisSlow(t *testing.T) {
 		t.Errorf("required, Redis silent: %v, want *Unavailable", err)
 	}
 	pref := open(t, "redis://"+ln.Addr().String(), "a", Preferred, nil)
+	conns.Store(0)
+	start = time.Now()
 	if _, _, _, err := pref.Before(context.Background(), "groq", "id", "m", 1); err != nil || !pref.Local() {
 		t.Errorf("preferred, Redis silent: %v, local %v", err, pref.Local())
+	}
+	// Once it has fallen back to local state, it asks Redis nothing more:
+	// one timeout, not one an operation.
+	if n, el := conns.Load(), time.Since(start); n != 1 {
+		t.Errorf("preferred, Redis silent: %d operations tried in %v, want 1 and then local state only", n, el.Round(time.Millisecond))
 	}
 }
 
