@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +54,7 @@ func TestFleetBatchProcessesShareOneRateLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes a little more than a real minute")
 	}
+	url = otherDB(t, url)
 	f, err := shared.Open(shared.Config{URL: url, Mode: shared.Required}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -235,4 +238,18 @@ func checkNoKeyInRedis(t *testing.T, url string) {
 			t.Errorf("no tier:%s:… key in Redis: the scan missed what the fleet shares", kind)
 		}
 	}
+}
+
+// otherDB is the Redis at url with the database after its own: the
+// packages' tests run at once, and internal/shared's flush url's database
+// as they start, which would wipe the fleet's state mid-run.
+func otherDB(t *testing.T, url string) string {
+	t.Helper()
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatalf("TIER_TEST_REDIS: %v", err)
+	}
+	db, _ := strconv.Atoi(strings.TrimPrefix(u.Path, "/"))
+	u.Path = fmt.Sprintf("/%d", (db+1)%16)
+	return u.String()
 }
