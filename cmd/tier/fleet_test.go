@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+
 	"github.com/tier-cli/tier/internal/fakeprovider"
 	"github.com/tier-cli/tier/internal/quota"
 	"github.com/tier-cli/tier/internal/shared"
@@ -252,4 +254,41 @@ func otherDB(t *testing.T, url string) string {
 	db, _ := strconv.Atoi(strings.TrimPrefix(u.Path, "/"))
 	u.Path = fmt.Sprintf("/%d", (db+1)%16)
 	return u.String()
+}
+
+// Two machines' first calls at once, on a fresh Redis: one goes first, the
+// other waits for its reading of the limits, saying so once (the wait is
+// asked again every 50 ms while that reading is on its way), after the
+// provider's name.
+func TestFleetFirstReadingWaitIsSaidOnce(t *testing.T) {
+	url := "redis://" + miniredis.RunT(t).Addr() + "/0"
+	fake := fakeprovider.New(fakeprovider.Cerebras, fakeprovider.Step{Reply: "ok", Delay: 700 * time.Millisecond})
+	fake.Key = testKey
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range results {
+		w := fleetMachine(t, srv.URL+"/v1", url)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = w.tier("chat", "-p", "fake", "hi")
+		}()
+	}
+	wg.Wait()
+	waits := 0
+	for _, r := range results {
+		if r.code != 0 || r.stdout != "ok\n" {
+			t.Errorf("want both answered:\n%s", r)
+		}
+		n := strings.Count(r.stderr, "first reading")
+		if n > 1 || (n == 1 && !strings.Contains(r.stderr, "fake: waiting for the fleet's first reading")) {
+			t.Errorf("the wait for the first reading said %d times, want once, after the provider's name:\n%s", n, r)
+		}
+		waits += n
+	}
+	if waits != 1 {
+		t.Errorf("%d machines waited for the first reading, want 1: %s\n%s", waits, results[0], results[1])
+	}
 }
