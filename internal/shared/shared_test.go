@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	neturl "net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -325,4 +326,74 @@ func mustGet(t *testing.T, m *miniredis.Miniredis, k string) string {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// The README's least-privilege ACL user is enough for everything tier
+// does on Redis: the user is created from the README's own line, and every
+// operation of the fleet runs as that user in required mode, where a
+// NOPERM would be an error (or, after a call, a warning).
+func TestREADMEACLUserIsEnough(t *testing.T) {
+	url := realRedis(t)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(readme), "ACL SETUSER tier ")
+	if i < 0 {
+		t.Fatal("README has no 'ACL SETUSER tier' line")
+	}
+	line := strings.SplitN(string(readme[i:]), "\n", 2)[0]
+	const pw = "acl-test-pw-0001"
+	var args []any
+	for _, f := range strings.Fields(line) {
+		args = append(args, strings.Replace(f, ">PASSWORD", ">"+pw, 1))
+	}
+	admin := open(t, url, "admin", Required, nil)
+	ctx := context.Background()
+	if err := admin.Client().Do(ctx, args...).Err(); err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	t.Cleanup(func() { admin.Client().Do(ctx, "ACL", "DELUSER", "tier") })
+	u, _ := neturl.Parse(url)
+	u.User = neturl.User("tier")
+
+	var warned []string
+	f, err := Open(Config{URL: u.String(), Mode: Required, Password: pw, Host: "acl", Timeout: 2 * time.Second},
+		func(s string) { warned = append(warned, s) }, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s as the README's ACL user: %v", what, err)
+		}
+	}
+	now := time.Now()
+	id := KeyID(t.Name() + now.String())
+	must("Check", f.Check(ctx))
+	_, _, _, err = f.Before(ctx, "groq", id, "llama", 10) // nothing known: the first reading
+	must("Before (first)", err)
+	s := snap(30, now)
+	s.Windows = append(s.Windows, quota.Window{Metric: quota.Tokens, Period: "minute", Limit: i64(6000), Remaining: i64(5000), ResetAt: s.Windows[0].ResetAt, Source: "header"})
+	f.After(ctx, "groq", id, "…0001", "llama", &quota.Result{Class: quota.ClassOK}, &s, 10)
+	tk, _, _, err := f.Before(ctx, "groq", id, "llama", 10) // paced, admitted into the windows as read
+	must("Before (paced)", err)
+	tk.Land(ctx, 4)
+	f.After(ctx, "groq", id, "…0001", "llama", &quota.Result{Class: quota.ClassRateLimited, RetryAfter: time.Second}, &s, 0)
+	_, _, err = f.Blocked(ctx, "groq", id, "llama")
+	must("Blocked", err)
+	_, err = f.Snapshots(ctx)
+	must("Snapshots", err)
+	key := "acl:day:" + id
+	_, err = f.Reserve(ctx, key, 100, 0, 10, now.Add(time.Hour))
+	must("Reserve", err)
+	must("Correct", f.Correct(ctx, key, -4))
+	if st := f.Status(ctx); !st.Reachable || st.Server == "" {
+		t.Errorf("Status as the README's ACL user: %+v", st)
+	}
+	for _, w := range warned {
+		t.Errorf("as the README's ACL user: %s", w)
+	}
 }
