@@ -80,7 +80,7 @@ func (c *Config) check() error {
 		c.Mode = Preferred
 	case Required, Preferred:
 	default:
-		return fmt.Errorf("shared mode %q: want required or preferred", c.Mode)
+		return fmt.Errorf("TIER_SHARED_MODE %q: want required or preferred", c.Mode)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
@@ -97,7 +97,7 @@ func (c *Config) check() error {
 func FromCatalog(url, mode string) (Config, error) {
 	cfg := Config{URL: strings.TrimSpace(url), Mode: Mode(mode)}
 	if err := cfg.check(); err != nil {
-		return cfg, fmt.Errorf("providers.yaml: shared: %v", strings.Replace(err.Error(), "TIER_SHARED", "url", 1))
+		return cfg, fmt.Errorf("providers.yaml: shared: %v", strings.NewReplacer("TIER_SHARED_PASSWORD", "TIER_SHARED_PASSWORD", "TIER_SHARED_MODE", "mode", "TIER_SHARED", "url").Replace(err.Error()))
 	}
 	return cfg, nil
 }

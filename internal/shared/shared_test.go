@@ -65,6 +65,16 @@ func TestFromEnv(t *testing.T) {
 			t.Errorf("%v: no error", bad)
 		}
 	}
+	// A bad mode names where it came from.
+	if _, _, err := FromEnv(env(map[string]string{"TIER_SHARED": "redis://host:6379/0", "TIER_SHARED_MODE": "Required"})); err == nil || !strings.Contains(err.Error(), `TIER_SHARED_MODE "Required"`) {
+		t.Errorf("TIER_SHARED_MODE=Required: %v, want it named", err)
+	}
+	if _, err := FromCatalog("redis://host:6379/0", "maybe"); err == nil || !strings.Contains(err.Error(), `providers.yaml: shared: mode "maybe"`) {
+		t.Errorf("providers.yaml's shared.mode: maybe: %v, want it named", err)
+	}
+	if _, err := FromCatalog("redis://:pw@host:6379/0", ""); err == nil || err.Error() != "providers.yaml: shared: url must not hold a password: give it in TIER_SHARED_PASSWORD" {
+		t.Errorf("a password in providers.yaml's shared.url: %v", err)
+	}
 	_, _, err = FromEnv(env(map[string]string{"TIER_SHARED": "redis://:s3cr3t-pw@host:6379/0"}))
 	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
 		t.Errorf("a password in the URL: %v (must be refused without echoing it)", err)
