@@ -117,3 +117,32 @@ func (a *App) LearnFleet(ctx context.Context) ([]shared.Entry, error) {
 	}
 	return entries, nil
 }
+
+// sharedStatusAlone are the flags of 'tier quota' that --shared-status, a
+// check of Redis only, cannot honour.
+var sharedStatusAlone = []string{"key", "model", "refresh", "probe", "require", "allow-unknown", "timeout", "format", "watch", "interval", "count"}
+
+// SharedStatus is 'tier quota --shared-status': Redis pinged, what it
+// holds, the clock skew (shared.Fleet.Status). args are the PROVIDER
+// arguments and changed says which flags were given: any of those it
+// cannot honour is a usage error, not ignored (a --require that seemed to
+// pass, a --watch that returned at once).
+func (a *App) SharedStatus(ctx context.Context, args []string, changed func(flag string) bool) (shared.Status, error) {
+	if len(args) > 0 {
+		return shared.Status{}, usagef("--shared-status checks Redis only: it takes no PROVIDER (%s); run 'tier quota %s' apart", args[0], args[0])
+	}
+	for _, name := range sharedStatusAlone {
+		if changed(name) {
+			return shared.Status{}, usagef("--shared-status checks Redis only: it does not go with --%s", name)
+		}
+	}
+	f, err := a.Fleet()
+	if err != nil {
+		return shared.Status{}, err
+	}
+	if f == nil {
+		return shared.Status{}, usagef("--shared-status: shared state is off: set TIER_SHARED=redis://host:6379/0")
+	}
+	defer f.Close()
+	return f.Status(ctx), nil
+}

@@ -48,7 +48,7 @@ func newQuotaCmd(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.requireSet = cmd.Flags().Changed("require")
 			if o.sharedStatus {
-				return runSharedStatus(cmd.Context(), env, o.json)
+				return runSharedStatus(cmd.Context(), env, args, cmd.Flags().Changed, o.json)
 			}
 			if err := checkQuotaWatch(cmd, o); err != nil {
 				return err
@@ -147,17 +147,16 @@ func refreshError(failures []engine.Refreshed) error {
 
 // runSharedStatus is tier quota --shared-status: reachable, latency, keys
 // held, clock skew; exit 6 when not reachable.
-func runSharedStatus(ctx context.Context, env *Env, asJSON bool) error {
-	f, err := newApp(env).Fleet()
+func runSharedStatus(ctx context.Context, env *Env, args []string, changed func(string) bool, asJSON bool) error {
+	st, err := newApp(env).SharedStatus(ctx, args, changed)
 	if err != nil {
 		return err
 	}
-	if f == nil {
-		return usagef("--shared-status: shared state is off: set TIER_SHARED=redis://host:6379/0")
+	if asJSON {
+		writeJSONOut(env, st) // --jq applies, as to every --json
+	} else {
+		shared.WriteStatus(env.Stdout, st, false)
 	}
-	defer f.Close()
-	st := f.Status(ctx)
-	shared.WriteStatus(env.Stdout, st, asJSON)
 	if !st.Reachable {
 		return silent(networkErr(fmt.Errorf("shared state unreachable: %s", st.Error)))
 	}

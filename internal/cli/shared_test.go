@@ -135,7 +135,7 @@ func TestSharedRedisDown(t *testing.T) {
 		t.Errorf("preferred, Redis down: exit %d, stderr %q; want 0 and one warning", code, stderr)
 	}
 
-	if out, _, code := pref.run("quota", "--shared-status", "--json"); code != 6 || !strings.Contains(out, `"reachable": false`) {
+	if out, _, code := pref.run("quota", "--shared-status", "--json"); code != 6 || !strings.Contains(out, `"reachable":false`) {
 		t.Errorf("--shared-status, Redis down: exit %d, %s", code, out)
 	}
 }
@@ -151,6 +151,19 @@ func TestSharedStatus(t *testing.T) {
 	}
 	if _, stderr, code := newMachine(t, "", "").run("quota", "--shared-status"); code != 2 || !strings.Contains(stderr, "TIER_SHARED") {
 		t.Errorf("--shared-status without TIER_SHARED: exit %d, %q", code, stderr)
+	}
+	// --jq filters it as it does every --json output.
+	if out, stderr, code := m.run("quota", "--shared-status", "--jq", ".snapshots"); code != 0 || out != "1\n" {
+		t.Errorf("--shared-status --jq .snapshots: exit %d, %q %s; want 1", code, out, stderr)
+	}
+	// What it cannot honour is refused, not ignored: it checks Redis only.
+	for _, args := range [][]string{
+		{"demo"}, {"--require", "rpm=1"}, {"--watch"}, {"--refresh"}, {"--format", "prometheus"}, {"--key", "work"}, {"-m", "m1"},
+	} {
+		out, stderr, code := m.run(append([]string{"quota", "--shared-status"}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(stderr, "--shared-status") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("--shared-status %v: exit %d, stdout %q, stderr %q; want 2 and one line", args, code, out, stderr)
+		}
 	}
 }
 

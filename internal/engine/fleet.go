@@ -56,6 +56,7 @@ func (e *Engine) fleetBefore(ctx context.Context, t Target, keyID string, tokens
 		return nil, nil
 	}
 	var waited time.Duration
+	said := ""
 	for {
 		ticket, wait, why, err := e.Fleet.Before(ctx, t.Profile.Name, keyID, t.Model, tokens)
 		if err != nil || wait <= 0 {
@@ -66,8 +67,12 @@ func (e *Engine) fleetBefore(ctx context.Context, t Target, keyID string, tokens
 				Message: fmt.Sprintf("%s: %s; not sent: it clears in %s, more than --max-wait %s", t.Profile.Name, why, wait.Round(time.Second), opts.MaxWait)}
 		}
 		waited += wait
-		if opts.Wait != nil {
-			if err := opts.Wait(ctx, wait, why); err != nil {
+		// Said as the provider's, as every wait is, and once a reason:
+		// the same wait asked again (the fleet's first reading still on
+		// its way, every 50 ms) is waited out silently.
+		if opts.Wait != nil && why != said {
+			said = why
+			if err := opts.Wait(ctx, wait, t.Profile.Name+": "+why); err != nil {
 				return nil, err
 			}
 			continue

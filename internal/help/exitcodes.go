@@ -17,7 +17,7 @@ var ExitCodes = []ExitCode{
 	{3, "Authentication: no key, or the provider answered 401 or 403."},
 	{4, "Rate limited: still 429 after --retries, or the wait would exceed --max-wait."},
 	{5, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},
-	{6, "Network: unreachable, timeout, 5xx after the retries, or the reply stream was cut."},
+	{6, "Network: unreachable, timeout, 5xx after the retries, or the reply stream was cut; or the shared state (TIER_SHARED's Redis) out of reach in shared mode required, before any call."},
 	{7, "tier's own budget reached: a hard budget (tier budget, providers.yaml's budgets) or --max-cost would be passed by the call's worst case, so nothing was sent. Distinct from 5, the provider's own exhaustion."},
 	{130, "Interrupted (Ctrl-C)."},
 	{141, "Stdout was closed before the reply ended (tier chat ... | head); the call is still recorded. The same status a process killed by SIGPIPE has."},

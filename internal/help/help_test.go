@@ -24,3 +24,24 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// Each exit code's meaning names what a user may see it for, the shared
+// state (TIER_SHARED) in required mode included.
+func TestExitCodesSayWhatTheyCover(t *testing.T) {
+	for code, words := range map[int][]string{
+		6: {"5xx", "TIER_SHARED", "required"},
+		7: {"budget", "--max-cost"},
+	} {
+		var meaning string
+		for _, e := range ExitCodes {
+			if e.Code == code {
+				meaning = e.Meaning
+			}
+		}
+		for _, w := range words {
+			if !strings.Contains(meaning, w) {
+				t.Errorf("exit %d: %q does not say %q", code, meaning, w)
+			}
+		}
+	}
+}

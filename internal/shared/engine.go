@@ -24,7 +24,7 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string, token
 		return nil, 0, "", nil
 	}
 	b, ok, err := f.Blocked(ctx, provider, keyID, model)
-	if err != nil {
+	if err != nil || f.down.Load() { // f.down: preferred mode, Redis just failed: local state only from now
 		return nil, 0, "", err
 	}
 	if ok {
@@ -38,7 +38,7 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string, token
 		return nil, b.Until.Sub(f.now()), why, nil
 	}
 	ws, err := f.limits(ctx, provider, keyID, model)
-	if err != nil {
+	if err != nil || f.down.Load() {
 		return nil, 0, "", err
 	}
 	if ws == nil {
@@ -71,6 +71,9 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string, token
 		}
 		t.taken = append(t.taken, taken{name: prefix + w.name, tokens: w.metric == quota.Tokens, limit: w.limit, cost: cost})
 	}
+	if f.down.Load() {
+		return nil, 0, "", nil
+	}
 	if wait > 0 {
 		t.giveBack(ctx)
 		return nil, wait, "waiting for the fleet's turn (shared rate limit)", nil
@@ -82,6 +85,9 @@ func (f *Fleet) Before(ctx context.Context, provider, keyID, model string, token
 			continue
 		}
 		after, err := f.admit(ctx, tk.name, *w.win, tk.cost)
+		if f.down.Load() {
+			return nil, 0, "", nil
+		}
 		if err != nil || after > 0 {
 			t.giveBack(ctx)
 			if err != nil {
@@ -142,6 +148,10 @@ func (t *Ticket) Land(ctx context.Context, tokens int64) {
 
 // giveBack returns all t took: the call is not sent now.
 func (t *Ticket) giveBack(ctx context.Context) {
+	if t.f.down.Load() {
+		t.taken = nil
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	for _, tk := range t.taken {
 		t.f.lost(t.f.land(ctx, tk, -tk.cost))

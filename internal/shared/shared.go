@@ -80,7 +80,7 @@ func (c *Config) check() error {
 		c.Mode = Preferred
 	case Required, Preferred:
 	default:
-		return fmt.Errorf("shared mode %q: want required or preferred", c.Mode)
+		return fmt.Errorf("TIER_SHARED_MODE %q: want required or preferred", c.Mode)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
@@ -97,7 +97,7 @@ func (c *Config) check() error {
 func FromCatalog(url, mode string) (Config, error) {
 	cfg := Config{URL: strings.TrimSpace(url), Mode: Mode(mode)}
 	if err := cfg.check(); err != nil {
-		return cfg, fmt.Errorf("providers.yaml: shared: %v", strings.Replace(err.Error(), "TIER_SHARED", "url", 1))
+		return cfg, fmt.Errorf("providers.yaml: shared: %v", strings.NewReplacer("TIER_SHARED_PASSWORD", "TIER_SHARED_PASSWORD", "TIER_SHARED_MODE", "mode", "TIER_SHARED", "url").Replace(err.Error()))
 	}
 	return cfg, nil
 }
@@ -106,9 +106,14 @@ func FromCatalog(url, mode string) (Config, error) {
 type Unavailable struct{ Err error }
 
 func (e *Unavailable) Error() string {
-	return "shared state (Redis) unavailable, and shared mode is required: " + e.Err.Error()
+	return "shared state (Redis) unavailable: " + oneLine(e.Err.Error()) +
+		"; shared mode is required, so tier sends no call without it: check Redis and TIER_SHARED (tier quota --shared-status)," +
+		" or set shared mode preferred to go on with local state only"
 }
 func (e *Unavailable) Unwrap() error { return e.Err }
+
+// oneLine joins a multi-line error message into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Fleet is one process's handle on the shared state; safe for concurrent
 // use.
