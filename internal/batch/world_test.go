@@ -21,7 +21,7 @@ import (
 type testKeys struct{}
 
 func (testKeys) Key(context.Context, *catalog.Profile, string, string) (string, string, error) {
-	return "sk-test-0001", "env:TEST", nil
+	return "test-key-batch-0001", "env:TEST", nil
 }
 
 // fake is one fake provider of a test world: its name in the catalog and

@@ -145,7 +145,7 @@ func TestStatusNeverReachesTheNetwork(t *testing.T) {
 	t.Parallel()
 	_, env := statusWorld(t)
 	env["HTTPS_PROXY"] = "http://127.0.0.1:1" // any request would fail
-	env["GROQ_API_KEY"] = "gsk_test_not_a_real_key_0000"
+	env["GROQ_API_KEY"] = "test-key-groq-not-real-0000"
 	if out, errs, code := runEnv(env, "status", "groq", "--strict"); code != 0 || !strings.HasPrefix(out, "groq ") || errs != "" {
 		t.Errorf("exit %d, %q, %q", code, out, errs)
 	}

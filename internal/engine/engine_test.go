@@ -22,7 +22,7 @@ import (
 
 var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
-const goodKey = "gsk-test-key-0001"
+const goodKey = "test-key-good-0001"
 
 // memKeys is a key source over an in-memory keyring: service the provider,
 // user the key name.
@@ -120,7 +120,7 @@ func TestCall(t *testing.T) {
 		{name: "a cut 2xx is never sent again", key: goodKey, steps: []fakeprovider.Step{{Reply: "one two three four", CutAfter: 2}, {Reply: "again"}},
 			sent: 1, ledger: 1, learned: true, snapshots: 1,
 			wantErr: func(err error) bool { var ae *api.Error; return errors.As(err, &ae) && ae.StreamCut }},
-		{name: "a refused key records nothing", key: "gsk-wrong-key-9999", steps: []fakeprovider.Step{{Reply: "hi"}},
+		{name: "a refused key records nothing", key: "test-key-wrong-9999", steps: []fakeprovider.Step{{Reply: "hi"}},
 			sent: 1, ledger: 0, learned: false, snapshots: 0,
 			wantErr: func(err error) bool { var ae *api.Error; return errors.As(err, &ae) && ae.Class == quota.ClassAuth }},
 		{name: "no key: no call, nothing recorded", key: "", noCall: true},

@@ -70,7 +70,7 @@ func TestUsageLog(t *testing.T) {
 			want: row{kind: "chat", outcome: "ok", prompt: 2, completion: 2, cost: ptr(0.25)}},
 		{name: "429 not retried: logged, costs nothing", key: goodKey, steps: []fakeprovider.Step{rateLimited},
 			want: row{kind: "chat", outcome: "rate_limited", cost: ptr(0)}},
-		{name: "refused key", key: "gsk-wrong-key-9999", steps: []fakeprovider.Step{{Reply: "hi"}},
+		{name: "refused key", key: "test-key-wrong-9999", steps: []fakeprovider.Step{{Reply: "hi"}},
 			want: row{kind: "chat", outcome: "auth", cost: ptr(0)}},
 		{name: "cut stream", key: goodKey, steps: []fakeprovider.Step{{Reply: "one two three four", CutAfter: 2}},
 			want: row{kind: "chat", outcome: "stream_cut", prompt: 3, completion: 2, estimated: false}},
