@@ -327,3 +327,26 @@ func TestCheckQuota(t *testing.T) {
 		})
 	}
 }
+
+// TIER_SHARED_MODE overrides providers.yaml's shared: mode, as TIER_SHARED
+// overrides its url: a CI job makes a team's file strict.
+func TestSharedModeFromTheEnvironmentWins(t *testing.T) {
+	for _, tt := range []struct{ env, want string }{{"", "preferred"}, {"required", "required"}, {"preferred", "preferred"}} {
+		w := newWorld(t, "shared:\n  url: redis://127.0.0.1:1/0\n  mode: preferred\n")
+		w.env["TIER_SHARED_MODE"] = tt.env
+		f, err := w.app().Fleet()
+		if err != nil {
+			t.Fatalf("TIER_SHARED_MODE=%q: %v", tt.env, err)
+		}
+		if got := string(f.Mode()); got != tt.want {
+			t.Errorf("TIER_SHARED_MODE=%q: mode %s, want %s", tt.env, got, tt.want)
+		}
+		f.Close()
+	}
+	w := newWorld(t, "shared:\n  url: redis://127.0.0.1:1/0\n")
+	w.env["TIER_SHARED_MODE"] = "strict"
+	var e *Error
+	if _, err := w.app().Fleet(); !errors.As(err, &e) || e.Kind != KindUsage || !strings.Contains(err.Error(), "TIER_SHARED_MODE") {
+		t.Errorf("TIER_SHARED_MODE=strict: %v, want a usage error naming TIER_SHARED_MODE", err)
+	}
+}

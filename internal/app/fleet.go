@@ -35,6 +35,13 @@ func (a *App) Fleet() (*shared.Fleet, error) {
 		if cfg, err = shared.FromCatalog(cat.Shared.URL, cat.Shared.Mode); err != nil {
 			return nil, usageErr(err)
 		}
+		// The environment wins over the file, as TIER_SHARED does: a CI
+		// job makes a team's shared: strict with TIER_SHARED_MODE=required.
+		if mode := strings.TrimSpace(a.cfg.Getenv("TIER_SHARED_MODE")); mode != "" {
+			if cfg.Mode, err = shared.ParseMode(mode); err != nil {
+				return nil, usageErr(err)
+			}
+		}
 		cfg.Password = a.cfg.Getenv("TIER_SHARED_PASSWORD")
 		if cfg.Password == "" && cat.Shared.PasswordCmd != "" {
 			if cfg.Password, err = passwordCmd(cat.Shared.PasswordCmd); err != nil {

@@ -28,7 +28,7 @@ func Environment(c *catalog.Catalog) []Group {
 			Title: "Sharing quota across machines",
 			Entries: []Entry{
 				{"TIER_SHARED", "A Redis URL (redis://host:6379/0, rediss:// for TLS, a user name but no password in it): share snapshots, 429 cool-downs, exhausted windows and usage counters with every tier using the same Redis, pace per-minute request and token windows across machines (each call takes its estimate, corrected by its real usage), and reserve budgets' spend before each call (corrected to the real cost after it, released when nothing was billed). Unset: nothing is shared."},
-				{"TIER_SHARED_MODE", "required (Redis out of reach: exit 6 before any call) or preferred (the default: warn once and use local state only)."},
+				{"TIER_SHARED_MODE", "required (Redis out of reach: exit 6 before any call) or preferred (the default: warn once and use local state only); wins over providers.yaml's shared: mode."},
 				{"TIER_SHARED_PASSWORD", "The Redis password (or ACL user's password); never put it in the URL or on the command line."},
 			},
 		},

@@ -74,13 +74,21 @@ func FromEnv(getenv func(string) string) (cfg Config, ok bool, err error) {
 	return cfg, true, nil
 }
 
-func (c *Config) check() error {
-	switch c.Mode {
-	case "":
-		c.Mode = Preferred
+// ParseMode reads TIER_SHARED_MODE: required or preferred.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
 	case Required, Preferred:
-	default:
-		return fmt.Errorf("TIER_SHARED_MODE %q: want required or preferred", c.Mode)
+		return m, nil
+	}
+	return "", fmt.Errorf("TIER_SHARED_MODE %q: want required or preferred", s)
+}
+
+func (c *Config) check() error {
+	if c.Mode == "" {
+		c.Mode = Preferred
+	}
+	if _, err := ParseMode(string(c.Mode)); err != nil {
+		return err
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
