@@ -66,6 +66,7 @@ func exitCode(err error) int {
 		cae *catalog.Error
 		te  *models.TimeoutError
 		pe  *prompt.Error
+		ue  *shared.Unavailable
 	)
 	switch {
 	case err == nil:
@@ -81,7 +82,10 @@ func exitCode(err error) int {
 			return ExitInterrupted
 		}
 		return ExitExhausted
-	case errors.As(err, new(*shared.Unavailable)):
+	case errors.As(err, &ue):
+		if ue.Refused() { // credentials or ACL: the user's to fix
+			return ExitUsage
+		}
 		return ExitNetwork
 	case errors.As(err, &ee):
 		return ee.Code

@@ -186,3 +186,20 @@ func TestSharedFromProvidersYAML(t *testing.T) {
 		t.Errorf("a password in shared.url: exit %d, %q; want 2, not echoed", code, stderr)
 	}
 }
+
+// A Redis that refuses tier's password is the user's to fix (exit 2, what
+// to check), not a network failure: nothing is sent either.
+func TestSharedRedisRefusesThePassword(t *testing.T) {
+	t.Parallel()
+	r := miniredis.RunT(t)
+	r.RequireAuth("right-password")
+	m := newMachine(t, "redis://"+r.Addr()+"/0", "required")
+	m.vars["TIER_SHARED_PASSWORD"] = "wrong-password"
+	out, stderr, code := m.run("chat", "-p", "demo", "--no-stdin", "hi")
+	if code != cli.ExitUsage || out != "" || !strings.Contains(stderr, "refused tier") || !strings.Contains(stderr, "TIER_SHARED_PASSWORD") {
+		t.Errorf("wrong password: exit %d, stdout %q, stderr %q; want 2, nothing sent, what to check", code, out, stderr)
+	}
+	if strings.Contains(stderr, "wrong-password") {
+		t.Errorf("the password was printed: %s", stderr)
+	}
+}

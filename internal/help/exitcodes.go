@@ -13,7 +13,7 @@ type ExitCode struct {
 var ExitCodes = []ExitCode{
 	{0, "Success."},
 	{1, "Internal error: a bug, or a failure tier did not expect."},
-	{2, "Usage or configuration error: a bad flag or argument, an unknown provider or model, a broken providers.yaml, a damaged state file (the message gives the command that moves it aside), no prompt, no usable keyring to store a key in."},
+	{2, "Usage or configuration error: a bad flag or argument, an unknown provider or model, a broken providers.yaml, a damaged state file (the message gives the command that moves it aside) or a state directory that is a file, no prompt, no usable keyring to store a key in, a shared Redis (TIER_SHARED) that refuses tier's password or ACL in shared mode required."},
 	{3, "Authentication: no key, or the provider answered 401 or 403."},
 	{4, "Rate limited: still 429 after --retries, or the wait would exceed --max-wait."},
 	{5, "A quota or credit is used up (the provider says which window or balance), or 'tier quota --require' is not met."},

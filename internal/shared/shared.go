@@ -114,9 +114,26 @@ func FromCatalog(url, mode string) (Config, error) {
 type Unavailable struct{ Err error }
 
 func (e *Unavailable) Error() string {
+	if e.Refused() {
+		return "shared state (Redis) refused tier: " + oneLine(e.Err.Error()) +
+			"; shared mode is required, so tier sends no call without it: check TIER_SHARED_PASSWORD (or password_cmd)," +
+			" the user in TIER_SHARED and its ACL (README: Sharing quota across machines)"
+	}
 	return "shared state (Redis) unavailable: " + oneLine(e.Err.Error()) +
 		"; shared mode is required, so tier sends no call without it: check Redis and TIER_SHARED (tier quota --shared-status)," +
 		" or set shared mode preferred to go on with local state only"
+}
+
+// Refused says that Redis answered but refused tier's credentials or a
+// command (WRONGPASS, NOAUTH, NOPERM): a configuration to fix, not a
+// server out of reach.
+func (e *Unavailable) Refused() bool {
+	var re redis.Error
+	if !errors.As(e.Err, &re) {
+		return false
+	}
+	msg := re.Error()
+	return strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") || strings.HasPrefix(msg, "NOPERM")
 }
 func (e *Unavailable) Unwrap() error { return e.Err }
 

@@ -407,3 +407,34 @@ func TestREADMEACLUserIsEnough(t *testing.T) {
 		t.Errorf("as the README's ACL user: %s", w)
 	}
 }
+
+// A Redis that answers but refuses tier's password (or has none for it)
+// is a configuration to fix, said as one, not "unavailable"; a Redis out
+// of reach is not refused.
+func TestRedisRefusedIsNotUnavailable(t *testing.T) {
+	m := newMini(t)
+	m.RequireAuth("right-password")
+	for _, tt := range []struct {
+		name, password string
+	}{{"wrong password", "wrong-password"}, {"no password", ""}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Open(Config{URL: "redis://" + m.Addr() + "/0", Mode: Required, Host: "a", Password: tt.password}, nil, func() time.Time { return t0 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var u *Unavailable
+			if err := f.Check(context.Background()); !errors.As(err, &u) || !u.Refused() {
+				t.Fatalf("Check = %v, want a refused *Unavailable", err)
+			}
+			if msg := u.Error(); !strings.Contains(msg, "refused tier") || !strings.Contains(msg, "TIER_SHARED_PASSWORD") {
+				t.Errorf("message %q does not say what to fix", msg)
+			}
+		})
+	}
+	down := open(t, "redis://127.0.0.1:1/0", "a", Required, nil)
+	var u *Unavailable
+	if err := down.Check(context.Background()); !errors.As(err, &u) || u.Refused() {
+		t.Errorf("out of reach: %v, want an *Unavailable that is not refused", err)
+	}
+}
