@@ -4,7 +4,11 @@
 // base URL, the plain-http guard, "did you mean" for unknown names).
 package catalog
 
-import "github.com/tier-cli/tier/internal/quota"
+import (
+	"strings"
+
+	"github.com/tier-cli/tier/internal/quota"
+)
 
 // Catalog is the merged result of the embedded providers.yaml and the
 // user's file.
@@ -126,7 +130,22 @@ type Limit struct {
 	PerMinute *int64 `yaml:"per_minute,omitempty" json:"per_minute,omitempty"`
 	PerDay    *int64 `yaml:"per_day,omitempty" json:"per_day,omitempty"`
 	PerMonth  *int64 `yaml:"per_month,omitempty" json:"per_month,omitempty"`
-	Fact      `yaml:",inline"`
+	// AcrossModels says that the limit counts the calls to every model it
+	// matches together, not each model's (OpenRouter's ":free" models
+	// share one 20 RPM and one daily count: "free-models-per-day").
+	AcrossModels bool `yaml:"across_models,omitempty" json:"across_models,omitempty"`
+	Fact         `yaml:",inline"`
+}
+
+// Matches says whether the limit is for model: an id in Models, "*", or a
+// "*SUFFIX" pattern the id ends with.
+func (l Limit) Matches(model string) bool {
+	for _, m := range l.Models {
+		if m == model || m == "*" || (strings.HasPrefix(m, "*") && strings.HasSuffix(model, m[1:])) {
+			return true
+		}
+	}
+	return false
 }
 
 // Grant is a published credit grant.

@@ -114,7 +114,10 @@ the target that can take it soonest, so a pool reaches close to the sum of its t
 Some providers count their limits per account or project, not per key (quota_scope: account in
 the catalog: Gemini per Google Cloud project, OpenRouter's free models per account). Two keys of
 such a provider are one quota: a window used up for one is used up for both, and tier batch
-paces them together.`
+paces them together. A limit that counts several models together (across_models: true, as
+OpenRouter's :free models share 20 RPM and one daily count) is estimated from tier's calls to
+all of them: once tier's calls have used the day's free requests, every free model of a pool is
+skipped until the reset.`
 
 // Keys is the long help of tier keys.
 const Keys = `Manage the API keys tier sends to providers.

@@ -182,7 +182,13 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learn
 		requests, tokens int64
 		ok               bool
 	}
-	usage := map[string]used{}
+	// by period, and whether counted across the models of a limit that
+	// counts them together
+	type usedKey struct {
+		period string
+		across bool
+	}
+	usage := map[usedKey]used{}
 	var out []quota.Window
 	limits := []catalog.Limit{{}} // the learned limits first, then the catalog's
 	limits = append(limits, p.LimitsFor(s.Model, Tier)...)
@@ -216,12 +222,17 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learn
 				w.ResetAt = reset
 			}
 			if f.metric == quota.Requests || f.metric == quota.Tokens {
-				u, asked := usage[f.period]
+				across := li > 0 && l.AcrossModels
+				u, asked := usage[usedKey{f.period, across}]
 				if !asked {
 					var err error
-					u.requests, u.tokens, err = src.Store.UsageSince(s.Provider, s.Key, s.Model, since, src.Now)
+					if across {
+						u.requests, u.tokens, err = src.usedAcross(p, s.Key, l, since)
+					} else {
+						u.requests, u.tokens, err = src.Store.UsageSince(s.Provider, s.Key, s.Model, since, src.Now)
+					}
 					u.ok = err == nil
-					usage[f.period] = u
+					usage[usedKey{f.period, across}] = u
 				}
 				if u.ok {
 					n := u.requests
@@ -236,6 +247,15 @@ func (src Source) estimates(p *catalog.Profile, s quota.Snapshot, account, learn
 		}
 	}
 	return out
+}
+
+// usedAcross is what tier used since since of limit l, which counts every
+// model it matches together: the calls to each of those models with key
+// (with every key, for a provider counted per account).
+func (src Source) usedAcross(p *catalog.Profile, key string, l catalog.Limit, since time.Time) (requests, tokens int64, err error) {
+	return src.Store.UsageSinceMatching(p.Name, func(k, model string) bool {
+		return (k == key || p.AccountScope()) && l.Matches(model)
+	}, since, src.Now)
 }
 
 // windowStart is when the current window began: a fixed day ends at the

@@ -31,12 +31,24 @@ func (t Target) Name() string { return t.Profile.Name + "/" + t.Key + "/" + t.Mo
 
 // Quota names the quota the target draws on: its own, or for a provider
 // that counts per account, one shared by all its keys
-// ("provider/*/model").
+// ("provider/*/model"); a model that a limit counts together with others
+// (across_models: OpenRouter's ":free" models) shares it with them
+// ("provider/*/*:free").
 func (t Target) Quota() string {
+	key, model := t.Key, t.Model
 	if t.Profile.AccountScope() {
-		return t.Profile.Name + "/*/" + t.Model
+		key = "*"
 	}
-	return t.Name()
+	for _, l := range t.Profile.Limits {
+		if l.AcrossModels && l.Matches(t.Model) {
+			model = strings.Join(l.Models, ",")
+			break
+		}
+	}
+	if key == t.Key && model == t.Model {
+		return t.Name()
+	}
+	return t.Profile.Name + "/" + key + "/" + model
 }
 
 // Resolve returns the targets of pool name in order, each once. keyNames

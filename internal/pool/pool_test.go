@@ -114,3 +114,40 @@ func TestHeadroom(t *testing.T) {
 		t.Error("FallThrough")
 	}
 }
+
+// OpenRouter's ":free" models share one quota (its limits are
+// across_models): two of them in a pool, with any key of the account, are
+// one pacer in tier batch and one skip in tier chat; a paid model of the
+// same provider keeps its own.
+func TestQuotaAcrossModels(t *testing.T) {
+	c := load(t)
+	or, err := c.Profile("openrouter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Target{Profile: or, Key: "default", Model: "a/model:free"}
+	b := Target{Profile: or, Key: "second", Model: "b/model:free"}
+	paid := Target{Profile: or, Key: "default", Model: "openai/gpt-4o"}
+	if a.Quota() != b.Quota() {
+		t.Errorf("two free models: quotas %q and %q, want one", a.Quota(), b.Quota())
+	}
+	if paid.Quota() == a.Quota() || paid.Quota() != "openrouter/*/openai/gpt-4o" {
+		t.Errorf("a paid model: quota %q (free models' %q)", paid.Quota(), a.Quota())
+	}
+	groq, _ := c.Profile("groq")
+	g := Target{Profile: groq, Key: "default", Model: "llama-3.1-8b-instant"}
+	if g.Quota() != g.Name() {
+		t.Errorf("a provider counted per key and per model: quota %q, want its name", g.Quota())
+	}
+	reset := now.Add(time.Hour)
+	used := quota.Snapshot{ObservedAt: now, Windows: []quota.Window{{Metric: quota.Requests, Period: quota.PeriodDay, Limit: ptr(int64(50)), Remaining: ptr(int64(0)), ResetAt: &reset, Source: quota.SourceEstimate}}}
+	use, skipped := Order([]Target{a, b, paid}, func(t Target) (quota.Snapshot, bool) {
+		if t.Name() == a.Name() {
+			return used, true
+		}
+		return quota.Snapshot{}, false
+	}, now)
+	if names(use) != paid.Name() || len(skipped) != 2 {
+		t.Errorf("used %q, skipped %+v: want both free models skipped, the paid one used", names(use), skipped)
+	}
+}

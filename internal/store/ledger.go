@@ -201,6 +201,33 @@ func (s *Store) UsageSince(provider, key, model string, since, now time.Time) (r
 	return t[1], t[2] + t[3], err
 }
 
+// UsageSinceMatching is UsageSince summed over every series of provider
+// whose key and model match says to count: the calls that share one quota
+// (the keys of one account, the models one limit counts together).
+func (s *Store) UsageSinceMatching(provider string, match func(key, model string) bool, since, now time.Time) (requests, tokens int64, err error) {
+	v, err := s.readLedger()
+	if err != nil {
+		return 0, 0, err
+	}
+	var t bucket
+	seen := map[[2]string]bool{}
+	for _, ser := range v.series {
+		id := [2]string{ser.Key, ser.Model}
+		// A series with no model (none is written: calls name theirs)
+		// would sum every model of its key: left out, not counted twice.
+		if ser.Provider != provider || ser.Model == "" || seen[id] || !match(ser.Key, ser.Model) {
+			continue
+		}
+		seen[id] = true
+		one, err := v.sum(provider, ser.Key, ser.Model, since, now)
+		if err != nil {
+			return 0, 0, err
+		}
+		t.add(one)
+	}
+	return t[1], t[2] + t[3], nil
+}
+
 // ledgerView is the ledger file as UsageSince and TokensSince read it: its
 // series, each with its lists of buckets still encoded, decoded only when
 // summed. A full ledger holds hundreds of lists; `tier quota` sums a few
