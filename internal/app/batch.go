@@ -115,6 +115,7 @@ func (a *App) Batch(ctx context.Context, b Batch, bio BatchIO) error {
 		cfg.Progress = batch.ProgressWriter(bio.Err, bio.ErrTTY, bio.ErrWidth, cfg.ProgressEvery)
 	}
 	cfg.Alert = batch.AlertWriter(bio.Err, bio.ErrTTY && !b.Quiet)
+	cfg.Note = batch.NoteWriter(bio.Err, bio.ErrTTY && !b.Quiet) // said with -q too: a warning, not progress
 	sum, err := batch.Run(ctx, cfg, todo)
 	if bio.ErrTTY && !b.Quiet {
 		fmt.Fprintln(bio.Err)

@@ -79,6 +79,10 @@ type Config struct {
 	// budget's threshold, a window's), as tier chat says them after its
 	// reply (AlertWriter).
 	Alert func(budget.Alert)
+	// Note, when set, is told what the run does that the user should know
+	// as it happens: a pool's target left out because it cannot be called
+	// (no key), its rows going to the others (NoteWriter).
+	Note func(string)
 	// Stored, when set, is what was last read of a target before the run
 	// (the store's snapshot): each quota's pacer starts from it, so that
 	// a window used up (a resume before the day's reset), a minute an
@@ -498,6 +502,9 @@ func (r *runner) handle(ctx context.Context, o outcome) {
 		r.trace("back", o.l, now, traceEvent{Latency: latency, Class: class})
 	}
 	if o.err != nil { // no call was made: the target cannot be called
+		if o.l.dead == nil && len(r.lanes) > 1 && r.cfg.Note != nil {
+			r.cfg.Note(fmt.Sprintf("%s left out: %s; its rows go to the other targets", o.l.t.Name, oneLine(o.err.Error())))
+		}
 		o.l.dead = o.err
 		r.requeue(o.j)
 		return

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -346,5 +347,39 @@ func TestRunSaysAlerts(t *testing.T) {
 		if notes.String() != want {
 			t.Errorf("tty %v: notes %q, want %q", tty, notes.String(), want)
 		}
+	}
+}
+
+// keyless is a Caller for which the target with key "nokey" cannot be
+// called (no key stored), as the engine says before sending anything.
+type keyless struct{ Caller }
+
+func (k keyless) Call(ctx context.Context, req engine.Request) (engine.Result, error) {
+	if req.Key == "nokey" {
+		return engine.Result{}, errors.New("no key for fa (key nokey): run 'tier keys set fa --key nokey'")
+	}
+	return k.Caller.Call(ctx, req)
+}
+
+// A pool's target that cannot be called is said as it is left out, once,
+// and its rows go to the others; every row is still answered.
+func TestRunSaysATargetLeftOut(t *testing.T) {
+	fp := fakeprovider.New(fakeprovider.Cerebras)
+	fp.Limits = fakeprovider.Limits{RPM: 100_000, RPD: 1_000_000, TPM: 10_000_000}
+	e, cat := world(t, fake{"fa", fp, "    dialect: cerebras\n"})
+	var notes strings.Builder
+	sink := &memSink{}
+	cfg := Config{Caller: keyless{e}, Sink: sink, Targets: []Target{target(t, cat, "fa", "nokey"), target(t, cat, "fa", "default")},
+		Note: NoteWriter(&notes, false)}
+	sum, err := Run(context.Background(), cfg, rowsOf(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Answered["fa/default/m1"] != 6 || len(sink.rows) != 6 {
+		t.Errorf("answered %v, %d rows written; want all 6 by fa/default/m1", sum.Answered, len(sink.rows))
+	}
+	want := "tier: fa/nokey/m1 left out: no key for fa (key nokey): run 'tier keys set fa --key nokey'; its rows go to the other targets\n"
+	if notes.String() != want {
+		t.Errorf("notes %q, want %q", notes.String(), want)
 	}
 }

@@ -83,11 +83,18 @@ func ProgressWriter(w io.Writer, tty bool, width int, every time.Duration) func(
 // ("tier: budget nightly: 80% reached (...)"); on a terminal (tty) it first
 // clears the progress line, which the next progress draws again below it.
 func AlertWriter(w io.Writer, tty bool) func(budget.Alert) {
-	return func(a budget.Alert) {
+	note := NoteWriter(w, tty)
+	return func(a budget.Alert) { note(a.Text()) }
+}
+
+// NoteWriter writes each note as a line of its own on w ("tier: ..."),
+// clearing the progress line first on a terminal (tty).
+func NoteWriter(w io.Writer, tty bool) func(string) {
+	return func(msg string) {
 		if tty {
 			fmt.Fprint(w, "\r\x1b[K")
 		}
-		fmt.Fprintf(w, "tier: %s\n", a.Text())
+		fmt.Fprintf(w, "tier: %s\n", msg)
 	}
 }
 
