@@ -32,6 +32,19 @@ func newMachine(t *testing.T, shared, mode string) *machine {
 	}}
 }
 
+// fleetSeen is a fleet on a fresh miniredis where machine "a" (required
+// mode) made one demo call, and a second machine b that made none.
+func fleetSeen(t *testing.T) (r *miniredis.Miniredis, b *machine) {
+	t.Helper()
+	r = miniredis.RunT(t)
+	url := "redis://" + r.Addr() + "/0"
+	a := newMachine(t, url, "required")
+	if _, stderr, code := a.run("chat", "-p", "demo", "--no-stdin", "-q", "hi"); code != 0 {
+		t.Fatalf("machine a: exit %d: %s", code, stderr)
+	}
+	return r, newMachine(t, url, "required")
+}
+
 func (m *machine) run(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return m.vars[k] }}

@@ -4,8 +4,6 @@ import (
 	"net"
 	"regexp"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
 )
 
 // With TIER_SHARED, tier status shows the fleet's figures on a machine
@@ -13,13 +11,7 @@ import (
 // Redis out of reach still never breaks a prompt.
 func TestStatusLineFromTheFleet(t *testing.T) {
 	t.Parallel()
-	r := miniredis.RunT(t)
-	url := "redis://" + r.Addr() + "/0"
-	a := newMachine(t, url, "required")
-	if _, stderr, code := a.run("chat", "-p", "demo", "--no-stdin", "-q", "hi"); code != 0 {
-		t.Fatalf("machine a: exit %d: %s", code, stderr)
-	}
-	b := newMachine(t, url, "required")
+	_, b := fleetSeen(t)
 	out, stderr, code := b.run("status")
 	if code != 0 || !regexp.MustCompile(`^demo 9/10rpm 49/50rpd`).MatchString(out) || stderr != "" {
 		t.Errorf("machine b's status line: exit %d, %q, stderr %q; want the fleet's demo figures", code, out, stderr)

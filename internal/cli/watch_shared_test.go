@@ -3,8 +3,6 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
 )
 
 // tier quota --watch on a machine that has made no call shows the fleet's
@@ -12,13 +10,7 @@ import (
 // are; a Redis out of reach says so under the table.
 func TestQuotaWatchShowsTheFleets(t *testing.T) {
 	t.Parallel()
-	r := miniredis.RunT(t)
-	url := "redis://" + r.Addr() + "/0"
-	a := newMachine(t, url, "required")
-	if _, stderr, code := a.run("chat", "-p", "demo", "--no-stdin", "-q", "hi"); code != 0 {
-		t.Fatalf("machine a: exit %d: %s", code, stderr)
-	}
-	b := newMachine(t, url, "required")
+	r, b := fleetSeen(t)
 	out, stderr, code := b.run("quota", "--watch", "--count", "2", "--interval", "10ms")
 	if code != 0 || strings.Count(out, "demo\tdefault\tdemo-echo-1\t9/10") != 2 || !strings.Contains(stderr, "shared: demo/default/demo-echo-1 seen by ") {
 		t.Errorf("machine b's watch: exit %d\n%s\nstderr %q; want the fleet's demo row twice", code, out, stderr)

@@ -76,6 +76,24 @@ func redisURL(t testing.TB) string {
 	return "redis://" + miniredis.RunT(t).Addr() + "/0"
 }
 
+// fakeProfile is provider "fa" (Cerebras's dialect, model m1) at base, a
+// /v1 URL, with limits (providers.yaml lines under "limits:", "" none) as
+// its published ones: the catalog of every fleet test, and the user file
+// that made it (for a machine run through the command layer).
+func fakeProfile(t testing.TB, base, limits string) (*catalog.Catalog, *catalog.Profile, string) {
+	t.Helper()
+	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n", base)
+	if limits != "" {
+		yaml += "    limits:\n      - tier: free\n        models: [\"*\"]\n        " + limits + "\n        as_of: 2026-11-01\n        source: test\n"
+	}
+	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := cat.Profile("fa")
+	return cat, p, yaml
+}
+
 // fleetRun runs perMachine rows on each of machines "machines" (each its
 // own state dir, engine and shared handle) at once against one fake
 // enforcing rpm per minute, then a fresh machine's tier quota --json.
@@ -85,13 +103,8 @@ func fleetRun(t testing.TB, machines, perMachine int, rpm int64, minute time.Dur
 	fp.Enforce = &fakeprovider.Enforce{Minute: minute}
 	srv := httptest.NewServer(fp)
 	t.Cleanup(srv.Close)
-	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n    limits:\n      - tier: free\n        models: [\"*\"]\n        rpm: %d\n        as_of: 2026-11-01\n        source: test\n", srv.URL+"/v1", rpm)
-	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, p, yaml := fakeProfile(t, srv.URL+"/v1", fmt.Sprintf("rpm: %d", rpm))
 	url := redisURL(t)
-	p, _ := cat.Profile("fa")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	start := time.Now()
@@ -224,12 +237,7 @@ func TestFleetBudgetReservation(t *testing.T) {
 	fp.Limits = fakeprovider.Limits{RPM: 1_000_000, RPD: 1_000_000, TPM: 100_000_000} // the budget binds, not the rate
 	srv := httptest.NewServer(fp)
 	t.Cleanup(srv.Close)
-	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n", srv.URL+"/v1")
-	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := cat.Profile("fa")
+	cat, p, _ := fakeProfile(t, srv.URL+"/v1", "")
 	msg := []openai.ChatCompletionMessage{{Role: "user", Content: "say hi"}}
 	w := budget.WorstCase(budget.Call{Profile: p, Model: "m1", PromptTokens: int64(api.EstimateTokens(len("say hi"))), MaxTokens: 5})
 	url := redisURL(t)
@@ -289,20 +297,16 @@ func backends(t *testing.T, f func(t *testing.T, url string)) {
 // fleet handle to read Redis with.
 func budgetFleet(t *testing.T, url, base string, b catalog.Budget, machines int) ([]*engine.Engine, *catalog.Profile, *shared.Fleet) {
 	t.Helper()
-	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n", base)
-	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := cat.Profile("fa")
+	cat, p, _ := fakeProfile(t, base, "")
 	var engines []*engine.Engine
 	var f *shared.Fleet
 	for i := range machines {
-		f, err = shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
+		fi, err := shared.Open(shared.Config{URL: url, Mode: shared.Required, Host: fmt.Sprintf("runner-%d", i), Timeout: loadedTimeout}, nil, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { f.Close() })
+		t.Cleanup(func() { fi.Close() }) // each machine's own handle (f is the last one's)
+		f = fi
 		dir := t.TempDir()
 		chk := &budget.Checker{Budgets: []catalog.Budget{b}, Log: usage.New(dir), Now: time.Now, Loc: time.UTC, Reserve: f}
 		engines = append(engines, &engine.Engine{Catalog: cat, Store: store.Open(dir), Keys: fleetKeys{}, Now: time.Now,
@@ -466,13 +470,8 @@ func tpmRun(t testing.TB, machines, perMachine int, tpm int64, minute time.Durat
 	fp.Script = []fakeprovider.Step{{Tokens: reply}}
 	srv := httptest.NewServer(fp)
 	t.Cleanup(srv.Close)
-	yaml := fmt.Sprintf("providers:\n  fa:\n    base_url: %q\n    default_model: m1\n    dialect: cerebras\n    limits:\n      - tier: free\n        models: [\"*\"]\n        tpm: %d\n        as_of: 2026-11-01\n        source: test\n", srv.URL+"/v1", tpm)
-	cat, err := catalog.LoadBytes(tier.ProvidersYAML, []byte(yaml), "providers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, p, _ := fakeProfile(t, srv.URL+"/v1", fmt.Sprintf("tpm: %d", tpm))
 	url := redisURL(t)
-	p, _ := cat.Profile("fa")
 	target := engine.Target{Profile: p, Key: "default", Model: "m1"}
 	msg := []openai.ChatCompletionMessage{{Role: "user", Content: "say hi"}}
 	var wg sync.WaitGroup
